@@ -1,0 +1,67 @@
+"""exprsn-pds: a plugin-based AT Protocol Personal Data Server.
+
+Third-party plugins import the whole plugin API from here::
+
+    from exprsn_pds import hookimpl, XrpcContext, InvalidRequest
+"""
+
+if __name__ != "exprsn_pds":  # pragma: no cover - guard against a second import name
+    raise ImportError("import this package as exprsn_pds, not by its folder name")
+
+__version__ = "0.1.0"
+
+from exprsn_pds.auth import AuthVerifier, Credentials, admin_basic_auth
+from exprsn_pds.errors import (
+    AuthRequired,
+    ExpiredToken,
+    Forbidden,
+    InternalServerError,
+    InvalidRequest,
+    MethodNotImplemented,
+    NotFound,
+    PayloadTooLarge,
+    RateLimitExceeded,
+    ServiceUnavailable,
+    XrpcError,
+)
+from exprsn_pds.hookspecs import hookimpl, hookspec
+from exprsn_pds.pds import Pds
+from exprsn_pds.registrars import (
+    LexiconRegistrar,
+    ModelRegistrar,
+    RouteRegistrar,
+    XrpcRegistrar,
+)
+from exprsn_pds.xrpc.types import (
+    SubscriptionMessage,
+    XrpcContext,
+    XrpcResponse,
+)
+
+__all__ = [
+    "AuthRequired",
+    "AuthVerifier",
+    "Credentials",
+    "ExpiredToken",
+    "Forbidden",
+    "InternalServerError",
+    "InvalidRequest",
+    "LexiconRegistrar",
+    "MethodNotImplemented",
+    "ModelRegistrar",
+    "NotFound",
+    "PayloadTooLarge",
+    "Pds",
+    "RateLimitExceeded",
+    "RouteRegistrar",
+    "ServiceUnavailable",
+    "SubscriptionMessage",
+    "XrpcContext",
+    "XrpcError",
+    "XrpcRegistrar",
+    "XrpcResponse",
+    "__version__",
+    "admin_basic_auth",
+    "hookimpl",
+    "hookspec",
+]

@@ -1,0 +1,141 @@
+"""The Quart application: XRPC, plugin routes, errors, CORS, request ids, lifecycle."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from quart import Quart, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from exprsn_pds.config import Settings, load_settings
+from exprsn_pds.errors import InternalServerError, XrpcError
+from exprsn_pds.logs import bind_request_id, configure_logging, get_logger
+from exprsn_pds.pds import Pds
+from exprsn_pds.xrpc.dispatch import install_xrpc
+
+PDS_EXTENSION = "exprsn_pds"
+CORS_MAX_AGE_S = 86400
+CORS_ALLOW_HEADERS = (
+    "Authorization, Content-Type, DPoP, atproto-accept-labelers, atproto-proxy, X-Request-Id"
+)
+CORS_EXPOSE_HEADERS = (
+    "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, "
+    "atproto-repo-rev, atproto-content-labelers, DPoP-Nonce, WWW-Authenticate, X-Request-Id"
+)
+XRPC_PREFIX = "/xrpc/"
+
+log = get_logger(__name__)
+access_log = get_logger("exprsn_pds.access")
+
+
+def create_app(
+    settings: Settings | None = None, *, extra_plugins: Iterable[tuple[str, object]] = ()
+) -> Quart:
+    """Build the server: load plugins and lexicons, build the dispatch table, wire routes.
+
+    Fails here (at start-up) on bad config, plugins or lexicons. Database, cache and
+    HTTP client open when the app starts serving.
+    """
+    settings = settings or load_settings()
+    pds = Pds(settings, extra_plugins)
+    app = Quart(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = max(
+        [settings.xrpc_max_body_bytes, *(m.max_body_bytes or 0 for m in pds.methods.values())]
+    )
+    app.extensions[PDS_EXTENSION] = pds
+    install_xrpc(app, pds)
+    for route in pds.routes:
+        endpoint = f"{route.plugin}:{route.path}"
+        app.add_url_rule(
+            route.path, endpoint, partial(route.handler, pds), methods=list(route.methods)
+        )
+    _install_request_hooks(app, settings)
+    _install_error_handlers(app)
+
+    @app.before_serving
+    async def start() -> None:
+        await pds.start()
+        log.info("pds started", **pds.describe())
+
+    @app.after_serving
+    async def stop() -> None:
+        await pds.stop()
+
+    return app
+
+
+def get_pds(app: Quart) -> Pds:
+    """The :class:`Pds` behind an app made by :func:`create_app`."""
+    pds: Pds = app.extensions[PDS_EXTENSION]
+    return pds
+
+
+def asgi_app() -> Quart:
+    """Factory for ``hypercorn 'exprsn_pds.app:asgi_app()'`` (config from ``PDS_*``)."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def _install_request_hooks(app: Quart, settings: Settings) -> None:
+    origins = set(settings.cors_origins)
+
+    @app.before_request
+    async def begin() -> None:
+        g.request_id = bind_request_id()
+        g.started = time.perf_counter()
+
+    @app.after_request
+    async def finish(response: Response) -> Response:
+        _add_cors_headers(response, origins)
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        access_log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round(elapsed_ms, 2),
+        )
+        return response
+
+
+def _add_cors_headers(response: Response, origins: set[str]) -> None:
+    origin = request.headers.get("Origin")
+    if "*" in origins:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and origin in origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    else:
+        return
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+            "Access-Control-Request-Headers", CORS_ALLOW_HEADERS
+        )
+        response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE_S)
+
+
+def _install_error_handlers(app: Quart) -> None:
+    @app.errorhandler(XrpcError)
+    async def xrpc_error(error: XrpcError) -> Any:
+        return error.to_json(), error.status, error.headers
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if not request.path.startswith(XRPC_PREFIX):
+            return error
+        name = "PayloadTooLarge" if status == 413 else "InvalidRequest"
+        return {"error": name, "message": error.description or name}, status
+
+    @app.errorhandler(Exception)
+    async def unexpected(error: Exception) -> Any:
+        log.exception("unhandled error", path=request.path)
+        answer = InternalServerError("Internal Server Error")
+        return answer.to_json(), answer.status

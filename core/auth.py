@@ -1,0 +1,54 @@
+"""Who is calling: credentials and the verifiers that produce them.
+
+An XRPC method names its verifier at registration (``registry.add(nsid, handler,
+auth=admin_basic_auth)``); the dispatcher runs it before the handler. Session
+verifiers (access/refresh JWTs, service JWTs) come from the plugins that own them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from exprsn_pds.errors import AuthRequired
+
+if TYPE_CHECKING:
+    from quart import Request
+
+    from exprsn_pds.pds import Pds
+
+ADMIN_USERNAME = "admin"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The verified identity of a caller."""
+
+    kind: str  # "admin", "access", "app_password", "refresh", "service", ...
+    did: str | None = None
+    scope: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+
+
+AuthVerifier = Callable[["Request", "Pds"], Awaitable[Credentials]]
+
+
+async def admin_basic_auth(request: Request, pds: Pds) -> Credentials:
+    """HTTP Basic ``admin:<PDS_ADMIN_PASSWORD>``; anything else is 401 AuthRequired."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise AuthRequired("Admin credentials required")
+    try:
+        username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise AuthRequired("Malformed Basic credentials") from error
+    expected = pds.settings.admin_password.encode()
+    user_ok = hmac.compare_digest(username.encode(), ADMIN_USERNAME.encode())
+    password_ok = hmac.compare_digest(password.encode(), expected)
+    if not (user_ok and password_ok):
+        raise AuthRequired("Invalid admin credentials")
+    return Credentials(kind="admin")

@@ -1,0 +1,20 @@
+"""The one cache interface: values with expiry, counters and pub/sub.
+
+:func:`create_cache` returns a :class:`MemoryCache` for a single process, or a
+:class:`RedisCache` when Redis is configured so that several processes share state and
+events.
+"""
+
+from exprsn_pds.cache.base import Cache, Subscription, SubscriptionLost
+from exprsn_pds.cache.factory import create_cache
+from exprsn_pds.cache.memory import MemoryCache
+from exprsn_pds.cache.redis import RedisCache
+
+__all__ = [
+    "Cache",
+    "MemoryCache",
+    "RedisCache",
+    "Subscription",
+    "SubscriptionLost",
+    "create_cache",
+]

@@ -1,0 +1,143 @@
+"""The ``pds`` command: serve, inspect config and plugins, migrate the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import click
+from pluggy import PluginValidationError
+
+from exprsn_pds.config import ConfigError, Settings, load_settings
+from exprsn_pds.config.loader import CONFIG_PATH_VARIABLE
+from exprsn_pds.config.secrets_file import secrets_path
+from exprsn_pds.lexicon import LexiconError
+from exprsn_pds.logs import configure_logging
+from exprsn_pds.pds import Pds
+from exprsn_pds.registrars import PluginStartupError
+
+ASGI_FACTORY = "exprsn_pds.app:asgi_app()"
+
+
+class CliState:
+    """Settings are loaded lazily so ``--help`` works without a valid config."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+
+    def settings(self) -> Settings:
+        try:
+            return load_settings(self.config_path)
+        except ConfigError as error:
+            raise click.ClickException(f"configuration error: {error}") from error
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=CONFIG_PATH_VARIABLE,
+    help="TOML config file (default: $PDS_CONFIG; PDS_* variables override it).",
+)
+@click.pass_context
+def main(context: click.Context, config_path: Path | None) -> None:
+    """exprsn-pds: an AT Protocol Personal Data Server."""
+    context.obj = CliState(config_path)
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Worker processes (default: config).")
+@click.pass_obj
+def serve(state: CliState, workers: int | None) -> None:
+    """Migrate the database, then serve with hypercorn."""
+    from hypercorn.config import Config as HypercornConfig
+    from hypercorn.run import run
+
+    settings = state.settings()
+    configure_logging(settings.log_level)
+    pds = _build(settings)
+    if settings.migrate_on_start:
+        asyncio.run(_migrate(pds))
+    address = f"{settings.bind}:{settings.port}"
+    click.echo(f"exprsn-pds {pds.version} listening on http://{address}")
+    click.echo(
+        f"admin password: stored in {secrets_path(settings.data_directory)}"
+        " (unless PDS_ADMIN_PASSWORD is set)"
+    )
+    if state.config_path is not None:
+        os.environ[CONFIG_PATH_VARIABLE] = str(state.config_path)
+    os.environ["PDS_MIGRATE_ON_START"] = "false"  # done once above, not once per worker
+    config = HypercornConfig()
+    config.bind = [address]
+    config.workers = workers or settings.workers
+    config.application_path = ASGI_FACTORY
+    config.accesslog = None
+    run(config)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("show")
+@click.pass_obj
+def config_show(state: CliState) -> None:
+    """Print the effective configuration as JSON, secrets masked."""
+    click.echo(json.dumps(state.settings().masked(), indent=2, sort_keys=True))
+
+
+@main.group("plugins")
+def plugins_group() -> None:
+    """Inspect plugins."""
+
+
+@plugins_group.command("list")
+@click.pass_obj
+def plugins_list(state: CliState) -> None:
+    """Name, version, enabled and namespaces served of every installed plugin."""
+    pds = _build(state.settings())
+    rows = [("NAME", "VERSION", "ENABLED", "NAMESPACES")]
+    for info in pds.plugins.infos:
+        enabled = "essential" if info.essential else ("yes" if info.enabled else "no")
+        rows.append((info.name, info.version or "-", enabled, ", ".join(info.namespaces) or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]))
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database maintenance."""
+
+
+@db_group.command("migrate")
+@click.pass_obj
+def db_migrate(state: CliState) -> None:
+    """Apply pending schema migrations of the core and every enabled plugin."""
+    applied = asyncio.run(_migrate(_build(state.settings())))
+    click.echo("\n".join(f"applied {name}" for name in applied) or "nothing to migrate")
+
+
+STARTUP_ERRORS = (ConfigError, LexiconError, PluginStartupError, PluginValidationError)
+
+
+def _build(settings: Settings) -> Pds:
+    try:
+        return Pds(settings)
+    except STARTUP_ERRORS as error:
+        raise click.ClickException(f"start-up error: {error}") from error
+
+
+async def _migrate(pds: Pds) -> list[str]:
+    settings = pds.settings
+    settings.data_directory.mkdir(parents=True, exist_ok=True)
+    await pds.database.connect()
+    try:
+        return await pds.database.migrate()
+    finally:
+        await pds.database.close()

@@ -1,0 +1,174 @@
+"""Build :class:`Settings` from defaults, a TOML file and ``PDS_*`` environment variables."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from exprsn_pds.config.errors import ConfigError
+from exprsn_pds.config.schema import (
+    CORE_SCHEMA,
+    CREDENTIAL_URL_KEYS,
+    DEFAULTS,
+    ENVIRONMENT,
+    SECRET_KEYS,
+)
+from exprsn_pds.config.secrets_file import load_or_generate
+from exprsn_pds.config.settings import Settings, mask_url_password
+
+CONFIG_PATH_VARIABLE = "PDS_CONFIG"
+SQLITE_FILENAME = "pds.sqlite"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def load_settings(
+    path: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Load, merge and validate configuration; raise :class:`ConfigError` naming the bad key.
+
+    ``path`` falls back to ``$PDS_CONFIG``; ``overrides`` (nested like the TOML file) win
+    over everything and serve tests and the CLI.
+    """
+    environ = os.environ if environ is None else environ
+    path = path or environ.get(CONFIG_PATH_VARIABLE) or None
+    merged = copy.deepcopy(DEFAULTS)
+    if path is not None:
+        _deep_merge(merged, _read_toml(Path(path)))
+    sources: dict[str, str] = {}
+    for variable, dotted in ENVIRONMENT.items():
+        if variable in environ:
+            _set(merged, dotted, _coerce(variable, dotted, environ[variable]))
+            sources[dotted] = variable
+    if overrides:
+        _deep_merge(merged, copy.deepcopy(dict(overrides)))
+    _validate(merged, sources)
+    _fill_derived(merged)
+    return _to_settings(merged)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as error:
+        raise ConfigError(f"config file {path} does not exist") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from error
+
+
+def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _deep_merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    section, key = dotted.split(".")
+    tree.setdefault(section, {})[key] = value
+
+
+def _schema_type(dotted: str) -> str:
+    section, key = dotted.split(".")
+    spec = CORE_SCHEMA["properties"][section]["properties"][key]
+    return str(spec.get("type", "string"))
+
+
+def _coerce(variable: str, dotted: str, raw: str) -> Any:
+    kind = _schema_type(dotted)
+    if kind == "integer":
+        try:
+            return int(raw.strip().replace("_", ""))
+        except ValueError as error:
+            raise ConfigError(f"{variable} ({dotted}) must be an integer, got {raw!r}") from error
+    if kind == "boolean":
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(f"{variable} ({dotted}) must be true or false, got {raw!r}")
+    if kind == "array":
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def _validate(tree: dict[str, Any], sources: Mapping[str, str]) -> None:
+    validator = jsonschema.Draft202012Validator(CORE_SCHEMA)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(tree))
+    if error is None:
+        return
+    dotted = ".".join(str(part) for part in error.absolute_path) or "<root>"
+    if error.validator == "additionalProperties":
+        raise ConfigError(f"unknown configuration key under {dotted}: {error.message}")
+    shown = sources.get(dotted)
+    where = f"{shown} ({dotted})" if shown else dotted
+    if dotted in SECRET_KEYS:
+        raise ConfigError(f"{where} is invalid (value not shown): {error.validator} rule failed")
+    if dotted in CREDENTIAL_URL_KEYS:
+        shown_url = mask_url_password(str(error.instance))
+        raise ConfigError(f"{where}: unsupported URL {shown_url!r}")
+    raise ConfigError(f"{where}: {error.message}")
+
+
+def _fill_derived(tree: dict[str, Any]) -> None:
+    server = tree["server"]
+    data_directory = Path(server["data_directory"]).expanduser().resolve()
+    server["data_directory"] = str(data_directory)
+    server.setdefault("service_did", f"did:web:{server['hostname']}")
+    if not tree["database"].get("url"):
+        tree["database"]["url"] = f"sqlite:///{data_directory / SQLITE_FILENAME}"
+    missing = [
+        name.split(".")[1] for name in SECRET_KEYS if name.split(".")[1] not in tree["secrets"]
+    ]
+    if missing:
+        tree["secrets"].update(load_or_generate(data_directory, missing))
+
+
+def _to_settings(tree: dict[str, Any]) -> Settings:
+    server, plugins = tree["server"], tree["plugins"]
+    return Settings(
+        hostname=server["hostname"],
+        port=server["port"],
+        bind=server["bind"],
+        data_directory=Path(server["data_directory"]),
+        service_did=server["service_did"],
+        workers=server["workers"],
+        contact_email=server["contact_email"],
+        privacy_policy_url=server["privacy_policy_url"],
+        terms_of_service_url=server["terms_of_service_url"],
+        log_level=server["log_level"],
+        admin_password=tree["secrets"]["admin_password"],
+        jwt_secret=tree["secrets"]["jwt_secret"],
+        database_url=tree["database"]["url"],
+        migrate_on_start=tree["database"]["migrate_on_start"],
+        database_pool_max_size=tree["database"]["pool_max_size"],
+        redis_url=tree["redis"].get("url") or None,
+        redis_key_prefix=tree["redis"]["key_prefix"],
+        service_handle_domains=tuple(tree["accounts"]["service_handle_domains"]),
+        invite_required=tree["accounts"]["invite_required"],
+        rate_limits_enabled=tree["rate_limits"]["enabled"],
+        blob_upload_limit_bytes=tree["blobs"]["upload_limit_bytes"],
+        did_plc_url=tree["identity"]["did_plc_url"],
+        crawlers=tuple(tree["sync"]["crawlers"]),
+        xrpc_max_body_bytes=tree["xrpc"]["max_body_bytes"],
+        xrpc_validate_output=tree["xrpc"]["validate_output"],
+        cors_origins=tuple(tree["xrpc"]["cors_origins"]),
+        official_lexicon_namespaces=tuple(tree["lexicons"]["official_namespaces"]),
+        lexicon_paths=tuple(Path(p).expanduser() for p in tree["lexicons"]["paths"]),
+        enabled_plugins=tuple(plugins.get("enabled", [])),
+        disabled_plugins=tuple(plugins.get("disabled", [])),
+        plugin_sections={k: v for k, v in plugins.items() if isinstance(v, dict)},
+        raw=tree,
+    )

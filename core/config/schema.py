@@ -1,0 +1,175 @@
+"""JSON Schema of the core configuration and the environment variables that override it.
+
+Every key documented in ``config/pds.example.toml`` and ``docs/configuration.md`` is here;
+a test keeps the three in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STRING_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+_URL: dict[str, Any] = {"type": "string", "pattern": r"^https?://[^\s]+$"}
+
+CORE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "server": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "hostname": {"type": "string", "minLength": 1},
+                "port": {"type": "integer", "minimum": 0, "maximum": 65535},
+                "bind": {"type": "string", "minLength": 1},
+                "data_directory": {"type": "string", "minLength": 1},
+                "service_did": {"type": "string", "pattern": r"^did:[a-z]+:[a-zA-Z0-9._:%-]+$"},
+                "workers": {"type": "integer", "minimum": 1, "maximum": 64},
+                "contact_email": {"type": "string"},
+                "privacy_policy_url": {"type": "string"},
+                "terms_of_service_url": {"type": "string"},
+                "log_level": {"enum": ["debug", "info", "warning", "error"]},
+            },
+        },
+        "secrets": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "admin_password": {"type": "string", "minLength": 8},
+                "jwt_secret": {"type": "string", "minLength": 32},
+            },
+        },
+        "database": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "url": {"type": "string", "pattern": r"^(|sqlite://.*|postgres(ql)?://.+)$"},
+                "migrate_on_start": {"type": "boolean"},
+                "pool_max_size": {"type": "integer", "minimum": 1, "maximum": 1000},
+            },
+        },
+        "redis": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "url": {"type": "string", "pattern": r"^(rediss?|unix)://"},
+                "key_prefix": {"type": "string"},
+            },
+        },
+        "accounts": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "service_handle_domains": _STRING_LIST,
+                "invite_required": {"type": "boolean"},
+            },
+        },
+        "rate_limits": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"enabled": {"type": "boolean"}},
+        },
+        "blobs": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"upload_limit_bytes": {"type": "integer", "minimum": 1}},
+        },
+        "identity": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"did_plc_url": _URL},
+        },
+        "sync": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"crawlers": {"type": "array", "items": _URL}},
+        },
+        "xrpc": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "max_body_bytes": {"type": "integer", "minimum": 1},
+                "validate_output": {"type": "boolean"},
+                "cors_origins": _STRING_LIST,
+            },
+        },
+        "lexicons": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "official_namespaces": _STRING_LIST,
+                "paths": _STRING_LIST,
+            },
+        },
+        "plugins": {
+            "type": "object",
+            "properties": {
+                "enabled": _STRING_LIST,
+                "disabled": _STRING_LIST,
+            },
+            "additionalProperties": {"type": "object"},
+        },
+    },
+}
+
+DEFAULTS: dict[str, Any] = {
+    "server": {
+        "hostname": "localhost",
+        "port": 2583,
+        "bind": "127.0.0.1",
+        "data_directory": "./data",
+        "workers": 1,
+        "contact_email": "",
+        "privacy_policy_url": "",
+        "terms_of_service_url": "",
+        "log_level": "info",
+    },
+    "secrets": {},
+    "database": {"url": "", "migrate_on_start": True, "pool_max_size": 10},
+    "redis": {"key_prefix": "pds:"},
+    "accounts": {"service_handle_domains": [], "invite_required": False},
+    "rate_limits": {"enabled": True},
+    "blobs": {"upload_limit_bytes": 100_000_000},
+    "identity": {"did_plc_url": "https://plc.directory"},
+    "sync": {"crawlers": []},
+    "xrpc": {
+        "max_body_bytes": 5_000_000,
+        "validate_output": False,
+        "cors_origins": ["*"],
+    },
+    "lexicons": {"official_namespaces": ["com.atproto", "app.bsky"], "paths": []},
+    "plugins": {"enabled": [], "disabled": []},
+}
+
+# Environment variable -> dotted config key. The official PDS names where one exists.
+ENVIRONMENT: dict[str, str] = {
+    "PDS_HOSTNAME": "server.hostname",
+    "PDS_PORT": "server.port",
+    "PDS_BIND": "server.bind",
+    "PDS_DATA_DIRECTORY": "server.data_directory",
+    "PDS_SERVICE_DID": "server.service_did",
+    "PDS_WORKERS": "server.workers",
+    "PDS_CONTACT_EMAIL_ADDRESS": "server.contact_email",
+    "PDS_PRIVACY_POLICY_URL": "server.privacy_policy_url",
+    "PDS_TERMS_OF_SERVICE_URL": "server.terms_of_service_url",
+    "PDS_LOG_LEVEL": "server.log_level",
+    "PDS_ADMIN_PASSWORD": "secrets.admin_password",
+    "PDS_JWT_SECRET": "secrets.jwt_secret",
+    "PDS_DATABASE_URL": "database.url",
+    "PDS_MIGRATE_ON_START": "database.migrate_on_start",
+    "PDS_REDIS_URL": "redis.url",
+    "PDS_SERVICE_HANDLE_DOMAINS": "accounts.service_handle_domains",
+    "PDS_INVITE_REQUIRED": "accounts.invite_required",
+    "PDS_RATE_LIMITS_ENABLED": "rate_limits.enabled",
+    "PDS_BLOB_UPLOAD_LIMIT": "blobs.upload_limit_bytes",
+    "PDS_DID_PLC_URL": "identity.did_plc_url",
+    "PDS_CRAWLERS": "sync.crawlers",
+    "PDS_XRPC_VALIDATE_OUTPUT": "xrpc.validate_output",
+    "PDS_CORS_ORIGINS": "xrpc.cors_origins",
+    "PDS_LEXICON_PATHS": "lexicons.paths",
+    "PDS_ENABLE_PLUGINS": "plugins.enabled",
+    "PDS_DISABLE_PLUGINS": "plugins.disabled",
+}
+
+SECRET_KEYS: tuple[str, ...] = ("secrets.admin_password", "secrets.jwt_secret")
+CREDENTIAL_URL_KEYS: tuple[str, ...] = ("database.url", "redis.url")

@@ -1,0 +1,83 @@
+"""The typed, validated settings the server runs with."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exprsn_pds.config.schema import SECRET_KEYS
+
+SECRET_MASK = "********"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective configuration: defaults, then the TOML file, then the environment."""
+
+    hostname: str
+    port: int
+    bind: str
+    data_directory: Path
+    service_did: str
+    workers: int
+    contact_email: str
+    privacy_policy_url: str
+    terms_of_service_url: str
+    log_level: str
+    admin_password: str = field(repr=False)
+    jwt_secret: str = field(repr=False)
+    database_url: str = field(repr=False)
+    migrate_on_start: bool
+    database_pool_max_size: int
+    redis_url: str | None = field(repr=False)
+    redis_key_prefix: str
+    service_handle_domains: tuple[str, ...]
+    invite_required: bool
+    rate_limits_enabled: bool
+    blob_upload_limit_bytes: int
+    did_plc_url: str
+    crawlers: tuple[str, ...]
+    xrpc_max_body_bytes: int
+    xrpc_validate_output: bool
+    cors_origins: tuple[str, ...]
+    official_lexicon_namespaces: tuple[str, ...]
+    lexicon_paths: tuple[Path, ...]
+    enabled_plugins: tuple[str, ...]
+    disabled_plugins: tuple[str, ...]
+    plugin_sections: dict[str, dict[str, Any]]
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def public_url(self) -> str:
+        """The URL clients reach this server at."""
+        if self.hostname in ("localhost", "127.0.0.1"):
+            return f"http://{self.hostname}:{self.port}"
+        return f"https://{self.hostname}"
+
+    def plugin_config(self, name: str) -> dict[str, Any]:
+        """The ``[plugins.<name>]`` section (empty when absent)."""
+        return self.plugin_sections.get(name, {})
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration as a dict, with every secret masked."""
+        shown = copy.deepcopy(self.raw)
+        for dotted in SECRET_KEYS:
+            section, key = dotted.split(".")
+            if key in shown.get(section, {}):
+                shown[section][key] = SECRET_MASK
+        shown["database"]["url"] = mask_url_password(shown["database"]["url"])
+        if "url" in shown.get("redis", {}):
+            shown["redis"]["url"] = mask_url_password(shown["redis"]["url"])
+        return shown
+
+
+def mask_url_password(url: str) -> str:
+    """``scheme://user:secret@host`` → ``scheme://user:********@host``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user, has_password, _ = credentials.partition(":")
+    return f"{scheme}://{user}{':' + SECRET_MASK if has_password else ''}@{host}"

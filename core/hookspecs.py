@@ -1,0 +1,126 @@
+"""Every hook a plugin can implement, in one typed module.
+
+Each hook is documented in ``docs/plugin_hooks.md`` (a test fails on an undocumented
+hook). Hooks take keyword arguments only; a plugin's implementation may accept any
+subset of them, so hooks grow by adding arguments, never by reordering them.
+Registration hooks run once at start-up; runtime hooks may return awaitables, which
+the host awaits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from quart import Request
+
+    from exprsn_pds.pds import Pds
+    from exprsn_pds.registrars import (
+        LexiconRegistrar,
+        ModelRegistrar,
+        RouteRegistrar,
+        XrpcRegistrar,
+    )
+
+PROJECT_NAME = "exprsn_pds"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec(historic=True)
+def pds_addhooks(plugin_manager: pluggy.PluginManager) -> None:
+    """Add new hookspecs so that plugins can offer hooks to other plugins.
+
+    Called once for every registered plugin, including ones registered later
+    (historic). Use ``plugin_manager.add_hookspecs(module_with_specs)``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_config_schema() -> dict[str, Any] | None:
+    """Return the JSON Schema of this plugin's ``[plugins.<name>]`` config section.
+
+    Checked at start-up: a section that does not match stops the server with a
+    message naming the key. Return ``None`` for a plugin without settings.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_register_lexicons(register: LexiconRegistrar) -> None:
+    """Add lexicon documents: ``register.add_folder(path)`` or ``register.add_document(doc)``.
+
+    Runs once at start-up, before the registry checks references and compiles its
+    validators; duplicate ids and unresolved references stop start-up.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_register_models(register: ModelRegistrar) -> None:
+    """Declare the tortoise model modules and migrations package this plugin owns.
+
+    ``register.add(label, models=["pkg.models"], migrations="pkg.migrations")``.
+    ``pds db migrate`` (and start-up) applies the migrations of every registered app.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
+    """Register XRPC handlers: ``registry.add(nsid, handler, auth=...)``.
+
+    The method must be defined by a loaded lexicon; its kind (query, procedure,
+    subscription) comes from there. The dispatch table is built once from these
+    registrations; a second registration of the same NSID stops start-up.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_register_routes(routes: RouteRegistrar, pds: Pds) -> None:
+    """Register plain HTTP routes outside ``/xrpc/<nsid>`` (``/``, ``/.well-known/...``).
+
+    ``routes.add("/robots.txt", handler, methods=("GET",))``; the handler is an async
+    callable taking the :class:`~exprsn_pds.pds.Pds` and returning a Quart response value.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def pds_xrpc_fallback(pds: Pds, nsid: str, request: Request) -> Any:
+    """Answer an XRPC call that no registered handler serves (e.g. proxy it to an AppView).
+
+    Return a Quart response value (or an awaitable of one) to answer, or ``None`` to
+    let the next plugin try; when none answers the caller gets 501 MethodNotImplemented.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_startup(pds: Pds) -> Any:
+    """Open this plugin's resources once the database, cache and HTTP client are ready.
+
+    May return an awaitable. Runs in plugin registration order.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_shutdown(pds: Pds) -> Any:
+    """Close what ``pds_startup`` opened. May return an awaitable.
+
+    .. versionadded:: 0.1
+    """

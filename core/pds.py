@@ -1,0 +1,146 @@
+"""The server context every hook and handler receives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from exprsn_pds import __version__
+from exprsn_pds.cache import Cache, create_cache
+from exprsn_pds.config import Settings
+from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
+from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
+from exprsn_pds.logs import get_logger
+from exprsn_pds.plugin_host import PluginHost, load_plugins
+from exprsn_pds.registrars import (
+    LexiconRegistrar,
+    ModelRegistrar,
+    Route,
+    RouteRegistrar,
+    XrpcRegistrar,
+)
+from exprsn_pds.storage import Database, ModelApp
+from exprsn_pds.xrpc.types import XrpcMethod
+
+HTTP_TIMEOUT_S = 10.0
+USER_AGENT = f"exprsn-pds/{__version__}"
+
+log = get_logger(__name__)
+
+
+class Pds:
+    """Settings, plugins, lexicons and the shared services (database, cache, HTTP).
+
+    Everything that can fail is checked in the constructor (start-up, not first
+    request); :meth:`start` opens connections and :meth:`stop` closes them.
+    """
+
+    version = __version__
+
+    def __init__(self, settings: Settings, extra_plugins: Iterable[tuple[str, object]] = ()):
+        self.settings = settings
+        self.plugins: PluginHost = load_plugins(settings, extra_plugins)
+        self.lexicons = self._load_lexicons()
+        self.model_apps: list[ModelApp] = []
+        self.plugins.call_each(
+            "pds_register_models",
+            lambda plugin: {"register": ModelRegistrar(self.model_apps, plugin)},
+        )
+        self.methods: dict[str, XrpcMethod] = {}
+        self.plugins.call_each(
+            "pds_register_xrpc",
+            lambda plugin: {
+                "registry": XrpcRegistrar(self.methods, self.lexicons, plugin),
+                "pds": self,
+            },
+        )
+        self.routes: list[Route] = []
+        self.plugins.call_each(
+            "pds_register_routes",
+            lambda plugin: {"routes": RouteRegistrar(self.routes, plugin), "pds": self},
+        )
+        self._record_namespaces()
+        self.database = Database(
+            settings.database_url,
+            self.model_apps,
+            settings.data_directory,
+            pool_max_size=settings.database_pool_max_size,
+        )
+        self._cache: Cache | None = None
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def cache(self) -> Cache:
+        """The shared cache (in-process, or Redis when configured)."""
+        if self._cache is None:
+            raise RuntimeError("the cache is opened when the server starts")
+        return self._cache
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one shared outgoing HTTP client."""
+        if self._http is None:
+            raise RuntimeError("the HTTP client is opened when the server starts")
+        return self._http
+
+    async def start(self) -> None:
+        """Open the database (migrated when configured), cache and HTTP client; start plugins."""
+        self.settings.data_directory.mkdir(parents=True, exist_ok=True)
+        await self.database.connect()
+        if self.settings.migrate_on_start:
+            applied = await self.database.migrate()
+            if applied:
+                log.info("migrations applied", migrations=applied)
+        self._cache = create_cache(
+            self.settings.redis_url, key_prefix=self.settings.redis_key_prefix
+        )
+        self._http = httpx.AsyncClient(
+            timeout=HTTP_TIMEOUT_S, headers={"User-Agent": USER_AGENT}, follow_redirects=False
+        )
+        await self.plugins.call_each_async("pds_startup", lambda _plugin: {"pds": self})
+
+    async def stop(self) -> None:
+        """Stop plugins, then close what :meth:`start` opened."""
+        await self.plugins.call_each_async("pds_shutdown", lambda _plugin: {"pds": self})
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        if self._cache is not None:
+            await self._cache.close()
+            self._cache = None
+        await self.database.close()
+
+    def _load_lexicons(self) -> LexiconRegistry:
+        registry = LexiconRegistry()
+        registry.add_folder(
+            lexrpc_lexicon_folder(),
+            namespaces=list(self.settings.official_lexicon_namespaces),
+            source="lexrpc",
+        )
+        registry.add_folder(PROJECT_LEXICONS, source="exprsn-pds lexicons/")
+        self.plugins.call_each(
+            "pds_register_lexicons",
+            lambda plugin: {"register": LexiconRegistrar(registry, plugin)},
+        )
+        for path in self.settings.lexicon_paths:
+            registry.add_folder(Path(path), source=f"lexicons.paths: {path}")
+        registry.freeze()
+        return registry
+
+    def _record_namespaces(self) -> None:
+        served: dict[str, set[str]] = {}
+        for method in self.methods.values():
+            served.setdefault(method.plugin, set()).add(method.nsid.rsplit(".", 1)[0])
+        for info in self.plugins.infos:
+            info.namespaces = sorted(served.get(info.name, set()))
+
+    def describe(self) -> dict[str, Any]:
+        """A short summary for logs: version, plugins, method count."""
+        return {
+            "version": self.version,
+            "plugins": self.plugins.enabled_names,
+            "xrpc_methods": len(self.methods),
+        }

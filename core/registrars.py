@@ -1,0 +1,124 @@
+"""The objects registration hooks receive: each records what one plugin adds."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from exprsn_pds.lexicon import LexiconRegistry
+from exprsn_pds.storage import ModelApp
+from exprsn_pds.xrpc.types import XrpcMethod
+
+if TYPE_CHECKING:
+    from exprsn_pds.auth import AuthVerifier
+    from exprsn_pds.pds import Pds
+
+
+class PluginStartupError(Exception):
+    """A plugin registered something inconsistent; start-up stops."""
+
+
+class LexiconRegistrar:
+    """Adds one plugin's lexicon documents to the shared registry."""
+
+    def __init__(self, registry: LexiconRegistry, plugin: str) -> None:
+        self._registry = registry
+        self.plugin = plugin
+
+    def add_folder(self, path: Path | str) -> None:
+        """Load every ``*.json`` lexicon document under ``path`` (recursively)."""
+        self._registry.add_folder(Path(path), source=f"plugin {self.plugin}: {path}")
+
+    def add_document(self, document: dict[str, Any]) -> None:
+        """Add one lexicon document given as a dict."""
+        self._registry.add_document(document, source=f"plugin {self.plugin}")
+
+
+class ModelRegistrar:
+    """Collects the tortoise apps (models + migrations) plugins own."""
+
+    def __init__(self, apps: list[ModelApp], plugin: str) -> None:
+        self._apps = apps
+        self.plugin = plugin
+
+    def add(self, label: str, *, models: Sequence[str], migrations: str) -> None:
+        """Declare app ``label`` with its model modules and migrations package."""
+        if any(app.label == label for app in self._apps):
+            raise PluginStartupError(f"plugin {self.plugin}: model app {label!r} already exists")
+        self._apps.append(ModelApp(label=label, models=list(models), migrations=migrations))
+
+
+class XrpcRegistrar:
+    """Collects XRPC handlers; the dispatcher's table is built from it once."""
+
+    def __init__(
+        self, methods: dict[str, XrpcMethod], lexicons: LexiconRegistry, plugin: str
+    ) -> None:
+        self._methods = methods
+        self._lexicons = lexicons
+        self.plugin = plugin
+
+    def add(
+        self,
+        nsid: str,
+        handler: Callable[..., Any],
+        *,
+        auth: AuthVerifier | None = None,
+        max_body_bytes: int | None = None,
+    ) -> None:
+        """Serve ``nsid`` (defined by a loaded lexicon) with ``handler``.
+
+        ``auth`` verifies the caller before the handler runs (``None``: public);
+        ``max_body_bytes`` overrides the configured request body limit.
+        """
+        kind = self._lexicons.main_type(nsid)
+        if kind not in ("query", "procedure", "subscription"):
+            raise PluginStartupError(
+                f"plugin {self.plugin}: {nsid} is not a query, procedure or subscription"
+                f" in any loaded lexicon"
+            )
+        if nsid in self._methods:
+            other = self._methods[nsid].plugin
+            raise PluginStartupError(
+                f"plugin {self.plugin}: {nsid} is already served by plugin {other}"
+            )
+        self._methods[nsid] = XrpcMethod(
+            nsid=nsid,
+            kind=kind,
+            handler=handler,
+            plugin=self.plugin,
+            auth=auth,
+            max_body_bytes=max_body_bytes,
+        )
+
+
+RouteHandler = Callable[["Pds"], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A plain HTTP route registered by a plugin."""
+
+    path: str
+    handler: RouteHandler
+    methods: tuple[str, ...]
+    plugin: str
+
+
+class RouteRegistrar:
+    """Collects plain HTTP routes (outside ``/xrpc/<nsid>``)."""
+
+    def __init__(self, routes: list[Route], plugin: str) -> None:
+        self._routes = routes
+        self.plugin = plugin
+
+    def add(self, path: str, handler: RouteHandler, *, methods: Sequence[str] = ("GET",)) -> None:
+        """Serve ``path`` (Quart rule syntax) with ``handler(pds)``."""
+        for route in self._routes:
+            if route.path == path and set(route.methods) & set(methods):
+                raise PluginStartupError(
+                    f"plugin {self.plugin}: route {path} is already served by plugin {route.plugin}"
+                )
+        self._routes.append(Route(path, handler, tuple(methods), self.plugin))

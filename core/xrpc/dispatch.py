@@ -1,0 +1,173 @@
+"""The XRPC pipeline: method check → auth → params → input → handler → output.
+
+The dispatch table (``pds.methods``) is built once at start-up; nothing here asks
+pluggy for a handler per request. Handlers raise :class:`~exprsn_pds.errors.XrpcError`;
+:mod:`exprsn_pds.app` renders every error as ``{"error", "message"}``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from quart import Quart, Response, request, websocket
+
+from exprsn_pds.errors import (
+    InvalidRequest,
+    MethodNotImplemented,
+    PayloadTooLarge,
+    XrpcError,
+)
+from exprsn_pds.lexicon import LexiconValidationError
+from exprsn_pds.logs import get_logger
+from exprsn_pds.pds import Pds
+from exprsn_pds.xrpc.frames import encode_error, encode_message
+from exprsn_pds.xrpc.params import query_params
+from exprsn_pds.xrpc.types import JSON_ENCODING, XrpcContext, XrpcMethod, XrpcResponse
+
+HTTP_METHOD_FOR_KIND = {"query": "GET", "procedure": "POST"}
+WEBSOCKET_POLICY_VIOLATION = 1008
+
+log = get_logger(__name__)
+
+
+def install_xrpc(app: Quart, pds: Pds) -> None:
+    """Serve ``/xrpc/<nsid>`` over HTTP (queries, procedures) and WebSocket (subscriptions)."""
+
+    @app.route("/xrpc/<nsid>", methods=["GET", "HEAD", "POST"])
+    async def xrpc_http(nsid: str) -> Any:
+        method = pds.methods.get(nsid)
+        if method is None or method.kind == "subscription":
+            return await _fallback(pds, nsid, method)
+        return await _call(pds, method)
+
+    @app.websocket("/xrpc/<nsid>")
+    async def xrpc_websocket(nsid: str) -> None:
+        method = pds.methods.get(nsid)
+        try:
+            if method is None or method.kind != "subscription":
+                raise MethodNotImplemented(f"Subscription not implemented: {nsid}")
+            context = await _subscription_context(pds, method)
+        except XrpcError as error:
+            await websocket.accept()
+            await websocket.send(encode_error(error))
+            await websocket.close(WEBSOCKET_POLICY_VIOLATION, error.error)
+            return
+        await _stream(method, context)
+
+
+async def _fallback(pds: Pds, nsid: str, method: XrpcMethod | None) -> Any:
+    if method is not None:
+        raise InvalidRequest(f"{nsid} is a subscription: connect with a WebSocket")
+    answer = pds.plugins.manager.hook.pds_xrpc_fallback(pds=pds, nsid=nsid, request=request)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    if answer is None:
+        raise MethodNotImplemented(f"Method not implemented: {nsid}")
+    return answer
+
+
+async def _call(pds: Pds, method: XrpcMethod) -> Any:
+    expected = HTTP_METHOD_FOR_KIND[method.kind]
+    actual = "GET" if request.method == "HEAD" else request.method
+    if actual != expected:
+        raise InvalidRequest(f"Incorrect HTTP method ({request.method}) expected {expected}")
+    credentials = await method.auth(request, pds) if method.auth else None
+    try:
+        params = pds.lexicons.validate_params(method.nsid, query_params(request.args))
+    except LexiconValidationError as error:
+        raise InvalidRequest(str(error)) from error
+    context = XrpcContext(
+        pds=pds,
+        nsid=method.nsid,
+        params=params,
+        auth=credentials,
+        request=request,
+        max_body_bytes=method.max_body_bytes or pds.settings.xrpc_max_body_bytes,
+    )
+    if method.kind == "procedure":
+        context.input = await _read_input(pds, method, context)
+    result = await method.handler(context)
+    return _render_output(pds, method, result)
+
+
+async def _read_input(pds: Pds, method: XrpcMethod, context: XrpcContext) -> Any:
+    """Parse and validate a JSON body; other encodings are left for the handler to stream."""
+    encoding = pds.lexicons.input_encoding(method.nsid)
+    if encoding is None:
+        return None
+    declared = (request.mimetype or "").lower()
+    if not declared:
+        raise InvalidRequest("Request encoding (Content-Type) required but not provided")
+    if not _encoding_matches(encoding, declared):
+        raise InvalidRequest(f"Wrong request encoding (Content-Type): {declared}")
+    _check_declared_length(request.content_length, context.max_body_bytes)
+    if encoding != JSON_ENCODING:
+        return None
+    raw = await context.body_bytes()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidRequest("Request body is not valid JSON") from error
+    try:
+        pds.lexicons.validate_input(method.nsid, body)
+    except LexiconValidationError as error:
+        raise InvalidRequest(str(error)) from error
+    return body
+
+
+def _check_declared_length(length: int | None, limit: int | None) -> None:
+    if length is not None and limit is not None and length > limit:
+        raise PayloadTooLarge(f"Request body is over the {limit} byte limit")
+
+
+def _encoding_matches(expected: str, actual: str) -> bool:
+    if expected in ("*/*", actual):
+        return True
+    major, _, minor = expected.partition("/")
+    return minor == "*" and actual.startswith(f"{major}/")
+
+
+def _render_output(pds: Pds, method: XrpcMethod, result: Any) -> Any:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, XrpcResponse):
+        return Response(
+            result.body,
+            status=result.status,
+            content_type=result.content_type,
+            headers=result.headers,
+        )
+    if result is None:
+        return Response(b"", status=200)
+    if pds.settings.xrpc_validate_output:
+        try:
+            pds.lexicons.validate_output(method.nsid, result)
+        except LexiconValidationError as error:
+            log.error("handler output failed validation", nsid=method.nsid, reason=str(error))
+            raise
+    return Response(json.dumps(result, separators=(",", ":")), content_type=JSON_ENCODING)
+
+
+async def _subscription_context(pds: Pds, method: XrpcMethod) -> XrpcContext:
+    credentials = await method.auth(websocket, pds) if method.auth else None  # type: ignore[arg-type]
+    try:
+        params = pds.lexicons.validate_params(method.nsid, query_params(websocket.args))
+    except LexiconValidationError as error:
+        raise InvalidRequest(str(error)) from error
+    return XrpcContext(
+        pds=pds, nsid=method.nsid, params=params, auth=credentials, websocket=websocket
+    )
+
+
+async def _stream(method: XrpcMethod, context: XrpcContext) -> None:
+    await websocket.accept()
+    messages: AsyncIterator[Any] = method.handler(context)
+    try:
+        async for message in messages:
+            await websocket.send(encode_message(message))
+    except XrpcError as error:
+        await websocket.send(encode_error(error))
+        await websocket.close(WEBSOCKET_POLICY_VIOLATION, error.error)
