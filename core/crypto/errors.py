@@ -1,0 +1,11 @@
+"""The two ways cryptographic input can be refused."""
+
+from __future__ import annotations
+
+
+class InvalidKey(ValueError):
+    """Bytes or a string do not encode a usable key of a supported curve."""
+
+
+class KeyringError(Exception):
+    """A master keyring cannot decrypt a blob, or its keys cannot be loaded."""
