@@ -14,16 +14,22 @@ $(INSTALLED): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(INSTALLED)
 
+NODE_DEPS := tests/interop/node_modules/.installed
+
+$(NODE_DEPS): tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_DEPS)
+
 install: $(INSTALLED)
 
 run: install
 	$(BIN)/pds serve
 
-test: install
+test: install $(NODE_DEPS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/pytest tests/test_quality.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info tests/interop/node_modules

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from exprsn_pds.errors import AuthRequired
+from exprsn_pds.errors import AuthRequired, ExpiredToken
+from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
+from exprsn_pds.tokens import verify as verify_token
 
 if TYPE_CHECKING:
     from quart import Request
@@ -52,3 +54,45 @@ async def admin_basic_auth(request: Request, pds: Pds) -> Credentials:
     if not (user_ok and password_ok):
         raise AuthRequired("Invalid admin credentials")
     return Credentials(kind="admin")
+
+
+ACCESS_SCOPES = frozenset({Scope.ACCESS, Scope.APP_PASS, Scope.APP_PASS_PRIVILEGED})
+FULL_ACCESS_SCOPES = frozenset({Scope.ACCESS})
+REFRESH_SCOPES = frozenset({Scope.REFRESH})
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthRequired("Authentication Required")
+    return token.strip()
+
+
+def _session_verifier(typ: str, scopes: frozenset[Scope], kind: str) -> AuthVerifier:
+    async def verify_session(request: Request, pds: Pds) -> Credentials:
+        try:
+            claims = verify_token(
+                _bearer(request),
+                secret=pds.settings.jwt_secret,
+                audience=pds.settings.service_did,
+                typ=typ,
+                scopes=scopes,
+            )
+        except TokenExpired as error:
+            raise ExpiredToken("Token has expired") from error
+        except TokenInvalid as error:
+            raise AuthRequired(str(error), error="InvalidToken") from error
+        return Credentials(kind=kind, did=claims.did, scope=claims.scope.value, claims=claims.raw)
+
+    return verify_session
+
+
+access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, ACCESS_SCOPES, "access")
+"""A session access token (full or app password)."""
+
+full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPES, "access")
+"""A full-access session token: not an app password."""
+
+refresh_auth: AuthVerifier = _session_verifier(REFRESH_TYP, REFRESH_SCOPES, "refresh")
+"""A refresh token (only ``refreshSession`` and ``deleteSession`` take one)."""

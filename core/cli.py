@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from exprsn_pds.pds import Pds
 from exprsn_pds.registrars import PluginStartupError
 
 ASGI_FACTORY = "exprsn_pds.app:asgi_app()"
+HYPERCORN_LOGGER = "hypercorn.error"
 
 
 class CliState:
@@ -72,9 +74,13 @@ def serve(state: CliState, workers: int | None) -> None:
     os.environ["PDS_MIGRATE_ON_START"] = "false"  # done once above, not once per worker
     config = HypercornConfig()
     config.bind = [address]
-    config.workers = workers or settings.workers
+    worker_count = workers or settings.workers
+    # hypercorn's "0 workers" serves in this process; one worker needs no child process
+    # (and a child would outlive a killed parent).
+    config.workers = 0 if worker_count == 1 else worker_count
     config.application_path = ASGI_FACTORY
-    config.accesslog = None
+    config.accesslog = None  # our own access-log line carries the request id
+    config.errorlog = logging.getLogger(HYPERCORN_LOGGER)  # one handler, one format
     run(config)
 
 

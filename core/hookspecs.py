@@ -16,6 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     from quart import Request
 
+    from exprsn_pds.blobs import BlobStore
     from exprsn_pds.pds import Pds
     from exprsn_pds.registrars import (
         LexiconRegistrar,
@@ -121,6 +122,20 @@ def pds_startup(pds: Pds) -> Any:
 @hookspec
 def pds_shutdown(pds: Pds) -> Any:
     """Close what ``pds_startup`` opened. May return an awaitable.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def pds_blobstore(pds: Pds) -> BlobStore | None:
+    """Return the blob store (an :class:`~exprsn_pds.blobs.BlobStore`) the server uses.
+
+    Called once while the server is built (after the registration hooks); the first
+    non-``None`` answer wins, and no answer at all stops start-up. The built-in ``blob``
+    plugin answers last (``trylast``) with a :class:`~exprsn_pds.blobs.LocalDiskBlobStore`
+    under ``<data_directory>/blobs``, so any other plugin's store (e.g. object storage)
+    takes precedence.
 
     .. versionadded:: 0.1
     """

@@ -9,8 +9,14 @@ from typing import Any
 import httpx
 
 from exprsn_pds import __version__
+from exprsn_pds.accounts import MODEL_APP as ACCOUNTS_MODEL_APP
+from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.cache import Cache, create_cache
 from exprsn_pds.config import Settings
+from exprsn_pds.crypto import load_master_keyring
+from exprsn_pds.events import MODEL_APP as EVENTS_MODEL_APP
+from exprsn_pds.events import CrawlerNotifier, EventPurger, FirehoseHub, Sequencer
+from exprsn_pds.identity import IdentityService
 from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
 from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
 from exprsn_pds.logs import get_logger
@@ -18,15 +24,25 @@ from exprsn_pds.plugin_host import PluginHost, load_plugins
 from exprsn_pds.registrars import (
     LexiconRegistrar,
     ModelRegistrar,
+    PluginStartupError,
     Route,
     RouteRegistrar,
     XrpcRegistrar,
 )
+from exprsn_pds.repo import MODEL_APP as REPO_MODEL_APP
+from exprsn_pds.repo.blocks import BlockCache
+from exprsn_pds.repo.keys import RepoKeys
+from exprsn_pds.repo.mst import NodeCache
+from exprsn_pds.repo.reader import RepoReader
+from exprsn_pds.repo.writer import RepoWriter, WriteLimits
 from exprsn_pds.storage import Database, ModelApp
+from exprsn_pds.syntax import TidClock
 from exprsn_pds.xrpc.types import XrpcMethod
 
 HTTP_TIMEOUT_S = 10.0
 USER_AGENT = f"exprsn-pds/{__version__}"
+
+CORE_MODEL_APPS = (ACCOUNTS_MODEL_APP, REPO_MODEL_APP, EVENTS_MODEL_APP)
 
 log = get_logger(__name__)
 
@@ -44,7 +60,7 @@ class Pds:
         self.settings = settings
         self.plugins: PluginHost = load_plugins(settings, extra_plugins)
         self.lexicons = self._load_lexicons()
-        self.model_apps: list[ModelApp] = []
+        self.model_apps: list[ModelApp] = list(CORE_MODEL_APPS)
         self.plugins.call_each(
             "pds_register_models",
             lambda plugin: {"register": ModelRegistrar(self.model_apps, plugin)},
@@ -69,8 +85,49 @@ class Pds:
             settings.data_directory,
             pool_max_size=settings.database_pool_max_size,
         )
+        self.blobs = BlobService(
+            self._blob_store(),
+            self.database,
+            upload_limit_bytes=settings.blob_upload_limit_bytes,
+            temp_grace_s=settings.blob_temp_grace_s,
+            gc_interval_s=settings.blob_gc_interval_s,
+        )
         self._cache: Cache | None = None
         self._http: httpx.AsyncClient | None = None
+        self.tid_clock = TidClock()
+        self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
+        self.mst_nodes = NodeCache()
+        self.repo_reader = RepoReader(self.repo_cache, self.mst_nodes)
+        self.identity = IdentityService(settings.public_url)
+        self.firehose = FirehoseHub(queue_max_events=settings.firehose_queue_max_events)
+        self.sequencer = Sequencer(self.firehose)
+        self.event_purger = EventPurger(
+            retention_s=settings.event_retention_s, interval_s=settings.event_purge_interval_s
+        )
+        self._repo_writer: RepoWriter | None = None
+        self._crawlers: CrawlerNotifier | None = None
+
+    def _blob_store(self) -> BlobStore:
+        store: BlobStore | None = self.plugins.manager.hook.pds_blobstore(pds=self)
+        if store is None:
+            raise PluginStartupError(
+                "no plugin provides a blob store (pds_blobstore): enable the blob plugin"
+            )
+        return store
+
+    @property
+    def repo_writer(self) -> RepoWriter:
+        """The write path (needs the master keyring, opened at start)."""
+        if self._repo_writer is None:
+            raise RuntimeError("the repo writer is opened when the server starts")
+        return self._repo_writer
+
+    @property
+    def crawlers(self) -> CrawlerNotifier:
+        """Asks the configured relays to crawl this server (rate-limited)."""
+        if self._crawlers is None:
+            raise RuntimeError("the crawler notifier is opened when the server starts")
+        return self._crawlers
 
     @property
     def cache(self) -> Cache:
@@ -100,11 +157,44 @@ class Pds:
         self._http = httpx.AsyncClient(
             timeout=HTTP_TIMEOUT_S, headers={"User-Agent": USER_AGENT}, follow_redirects=False
         )
+        await self.firehose.start(self._cache)
+        self.event_purger.start()
+        self._crawlers = CrawlerNotifier(
+            self._http,
+            list(self.settings.crawlers),
+            self.settings.hostname,
+            interval_s=self.settings.crawl_interval_s,
+        )
+        self._repo_writer = self._open_repo_writer()
         await self.plugins.call_each_async("pds_startup", lambda _plugin: {"pds": self})
+
+    def _open_repo_writer(self) -> RepoWriter:
+        keyring = load_master_keyring(
+            self.settings.data_directory, self.settings.key_encryption_keys
+        )
+        return RepoWriter(
+            database=self.database,
+            keys=RepoKeys(keyring),
+            sequencer=self.sequencer,
+            cache=self.repo_cache,
+            nodes=self.mst_nodes,
+            blobs=self.blobs,
+            clock=self.tid_clock,
+            limits=WriteLimits(
+                max_operations=self.settings.repo_max_writes_per_commit,
+                max_block_bytes=self.settings.repo_max_commit_block_bytes,
+            ),
+            on_commit=self.crawlers.notify,
+        )
 
     async def stop(self) -> None:
         """Stop plugins, then close what :meth:`start` opened."""
         await self.plugins.call_each_async("pds_shutdown", lambda _plugin: {"pds": self})
+        if self._crawlers is not None:
+            await self._crawlers.close()
+            self._crawlers = None
+        await self.event_purger.stop()
+        await self.firehose.stop()
         if self._http is not None:
             await self._http.aclose()
             self._http = None

@@ -6,21 +6,32 @@ import asyncio
 import base64
 import copy
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
+import httpx
 import pytest
 import redis.asyncio
 import redis.exceptions
 
-from exprsn_pds.app import create_app
+from exprsn_pds.accounts.models import Account
+from exprsn_pds.app import create_app, get_pds
 from exprsn_pds.cache import Cache, create_cache
 from exprsn_pds.config import Settings, load_settings
+from exprsn_pds.crypto import PrivateKey
+from exprsn_pds.pds import Pds
+from exprsn_pds.tokens import ACCESS_TYP, Scope
+from exprsn_pds.tokens import mint as mint_token
 
 # --- Backends: databases and caches -----------------------------------------------------
 #
@@ -135,7 +146,8 @@ def cache(cache_factory: CacheFactory) -> Cache:
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server"]
+BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob"]
+ACCESS_TOKEN_TTL_S = 3600
 
 
 @pytest.fixture(params=["sqlite+memory", "postgres+redis"])
@@ -205,3 +217,154 @@ def admin_headers() -> dict[str, str]:
     """HTTP Basic credentials of the test admin."""
     token = base64.b64encode(f"admin:{ADMIN_PASSWORD}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+# --- Accounts ------------------------------------------------------------------------------
+#
+# ``account_factory(client, handle)`` creates a hosted account (repo with its first commit)
+# and an access token for it. Account creation over XRPC arrives with the session plugin;
+# until then this goes through the repo engine directly.
+
+
+@dataclass
+class TestAccount:
+    """A hosted test account and its credentials."""
+
+    did: str
+    handle: str
+    key: PrivateKey
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Bearer access-token headers."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def did_key(self) -> str:
+        """The did:key of the repo signing key."""
+        return self.key.public_key().did_key()
+
+
+@pytest.fixture
+def account_factory() -> Callable[[Any, str], Awaitable[TestAccount]]:
+    """``await make(client, handle)``: a new account on ``client``'s server."""
+
+    async def make(client: Any, handle: str) -> TestAccount:
+        return await create_test_account(get_pds(client.app), handle)
+
+    return make
+
+
+async def create_test_account(pds: Pds, handle: str) -> TestAccount:
+    """A hosted account on a started ``pds``, with an access token."""
+    did = f"did:plc:{uuid.uuid4().hex[:24]}"
+    key = PrivateKey.generate("k256")
+    await pds.repo_writer.create_repo(did, key)
+    await Account.create(did=did, handle=handle)
+    token = mint_token(
+        secret=pds.settings.jwt_secret,
+        did=did,
+        audience=pds.settings.service_did,
+        scope=Scope.ACCESS,
+        ttl_s=ACCESS_TOKEN_TTL_S,
+        typ=ACCESS_TYP,
+    )
+    return TestAccount(did=did, handle=handle, key=key, token=token)
+
+
+# --- A real server ------------------------------------------------------------------------
+#
+# ``live_server(handles)`` prepares accounts in the data directory, then runs ``pds serve``
+# in a child process on a free port (same backend pair as the other app tests). For
+# WebSocket clients, real SDKs and crash tests.
+
+SERVER_START_TIMEOUT_S = 60.0
+SERVER_STOP_TIMEOUT_S = 30.0
+SERVER_LOG_NAME = "server.log"
+
+
+@dataclass
+class LiveServer:
+    """A ``pds serve`` child process and the accounts prepared for it."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    accounts: dict[str, TestAccount]
+    settings: Settings
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what a power cut would leave."""
+        self.process.kill()
+        self.process.wait(SERVER_STOP_TIMEOUT_S)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _server_environment(settings: Settings, port: int) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
+    environment.update(
+        PDS_PORT=str(port),
+        PDS_DATA_DIRECTORY=str(settings.data_directory),
+        PDS_DATABASE_URL=settings.database_url,
+        PDS_ADMIN_PASSWORD=settings.admin_password,
+        PDS_JWT_SECRET=settings.jwt_secret,
+        PDS_ENABLE_PLUGINS=",".join(BUILT_IN_PLUGINS),
+    )
+    if settings.redis_url:
+        environment.update(PDS_REDIS_URL=settings.redis_url)
+    return environment
+
+
+async def _wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    async with httpx.AsyncClient() as http:
+        while True:
+            try:
+                await http.get(f"{url}/xrpc/_health")
+                return
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    raise RuntimeError("pds serve exited during start-up") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError("pds serve did not start") from None
+                await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def live_server(
+    settings_factory: Callable[..., Settings],
+) -> AsyncIterator[Callable[..., Awaitable[LiveServer]]]:
+    """``await start(handles=(), **sections)``: a running server with those accounts."""
+    servers: list[LiveServer] = []
+
+    async def start(handles: Iterable[str] = (), **sections: Any) -> LiveServer:
+        settings = settings_factory(**sections)
+        pds = Pds(settings)
+        await pds.start()
+        try:
+            accounts = {handle: await create_test_account(pds, handle) for handle in handles}
+        finally:
+            await pds.stop()
+        port = _free_port()
+        with (settings.data_directory / SERVER_LOG_NAME).open("ab") as log:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "pds"), "serve"],
+                env=_server_environment(settings, port),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        server = LiveServer(f"http://127.0.0.1:{port}", process, accounts, settings)
+        servers.append(server)
+        await _wait_until_serving(server.url, process)
+        return server
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.terminate()
+            server.process.wait(SERVER_STOP_TIMEOUT_S)

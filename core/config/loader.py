@@ -17,6 +17,7 @@ from exprsn_pds.config.schema import (
     CREDENTIAL_URL_KEYS,
     DEFAULTS,
     ENVIRONMENT,
+    GENERATED_SECRET_KEYS,
     SECRET_KEYS,
 )
 from exprsn_pds.config.secrets_file import load_or_generate
@@ -130,7 +131,9 @@ def _fill_derived(tree: dict[str, Any]) -> None:
     if not tree["database"].get("url"):
         tree["database"]["url"] = f"sqlite:///{data_directory / SQLITE_FILENAME}"
     missing = [
-        name.split(".")[1] for name in SECRET_KEYS if name.split(".")[1] not in tree["secrets"]
+        name.split(".")[1]
+        for name in GENERATED_SECRET_KEYS
+        if name.split(".")[1] not in tree["secrets"]
     ]
     if missing:
         tree["secrets"].update(load_or_generate(data_directory, missing))
@@ -151,6 +154,7 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         log_level=server["log_level"],
         admin_password=tree["secrets"]["admin_password"],
         jwt_secret=tree["secrets"]["jwt_secret"],
+        key_encryption_keys=tree["secrets"].get("key_encryption_keys"),
         database_url=tree["database"]["url"],
         migrate_on_start=tree["database"]["migrate_on_start"],
         database_pool_max_size=tree["database"]["pool_max_size"],
@@ -158,10 +162,19 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         redis_key_prefix=tree["redis"]["key_prefix"],
         service_handle_domains=tuple(tree["accounts"]["service_handle_domains"]),
         invite_required=tree["accounts"]["invite_required"],
+        repo_max_writes_per_commit=tree["repo"]["max_writes_per_commit"],
+        repo_max_commit_block_bytes=tree["repo"]["max_commit_block_bytes"],
+        repo_block_cache_bytes=tree["repo"]["block_cache_bytes"],
         rate_limits_enabled=tree["rate_limits"]["enabled"],
         blob_upload_limit_bytes=tree["blobs"]["upload_limit_bytes"],
+        blob_temp_grace_s=tree["blobs"]["temp_grace_s"],
+        blob_gc_interval_s=tree["blobs"]["gc_interval_s"],
         did_plc_url=tree["identity"]["did_plc_url"],
         crawlers=tuple(tree["sync"]["crawlers"]),
+        crawl_interval_s=tree["sync"]["crawl_interval_s"],
+        firehose_queue_max_events=tree["sync"]["firehose_queue_max_events"],
+        event_retention_s=tree["sync"]["event_retention_s"],
+        event_purge_interval_s=tree["sync"]["event_purge_interval_s"],
         xrpc_max_body_bytes=tree["xrpc"]["max_body_bytes"],
         xrpc_validate_output=tree["xrpc"]["validate_output"],
         cors_origins=tuple(tree["xrpc"]["cors_origins"]),

@@ -37,6 +37,7 @@ CORE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "admin_password": {"type": "string", "minLength": 8},
                 "jwt_secret": {"type": "string", "minLength": 32},
+                "key_encryption_keys": {"type": "string", "minLength": 1},
             },
         },
         "database": {
@@ -64,6 +65,15 @@ CORE_SCHEMA: dict[str, Any] = {
                 "invite_required": {"type": "boolean"},
             },
         },
+        "repo": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "max_writes_per_commit": {"type": "integer", "minimum": 1},
+                "max_commit_block_bytes": {"type": "integer", "minimum": 1},
+                "block_cache_bytes": {"type": "integer", "minimum": 0},
+            },
+        },
         "rate_limits": {
             "type": "object",
             "additionalProperties": False,
@@ -72,7 +82,11 @@ CORE_SCHEMA: dict[str, Any] = {
         "blobs": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"upload_limit_bytes": {"type": "integer", "minimum": 1}},
+            "properties": {
+                "upload_limit_bytes": {"type": "integer", "minimum": 1},
+                "temp_grace_s": {"type": "number", "exclusiveMinimum": 0},
+                "gc_interval_s": {"type": "number", "exclusiveMinimum": 0},
+            },
         },
         "identity": {
             "type": "object",
@@ -82,7 +96,13 @@ CORE_SCHEMA: dict[str, Any] = {
         "sync": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"crawlers": {"type": "array", "items": _URL}},
+            "properties": {
+                "crawlers": {"type": "array", "items": _URL},
+                "crawl_interval_s": {"type": "number", "exclusiveMinimum": 0},
+                "firehose_queue_max_events": {"type": "integer", "minimum": 1},
+                "event_retention_s": {"type": "number", "exclusiveMinimum": 0},
+                "event_purge_interval_s": {"type": "number", "exclusiveMinimum": 0},
+            },
         },
         "xrpc": {
             "type": "object",
@@ -128,10 +148,21 @@ DEFAULTS: dict[str, Any] = {
     "database": {"url": "", "migrate_on_start": True, "pool_max_size": 10},
     "redis": {"key_prefix": "pds:"},
     "accounts": {"service_handle_domains": [], "invite_required": False},
+    "repo": {
+        "max_writes_per_commit": 200,
+        "max_commit_block_bytes": 2_000_000,
+        "block_cache_bytes": 64 * 1024 * 1024,
+    },
     "rate_limits": {"enabled": True},
-    "blobs": {"upload_limit_bytes": 100_000_000},
+    "blobs": {"upload_limit_bytes": 100_000_000, "temp_grace_s": 21600, "gc_interval_s": 3600},
     "identity": {"did_plc_url": "https://plc.directory"},
-    "sync": {"crawlers": []},
+    "sync": {
+        "crawlers": [],
+        "crawl_interval_s": 1200,
+        "firehose_queue_max_events": 1000,
+        "event_retention_s": 259200,
+        "event_purge_interval_s": 3600,
+    },
     "xrpc": {
         "max_body_bytes": 5_000_000,
         "validate_output": False,
@@ -155,6 +186,7 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_LOG_LEVEL": "server.log_level",
     "PDS_ADMIN_PASSWORD": "secrets.admin_password",
     "PDS_JWT_SECRET": "secrets.jwt_secret",
+    "PDS_KEY_ENCRYPTION_KEYS": "secrets.key_encryption_keys",
     "PDS_DATABASE_URL": "database.url",
     "PDS_MIGRATE_ON_START": "database.migrate_on_start",
     "PDS_REDIS_URL": "redis.url",
@@ -162,6 +194,8 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_INVITE_REQUIRED": "accounts.invite_required",
     "PDS_RATE_LIMITS_ENABLED": "rate_limits.enabled",
     "PDS_BLOB_UPLOAD_LIMIT": "blobs.upload_limit_bytes",
+    "PDS_BLOB_TEMP_GRACE_S": "blobs.temp_grace_s",
+    "PDS_BLOB_GC_INTERVAL_S": "blobs.gc_interval_s",
     "PDS_DID_PLC_URL": "identity.did_plc_url",
     "PDS_CRAWLERS": "sync.crawlers",
     "PDS_XRPC_VALIDATE_OUTPUT": "xrpc.validate_output",
@@ -171,5 +205,10 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_DISABLE_PLUGINS": "plugins.disabled",
 }
 
-SECRET_KEYS: tuple[str, ...] = ("secrets.admin_password", "secrets.jwt_secret")
+SECRET_KEYS: tuple[str, ...] = (
+    "secrets.admin_password",
+    "secrets.jwt_secret",
+    "secrets.key_encryption_keys",
+)
+GENERATED_SECRET_KEYS: tuple[str, ...] = ("secrets.admin_password", "secrets.jwt_secret")
 CREDENTIAL_URL_KEYS: tuple[str, ...] = ("database.url", "redis.url")

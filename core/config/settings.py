@@ -28,6 +28,7 @@ class Settings:
     log_level: str
     admin_password: str = field(repr=False)
     jwt_secret: str = field(repr=False)
+    key_encryption_keys: str | None = field(repr=False)
     database_url: str = field(repr=False)
     migrate_on_start: bool
     database_pool_max_size: int
@@ -35,10 +36,19 @@ class Settings:
     redis_key_prefix: str
     service_handle_domains: tuple[str, ...]
     invite_required: bool
+    repo_max_writes_per_commit: int
+    repo_max_commit_block_bytes: int
+    repo_block_cache_bytes: int
     rate_limits_enabled: bool
     blob_upload_limit_bytes: int
+    blob_temp_grace_s: float
+    blob_gc_interval_s: float
     did_plc_url: str
     crawlers: tuple[str, ...]
+    crawl_interval_s: float
+    firehose_queue_max_events: int
+    event_retention_s: float
+    event_purge_interval_s: float
     xrpc_max_body_bytes: int
     xrpc_validate_output: bool
     cors_origins: tuple[str, ...]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 from quart import Quart, Response, request, websocket
@@ -163,11 +164,20 @@ async def _subscription_context(pds: Pds, method: XrpcMethod) -> XrpcContext:
 
 
 async def _stream(method: XrpcMethod, context: XrpcContext) -> None:
+    """Send what the handler yields; close its generator however the stream ends.
+
+    ``bytes`` are sent as they are (frames encoded in advance), a ``SubscriptionMessage``
+    as header + body; an ``XrpcError`` becomes an error frame and closes the socket.
+    Closing the generator runs its clean-up at once, even when the client went away
+    while a message was being sent.
+    """
     await websocket.accept()
-    messages: AsyncIterator[Any] = method.handler(context)
-    try:
-        async for message in messages:
-            await websocket.send(encode_message(message))
-    except XrpcError as error:
-        await websocket.send(encode_error(error))
-        await websocket.close(WEBSOCKET_POLICY_VIOLATION, error.error)
+    messages: AsyncGenerator[Any, None] = method.handler(context)
+    async with aclosing(messages):
+        try:
+            async for message in messages:
+                frame = message if isinstance(message, bytes) else encode_message(message)
+                await websocket.send(frame)
+        except XrpcError as error:
+            await websocket.send(encode_error(error))
+            await websocket.close(WEBSOCKET_POLICY_VIOLATION, error.error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +65,8 @@ class SubscriptionMessage:
 
 
 Handler = Callable[[XrpcContext], Awaitable[Any]]
-SubscriptionHandler = Callable[[XrpcContext], AsyncIterator[SubscriptionMessage]]
+# An async generator function; it may yield pre-encoded frames (``bytes``) as well.
+SubscriptionHandler = Callable[[XrpcContext], AsyncGenerator[SubscriptionMessage | bytes, None]]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,9 @@
+"""Accounts hosted here: DID, handle, e-mail, password hash, lifecycle."""
+
+from exprsn_pds.storage import ModelApp
+
+MODEL_APP = ModelApp(
+    label="accounts",
+    models=["exprsn_pds.accounts.models"],
+    migrations="exprsn_pds.accounts.migrations",
+)

@@ -1,0 +1,304 @@
+"""``BlobService``: uploads, references from records, serving, garbage collection.
+
+The life of a blob: :meth:`BlobService.upload` streams it to temporary storage and
+records a temporary row; a record write references it (:meth:`BlobService.link`, inside
+the write's transaction); after the commit :meth:`BlobService.settle` moves it to
+permanent storage, and deletes the blobs no record uses any more. The garbage collector
+deletes temporary blobs nobody referenced in time and finishes what a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import RawSQL, Subquery
+from tortoise.functions import Max
+
+from exprsn_pds.blobs.gc import GcReport, collect_garbage
+from exprsn_pds.blobs.intake import Intake
+from exprsn_pds.blobs.lifecycle import (
+    attempt,
+    column,
+    delete_permanent_if_unreferenced,
+    promote_if_referenced,
+)
+from exprsn_pds.blobs.refs import BlobRef, find_blob_refs
+from exprsn_pds.blobs.sniff import choose_mime_type
+from exprsn_pds.blobs.store import BlobNotStored, BlobStore
+from exprsn_pds.datamodel import Cid
+from exprsn_pds.errors import InvalidRequest, ServiceUnavailable
+from exprsn_pds.logs import get_logger
+from exprsn_pds.repo.models import Blob, Record, RecordBlob
+from exprsn_pds.storage import Database
+
+#: How often an upload retries recording itself when concurrent changes get in the way.
+UPLOAD_RECORD_ATTEMPTS = 3
+# The record path (``collection/rkey``) of a ``record`` row, in SQL both databases speak.
+_RECORD_PATH_SQL = "collection || '/' || rkey"
+
+Clock = Callable[[], datetime]
+log = get_logger(__name__)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+class BlobNotFound(InvalidRequest):
+    """400 ``BlobNotFound``: no such (permanent, servable) blob."""
+
+    default_error = "BlobNotFound"
+
+
+class BlobService:
+    """Blobs of the accounts hosted here, over a :class:`~exprsn_pds.blobs.store.BlobStore`.
+
+    ``upload_limit_bytes`` bounds one blob; temporary blobs no record references are
+    deleted ``temp_grace_s`` seconds after their upload; the garbage collector runs
+    every ``gc_interval_s`` seconds once :meth:`start_gc` is called; ``clock`` says
+    what time it is (tests move it).
+    """
+
+    def __init__(
+        self,
+        store: BlobStore,
+        database: Database,
+        *,
+        upload_limit_bytes: int,
+        temp_grace_s: float,
+        gc_interval_s: float,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.store = store
+        self.database = database
+        self.upload_limit_bytes = upload_limit_bytes
+        self.temp_grace_s = temp_grace_s
+        self.gc_interval_s = gc_interval_s
+        self.clock = clock
+        # Per DID, blobs that record writes stopped using: deletion candidates for settle().
+        self._released: dict[str, set[str]] = {}
+        self._gc_task: asyncio.Task[None] | None = None
+
+    # --- Uploads -------------------------------------------------------------------------
+
+    async def upload(
+        self, did: str, chunks: AsyncIterator[bytes], declared_type: str | None
+    ) -> BlobRef:
+        """Store an upload of ``did`` as a temporary blob; its reference.
+
+        The CID and size come from the bytes, the MIME type from their signature, else
+        ``declared_type``. Over ``upload_limit_bytes``: 413 PayloadTooLarge and nothing
+        kept. A blob ``did`` already has keeps its stored metadata and bytes.
+        """
+        intake = Intake(self.upload_limit_bytes)
+        temp_key = await self.store.write_temp(intake.chunks(chunks))
+        try:
+            mime_type = choose_mime_type(intake.head, declared_type)
+            blob = await self._record_upload(did, intake.cid, mime_type, intake.size, temp_key)
+        except BaseException:
+            await self.store.delete_temp(temp_key)
+            raise
+        return BlobRef(Cid.parse(blob.cid), blob.mime_type, blob.size)
+
+    async def _record_upload(
+        self, did: str, cid: Cid, mime_type: str, size: int, temp_key: str
+    ) -> Blob:
+        for _ in range(UPLOAD_RECORD_ATTEMPTS):
+            async with self.database.transaction():
+                known = await Blob.filter(did=did, cid=str(cid)).select_for_update().first()
+                if known is not None:
+                    await self._reuse(known, temp_key)
+            if known is not None:
+                await self.store.delete_temp(temp_key)
+                return known
+            try:
+                return await Blob.create(
+                    did=did, cid=str(cid), mime_type=mime_type, size=size,
+                    temp_key=temp_key, created_at=self.clock(),
+                )
+            except IntegrityError:
+                continue  # uploaded concurrently: reuse that row
+        raise ServiceUnavailable("The blob is being changed concurrently; try again")
+
+    async def _reuse(self, known: Blob, temp_key: str) -> None:
+        """A second upload of a blob (row locked): restart its grace, or repair its bytes."""
+        if known.temp_key is not None:
+            await Blob.filter(id=known.id).update(created_at=self.clock())
+            return
+        cid = Cid.parse(known.cid)
+        if not await self.store.exists(known.did, cid):
+            log.warning("blob bytes were missing; restored from a new upload", did=known.did,
+                        cid=known.cid)
+            await self.store.promote(temp_key, known.did, cid)
+
+    # --- References from records (inside the write transaction) ------------------------
+
+    async def link(
+        self, did: str, path: str, record: dict[str, Any], *, verify: bool = True
+    ) -> None:
+        """Record which blobs the record at ``path`` (created or updated) references.
+
+        Call inside the write's transaction. Each blob must be stored for ``did`` with
+        the referenced MIME type and size (400 InvalidRequest otherwise); ``verify=False``
+        skips that, for imported repositories whose blobs arrive later
+        (:meth:`missing_blobs`).
+        """
+        refs = find_blob_refs(record)
+        await self.unlink(did, path)
+        if not refs:
+            return
+        if verify:
+            await self._verify(did, refs)
+        cids = dict.fromkeys(str(ref.cid) for ref in refs)
+        await RecordBlob.bulk_create(
+            [RecordBlob(did=did, blob_cid=cid, record_path=path) for cid in cids]
+        )
+
+    async def _verify(self, did: str, refs: list[BlobRef]) -> None:
+        # Locking the rows keeps the garbage collector off them until the write commits.
+        stored = {
+            blob.cid: blob
+            for blob in await Blob.filter(did=did, cid__in=[str(ref.cid) for ref in refs])
+            .order_by("id")
+            .select_for_update()
+        }
+        for ref in refs:
+            blob = stored.get(str(ref.cid))
+            if blob is None:
+                raise InvalidRequest(f"Could not find blob: {ref.cid}")
+            if blob.takedown_ref is not None:
+                raise InvalidRequest(f"Blob has been taken down: {ref.cid}")
+            if ref.mime_type != blob.mime_type:
+                raise InvalidRequest(
+                    f"Blob {ref.cid} has MIME type {blob.mime_type}, not {ref.mime_type}"
+                )
+            if ref.size is not None and ref.size != blob.size:
+                raise InvalidRequest(f"Blob {ref.cid} has {blob.size} bytes, not {ref.size}")
+
+    async def unlink(self, did: str, path: str) -> None:
+        """Forget the blob references of the record at ``path`` (deleted, or about to change).
+
+        Call inside the write's transaction.
+        """
+        released = await column(RecordBlob.filter(did=did, record_path=path), "blob_cid")
+        if released:
+            await RecordBlob.filter(did=did, record_path=path).delete()
+            self._released.setdefault(did, set()).update(released)
+
+    async def settle(self, did: str) -> None:
+        """After a write commits: make referenced blobs permanent, delete unused ones.
+
+        Failures are logged, not raised (the write has committed); the garbage
+        collector finishes the job later.
+        """
+        temp_ids = await column(Blob.filter(did=did, temp_key__isnull=False), "id")
+        released = sorted(self._released.pop(did, set()))
+        permanent_ids = (
+            await column(Blob.filter(did=did, cid__in=released, temp_key__isnull=True), "id")
+            if released
+            else []
+        )
+        for blob_id in temp_ids:
+            await attempt(promote_if_referenced, self.database, self.store, blob_id)
+        for blob_id in permanent_ids:
+            await attempt(
+                delete_permanent_if_unreferenced, self.database, self.store, blob_id
+            )
+
+    # --- Serving ---------------------------------------------------------------------------
+
+    async def read(self, did: str, cid: Cid) -> tuple[Blob, AsyncIterator[bytes]]:
+        """A permanent blob's row and bytes; 400 BlobNotFound if absent, temporary or taken down."""
+        blob = await Blob.get_or_none(
+            did=did, cid=str(cid), temp_key__isnull=True, takedown_ref__isnull=True
+        )
+        if blob is None:
+            raise BlobNotFound("Blob not found")
+        try:
+            chunks = await self.store.read(did, cid)
+        except BlobNotStored as error:
+            log.error("blob bytes are missing", did=did, cid=str(cid))
+            raise BlobNotFound("Blob not found") from error
+        return blob, chunks
+
+    async def list_blobs(
+        self, did: str, *, since: str | None = None, cursor: str | None = None, limit: int
+    ) -> list[str]:
+        """CIDs (ascending, after ``cursor``) of ``did``'s permanent blobs that records use.
+
+        With ``since``, only blobs of records written in a later revision.
+        """
+        users = RecordBlob.filter(did=did)
+        if since is not None:
+            paths = (
+                Record.filter(did=did, rev__gt=since)
+                .annotate(path=RawSQL(_RECORD_PATH_SQL))
+                .values("path")
+            )
+            users = users.filter(record_path__in=Subquery(paths))
+        query = Blob.filter(
+            did=did, temp_key__isnull=True, cid__in=Subquery(users.values("blob_cid"))
+        )
+        if cursor is not None:
+            query = query.filter(cid__gt=cursor)
+        return await column(query.order_by("cid").limit(limit), "cid")
+
+    async def missing_blobs(
+        self, did: str, *, cursor: str | None = None, limit: int
+    ) -> list[dict[str, str]]:
+        """Blobs ``did``'s records reference but this server does not have: ``{cid, recordUri}``.
+
+        One record per blob, CIDs ascending after ``cursor``.
+        """
+        query = RecordBlob.filter(did=did).exclude(
+            blob_cid__in=Subquery(Blob.filter(did=did).values("cid"))
+        )
+        if cursor is not None:
+            query = query.filter(blob_cid__gt=cursor)
+        rows = await (
+            query.group_by("blob_cid")
+            .annotate(path=Max("record_path"))
+            .order_by("blob_cid")
+            .limit(limit)
+            .values("blob_cid", "path")
+        )
+        return [{"cid": row["blob_cid"], "recordUri": f"at://{did}/{row['path']}"} for row in rows]
+
+    # --- Garbage collection ------------------------------------------------------------
+
+    async def collect_garbage(self) -> GcReport:
+        """One garbage collection pass (see :func:`~exprsn_pds.blobs.gc.collect_garbage`)."""
+        uploaded_before = self.clock() - timedelta(seconds=self.temp_grace_s)
+        return await collect_garbage(self.database, self.store, uploaded_before=uploaded_before)
+
+    async def run_gc_forever(self) -> None:
+        """Collect garbage now and every ``gc_interval_s`` seconds, logging what went."""
+        while True:
+            try:
+                report = await self.collect_garbage()
+            except Exception:  # the next pass may succeed
+                log.exception("blob garbage collection failed")
+            else:
+                if report:
+                    log.info("blob garbage collected", **asdict(report))
+            await asyncio.sleep(self.gc_interval_s)
+
+    def start_gc(self) -> None:
+        """Run :meth:`run_gc_forever` in the background (idempotent)."""
+        if self._gc_task is None:
+            self._gc_task = asyncio.create_task(self.run_gc_forever(), name="blob-gc")
+
+    async def stop_gc(self) -> None:
+        """Stop the background garbage collector, if running."""
+        task, self._gc_task = self._gc_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

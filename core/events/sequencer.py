@@ -1,0 +1,76 @@
+"""``Sequencer``: numbers events inside the writer's transaction, publishes them after.
+
+:meth:`Sequencer.sequence` runs inside the caller's open transaction, at its end: it
+takes the global sequencing lock (PostgreSQL: a transaction-scoped advisory lock, so
+several processes can share the database; SQLite: none needed, as tortoise runs the one
+process's write transactions one at a time), numbers the event ``max(seq) + 1``, encodes
+its frame once and stores it. The lock is held until the transaction commits, so events
+become visible in ``seq`` order and without gaps (a rolled-back event frees its number).
+After the commit the caller hands each event to :meth:`Sequencer.publish`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from exprsn_pds.events.frames import event_frame
+from exprsn_pds.events.hub import FirehoseHub
+from exprsn_pds.events.models import RepoEvent
+from exprsn_pds.events.store import head_seq
+from exprsn_pds.events.types import EventFrame, SequencedEvent
+from exprsn_pds.logs import get_logger
+from exprsn_pds.syntax import Datetime
+
+# Any fixed 64-bit key works; this one spells "exprsn:s" (for sequencing).
+SEQUENCE_LOCK_KEY: Final = int.from_bytes(b"exprsn:s", "big")
+POSTGRES_DIALECT: Final = "postgres"
+
+log = get_logger(__name__)
+
+
+class Sequencer:
+    """Assigns sequence numbers to events and announces them through ``hub``."""
+
+    def __init__(self, hub: FirehoseHub) -> None:
+        self._hub = hub
+
+    async def sequence(
+        self, connection: BaseDBAsyncClient, *, did: str, type: str, body: dict[str, Any]
+    ) -> SequencedEvent:
+        """Store an event of ``type`` for ``did`` in the open transaction ``connection``.
+
+        ``connection`` is what :meth:`Database.transaction
+        <exprsn_pds.storage.Database.transaction>` yields. Call it at the end of the
+        transaction (after the repo lock, before nothing slow): the global sequencing lock
+        is held until commit. One transaction may sequence several events. ``type`` is
+        ``"commit"``, ``"sync"``, ``"identity"`` or ``"account"``; ``body`` is the
+        message body without ``seq`` and ``time`` (a copy gets both; ``body`` is not
+        changed). Links in it are :class:`~exprsn_pds.datamodel.Cid`, byte strings
+        ``bytes``.
+        """
+        if connection.capabilities.dialect == POSTGRES_DIALECT:
+            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [SEQUENCE_LOCK_KEY])
+        seq = await head_seq(connection) + 1
+        now = dt.datetime.now(dt.UTC)
+        stamped = {**body, "seq": seq, "time": str(Datetime.from_datetime(now))}
+        frame = event_frame(type, stamped)
+        await RepoEvent.create(
+            using_db=connection, seq=seq, did=did, type=type, frame=frame, created_at=now
+        )
+        return SequencedEvent(seq=seq, frame=frame, did=did, type=type, body=stamped)
+
+    async def publish(self, event: EventFrame) -> None:
+        """Announce a committed event to every process's subscribers.
+
+        Never raises: the event is already in the log, and subscribers recover one whose
+        announcement failed from there (when the next announcement arrives).
+        """
+        try:
+            await self._hub.publish(event)
+        except Exception:
+            log.exception(
+                "could not announce an event; subscribers will read it from the log", seq=event.seq
+            )

@@ -1,0 +1,6 @@
+"""Identity: accounts' DIDs and handles, DID documents, resolution."""
+
+from exprsn_pds.identity.did_document import build_did_document
+from exprsn_pds.identity.service import IdentityInfo, IdentityService
+
+__all__ = ["IdentityInfo", "IdentityService", "build_did_document"]

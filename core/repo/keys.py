@@ -1,0 +1,30 @@
+"""Repo signing keys, encrypted at rest under the master keyring (bound to the DID)."""
+
+from __future__ import annotations
+
+from exprsn_pds.crypto import Curve, MasterKeyring, PrivateKey
+
+DEFAULT_CURVE = Curve.K256
+
+
+class RepoKeys:
+    """Seals and opens repo signing keys; a sealed key only opens for its own DID."""
+
+    def __init__(self, keyring: MasterKeyring) -> None:
+        self.keyring = keyring
+
+    def seal(self, did: str, key: PrivateKey) -> bytes:
+        """The AES-256-GCM envelope of ``key`` for ``did``."""
+        return self.keyring.encrypt(key.to_bytes(), did.encode())
+
+    def open(self, did: str, sealed: bytes, curve: str) -> PrivateKey:
+        """The private key in ``sealed`` (raises ``KeyringError`` if it is not ``did``'s)."""
+        return PrivateKey.from_bytes(self.keyring.decrypt(sealed, did.encode()), curve)
+
+    def needs_rotation(self, sealed: bytes) -> bool:
+        """Whether ``sealed`` is under an older master key."""
+        return self.keyring.needs_rotation(sealed)
+
+    def reseal(self, did: str, sealed: bytes) -> bytes:
+        """``sealed`` re-encrypted under the current master key."""
+        return self.keyring.reencrypt(sealed, did.encode())

@@ -1,0 +1,326 @@
+"""The write path: one transaction per commit, serialised per repo.
+
+A commit's new blocks, the record index, the repo root and the sequenced firehose
+event commit together or not at all. Writes to one repo are serialised by an
+in-process lock and, for several processes sharing PostgreSQL, by a row lock on the
+repo (``SELECT ... FOR UPDATE``); SQLite serialises write transactions itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from exprsn_pds.blobs import BlobService
+from exprsn_pds.crypto import PrivateKey
+from exprsn_pds.datamodel import Cid, encode, write_car
+from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.events import SequencedEvent, Sequencer
+from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
+from exprsn_pds.repo.commit import sign_commit
+from exprsn_pds.repo.keys import RepoKeys
+from exprsn_pds.repo.models import Record, Repo, RepoBlock
+from exprsn_pds.repo.mst import Mst, MstChange, MstOp, NodeCache
+from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
+from exprsn_pds.storage import Database
+from exprsn_pds.syntax import TidClock
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event to sequence in the same transaction as a commit (e.g. #identity)."""
+
+    type: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WriteLimits:
+    """Bounds of one commit."""
+
+    max_operations: int
+    max_block_bytes: int
+
+
+class RepoWriter:
+    """Creates repositories and commits record operations to them."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        keys: RepoKeys,
+        sequencer: Sequencer,
+        cache: BlockCache,
+        nodes: NodeCache,
+        blobs: BlobService,
+        clock: TidClock,
+        limits: WriteLimits,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.database = database
+        self.keys = keys
+        self.sequencer = sequencer
+        self.cache = cache
+        self.nodes = nodes
+        self.blobs = blobs
+        self.clock = clock
+        self.limits = limits
+        self.on_commit = on_commit
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, did: str) -> asyncio.Lock:
+        lock = self._locks.get(did)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[did] = lock
+        return lock
+
+    def _next_rev(self, after: str | None) -> str:
+        rev = str(self.clock.next())
+        while after is not None and rev <= after:
+            rev = str(self.clock.next())
+        return rev
+
+    async def create_repo(
+        self, did: str, key: PrivateKey, *, events: Sequence[PendingEvent] = ()
+    ) -> CommitResult:
+        """A new, empty repository with its first signed commit; ``events`` go first."""
+        async with self._lock(did):
+            reader = RepoBlockReader(did, self.cache)
+            change = await Mst.empty(reader, cache=self.nodes).apply([])
+            rev = self._next_rev(None)
+            commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
+            commit_block = commit.block()
+            commit_cid = Cid.for_dag_cbor(commit_block)
+            blocks = {**change.new_blocks, commit_cid: commit_block}
+            async with self.database.transaction() as connection:
+                if await Repo.exists(did=did):
+                    raise InvalidRequest(f"Repo already exists: {did}", error="RepoExists")
+                await Repo.create(
+                    did=did,
+                    head=str(commit_cid),
+                    rev=rev,
+                    data=str(change.root),
+                    signing_key=self.keys.seal(did, key),
+                    signing_key_curve=key.curve.value,
+                    signing_public_key=key.public_key().multibase(),
+                )
+                await _insert_blocks(did, rev, blocks)
+                sequenced = [
+                    await self.sequencer.sequence(
+                        connection, did=did, type=event.type, body=dict(event.body)
+                    )
+                    for event in events
+                ]
+                body = _commit_event(
+                    did=did,
+                    commit=commit_cid,
+                    rev=rev,
+                    since=None,
+                    prev_data=None,
+                    blocks=blocks,
+                    ops=[],
+                )
+                sequenced.append(
+                    await self.sequencer.sequence(connection, did=did, type="commit", body=body)
+                )
+        await self._after_commit(blocks, sequenced)
+        return CommitResult(did=did, commit=commit_cid, rev=rev)
+
+    async def apply_writes(
+        self,
+        did: str,
+        writes: Sequence[RecordWrite],
+        *,
+        swap_commit: Cid | Unset | None = UNSET,
+    ) -> CommitResult:
+        """Commit ``writes`` to ``did``'s repo atomically."""
+        if len(writes) > self.limits.max_operations:
+            raise InvalidRequest(f"Too many writes: at most {self.limits.max_operations}")
+        record_blocks = {}
+        for write in writes:
+            if write.record is not None:
+                block = encode(write.record)
+                record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
+        async with self._lock(did):
+            async with self.database.transaction() as connection:
+                repo = await Repo.filter(did=did).select_for_update().first()
+                if repo is None:
+                    raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+                if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
+                    raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+                reader = RepoBlockReader(did, self.cache)
+                mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
+                ops, results = await _plan(did, mst, writes, record_blocks)
+                change = await mst.apply(ops)
+                rev = self._next_rev(repo.rev)
+                key = self.keys.open(did, bytes(repo.signing_key), repo.signing_key_curve)
+                commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
+                commit_block = commit.block()
+                commit_cid = Cid.for_dag_cbor(commit_block)
+                new_blocks = {cid: block for cid, block in record_blocks.values()}
+                new_blocks.update(change.new_blocks)
+                new_blocks[commit_cid] = commit_block
+                block_bytes = sum(len(block) for block in new_blocks.values())
+                if block_bytes > self.limits.max_block_bytes:
+                    raise InvalidRequest(
+                        f"Commit too large: {block_bytes} bytes of blocks,"
+                        f" at most {self.limits.max_block_bytes}"
+                    )
+                await _insert_blocks(did, rev, new_blocks)
+                await _update_index(did, rev, writes, results)
+                await self._update_blob_refs(did, writes)
+                await _drop_unused_blocks(did, repo.head, change, results, new_blocks)
+                repo.head, repo.rev, previous_rev, previous_data = (
+                    str(commit_cid),
+                    rev,
+                    repo.rev,
+                    repo.data,
+                )
+                repo.data = str(change.root)
+                await repo.save(update_fields=["head", "rev", "data"])
+                event_blocks = {**change.proof_blocks, **new_blocks}
+                body = _commit_event(
+                    did=did,
+                    commit=commit_cid,
+                    rev=rev,
+                    since=previous_rev,
+                    prev_data=Cid.parse(previous_data),
+                    blocks=event_blocks,
+                    ops=results,
+                )
+                event = await self.sequencer.sequence(connection, did=did, type="commit", body=body)
+            await self.blobs.settle(did)
+        await self._after_commit(new_blocks, [event])
+        return CommitResult(did=did, commit=commit_cid, rev=rev, results=results)
+
+    async def _update_blob_refs(self, did: str, writes: Sequence[RecordWrite]) -> None:
+        """Record (and check) the blobs each written record references."""
+        for write in writes:
+            if write.record is None:
+                await self.blobs.unlink(did, write.path)
+            else:
+                await self.blobs.link(did, write.path, write.record)
+
+    async def _after_commit(
+        self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
+    ) -> None:
+        for cid, block in blocks.items():
+            self.cache.put(cid, block)
+        for event in events:
+            await self.sequencer.publish(event)
+        self.on_commit()
+
+
+async def _plan(
+    did: str,
+    mst: Mst,
+    writes: Sequence[RecordWrite],
+    record_blocks: dict[str, tuple[Cid, bytes]],
+) -> tuple[list[MstOp], list[WriteResult]]:
+    ops: list[MstOp] = []
+    results: list[WriteResult] = []
+    seen: set[str] = set()
+    for write in writes:
+        if write.path in seen:
+            raise InvalidRequest(f"Duplicate write to {write.path}")
+        seen.add(write.path)
+        current = await mst.get(write.path)
+        if not isinstance(write.swap_record, Unset) and current != write.swap_record:
+            raise InvalidRequest(f"Record {write.path} was at {current}", error="InvalidSwap")
+        uri = f"at://{did}/{write.path}"
+        if write.action is Action.CREATE and current is not None:
+            raise InvalidRequest(f"Record already exists: {uri}")
+        if write.action in (Action.UPDATE, Action.DELETE) and current is None:
+            raise InvalidRequest(f"Could not find record: {uri}", error="RecordNotFound")
+        cid = record_blocks[write.path][0] if write.action is not Action.DELETE else None
+        ops.append(MstOp(action=write.action.value, key=write.path, value=cid))
+        results.append(WriteResult(action=write.action, uri=uri, cid=cid, prev=current))
+    return ops, results
+
+
+async def _insert_blocks(did: str, rev: str, blocks: dict[Cid, bytes]) -> None:
+    rows = await RepoBlock.filter(did=did, cid__in=[str(cid) for cid in blocks]).values_list(
+        "cid", flat=True
+    )
+    existing = {str(row) for row in rows}
+    await RepoBlock.bulk_create(
+        [
+            RepoBlock(did=did, cid=str(cid), rev=rev, content=block)
+            for cid, block in blocks.items()
+            if str(cid) not in existing
+        ]
+    )
+
+
+async def _update_index(
+    did: str, rev: str, writes: Sequence[RecordWrite], results: Sequence[WriteResult]
+) -> None:
+    for write, result in zip(writes, results, strict=True):
+        if result.action is Action.DELETE:
+            await Record.filter(did=did, collection=write.collection, rkey=write.rkey).delete()
+        elif result.action is Action.UPDATE:
+            await Record.filter(did=did, collection=write.collection, rkey=write.rkey).update(
+                cid=str(result.cid), rev=rev
+            )
+        else:
+            await Record.create(
+                did=did, collection=write.collection, rkey=write.rkey, cid=str(result.cid), rev=rev
+            )
+
+
+async def _drop_unused_blocks(
+    did: str,
+    previous_head: str,
+    change: MstChange,
+    results: Sequence[WriteResult],
+    new_blocks: dict[Cid, bytes],
+) -> None:
+    """Delete the old commit, replaced MST nodes and record blocks no record uses now."""
+    old_records = {str(r.prev) for r in results if r.prev is not None}
+    rows = await Record.filter(did=did, cid__in=list(old_records)).values_list("cid", flat=True)
+    still_used = {str(row) for row in rows}
+    kept = {str(cid) for cid in new_blocks}
+    doomed = ({previous_head} | {str(cid) for cid in change.removed} | old_records) - still_used
+    doomed -= kept
+    if doomed:
+        await RepoBlock.filter(did=did, cid__in=list(doomed)).delete()
+
+
+def _commit_event(
+    *,
+    did: str,
+    commit: Cid,
+    rev: str,
+    since: str | None,
+    prev_data: Cid | None,
+    blocks: dict[Cid, bytes],
+    ops: Sequence[WriteResult],
+) -> dict[str, Any]:
+    """The ``#commit`` body (without ``seq``/``time``, which the sequencer adds)."""
+    body: dict[str, Any] = {
+        "rebase": False,
+        "tooBig": False,
+        "repo": did,
+        "commit": commit,
+        "rev": rev,
+        "since": since,
+        "blocks": write_car([commit], blocks.items()),
+        "ops": [_op(result) for result in ops],
+        "blobs": [],
+    }
+    if prev_data is not None:
+        body["prevData"] = prev_data
+    return body
+
+
+def _op(result: WriteResult) -> dict[str, Any]:
+    path = result.uri.split("/", 3)[3]
+    op: dict[str, Any] = {"action": result.action.value, "path": path, "cid": result.cid}
+    if result.prev is not None:
+        op["prev"] = result.prev
+    return op

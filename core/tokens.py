@@ -1,0 +1,109 @@
+"""Session tokens: HS256 JWTs as the official PDS issues them.
+
+Access tokens carry ``typ: at+jwt`` and a scope (full access or an app password's);
+refresh tokens ``typ: refresh+jwt``. ``aud`` is the service DID, ``sub`` the account DID.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+ACCESS_TYP = "at+jwt"
+REFRESH_TYP = "refresh+jwt"
+
+
+class Scope(StrEnum):
+    """What a session token may do."""
+
+    ACCESS = "com.atproto.access"
+    APP_PASS = "com.atproto.appPass"
+    APP_PASS_PRIVILEGED = "com.atproto.appPassPrivileged"
+    REFRESH = "com.atproto.refresh"
+
+
+class TokenExpired(Exception):
+    """The token was valid once but has expired."""
+
+
+class TokenInvalid(Exception):
+    """The token is malformed, forged, or of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """The verified claims of a session token."""
+
+    did: str
+    scope: Scope
+    jti: str | None
+    expires_at: int
+    raw: dict[str, Any]
+
+
+def mint(
+    *,
+    secret: str,
+    did: str,
+    audience: str,
+    scope: Scope,
+    ttl_s: int,
+    typ: str,
+    jti: str | None = None,
+    now: float | None = None,
+) -> str:
+    """A signed token for ``did``."""
+    issued = int(time.time() if now is None else now)
+    claims: dict[str, Any] = {
+        "scope": scope.value,
+        "sub": did,
+        "aud": audience,
+        "iat": issued,
+        "exp": issued + ttl_s,
+    }
+    if typ == REFRESH_TYP:
+        claims["jti"] = jti or uuid.uuid4().hex
+    return jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"typ": typ})
+
+
+def verify(
+    token: str, *, secret: str, audience: str, typ: str, scopes: frozenset[Scope]
+) -> TokenClaims:
+    """The claims of ``token``; :class:`TokenExpired` or :class:`TokenInvalid` otherwise."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise TokenInvalid("Token could not be verified") from error
+    if header.get("typ") != typ:
+        raise TokenInvalid("Invalid token type")
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            options={"require": ["exp", "sub", "scope"]},
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise TokenExpired("Token has expired") from error
+    except jwt.PyJWTError as error:
+        raise TokenInvalid("Token could not be verified") from error
+    try:
+        scope = Scope(claims["scope"])
+    except ValueError as error:
+        raise TokenInvalid("Bad token scope") from error
+    if scope not in scopes:
+        raise TokenInvalid("Bad token scope")
+    return TokenClaims(
+        did=str(claims["sub"]),
+        scope=scope,
+        jti=claims.get("jti"),
+        expires_at=int(claims["exp"]),
+        raw=claims,
+    )

@@ -1,0 +1,77 @@
+"""The blob XRPC methods: upload, download and the two listings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exprsn_pds import AuthRequired, InvalidRequest, XrpcContext, XrpcResponse
+from exprsn_pds.datamodel import Cid, DataModelError
+from exprsn_pds.plugins.sync.repos import hosted_repo
+from exprsn_pds.repo.models import Blob
+
+#: What getBlob sends besides the type: no sniffing, no active content, a download.
+CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
+
+
+def blob_headers(blob: Blob) -> dict[str, str]:
+    """The response headers of a served blob (its content type goes separately)."""
+    return {
+        "Content-Length": str(blob.size),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Content-Disposition": f"attachment; filename={blob.cid}",
+    }
+
+
+def _caller(ctx: XrpcContext) -> str:
+    if ctx.auth is None or ctx.auth.did is None:
+        raise AuthRequired("An account session is required")
+    return ctx.auth.did
+
+
+def _cid(text: str) -> Cid:
+    try:
+        return Cid.parse(text)
+    except DataModelError as error:
+        raise InvalidRequest(f"Invalid CID: {error}") from error
+
+
+async def upload_blob(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.repo.uploadBlob``: store the body as a temporary blob; its reference."""
+    did = _caller(ctx)
+    declared = ctx.request.mimetype if ctx.request is not None else None
+    ref = await ctx.pds.blobs.upload(did, ctx.body_chunks(), declared or None)
+    return {"blob": ref.to_json()}
+
+
+async def get_blob(ctx: XrpcContext) -> XrpcResponse:
+    """``com.atproto.sync.getBlob``: a permanent blob's bytes, served as a download."""
+    repo = await hosted_repo(ctx.params["did"])
+    blob, chunks = await ctx.pds.blobs.read(repo.did, _cid(ctx.params["cid"]))
+    return XrpcResponse(chunks, content_type=blob.mime_type, headers=blob_headers(blob))
+
+
+async def list_blobs(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.sync.listBlobs``: CIDs of a repo's blobs, optionally since a revision."""
+    params = ctx.params
+    repo = await hosted_repo(params["did"])
+    limit = params["limit"]
+    cids = await ctx.pds.blobs.list_blobs(
+        repo.did, since=params.get("since"), cursor=params.get("cursor"), limit=limit
+    )
+    answer: dict[str, Any] = {"cids": cids}
+    if len(cids) == limit:
+        answer["cursor"] = cids[-1]
+    return answer
+
+
+async def list_missing_blobs(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.repo.listMissingBlobs``: blobs the caller's records use but we lack."""
+    limit = ctx.params["limit"]
+    blobs = await ctx.pds.blobs.missing_blobs(
+        _caller(ctx), cursor=ctx.params.get("cursor"), limit=limit
+    )
+    answer: dict[str, Any] = {"blobs": blobs}
+    if len(blobs) == limit:
+        answer["cursor"] = blobs[-1]["cid"]
+    return answer
