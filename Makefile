@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: install
 
 test: install $(NODE_DEPS)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/pds_bench.py
+	$(BIN)/python bench/mst_bench.py
+	$(BIN)/python bench/datamodel_bench.py
 
 lint: install
 	$(BIN)/pytest tests/test_quality.py

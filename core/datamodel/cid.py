@@ -81,9 +81,10 @@ class Cid:
     model a link and a byte string are different kinds of value.
     """
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_raw", "_text")
 
     _raw: bytes
+    _text: str | None
 
     def __init__(self, raw: bytes) -> None:
         if type(raw) is not bytes or not (
@@ -91,6 +92,7 @@ class Cid:
         ):
             _check_binary(raw)
         self._raw = raw
+        self._text = None
 
     @classmethod
     def from_bytes(cls, raw: bytes | bytearray | memoryview) -> Self:
@@ -152,8 +154,10 @@ class Cid:
         return self._raw[position:]
 
     def __str__(self) -> str:
-        text = base64.b32encode(self._raw).decode("ascii").rstrip("=").lower()
-        return BASE32_PREFIX + text
+        if self._text is None:
+            encoded = base64.b32encode(self._raw).decode("ascii").rstrip("=").lower()
+            self._text = BASE32_PREFIX + encoded
+        return self._text
 
     def __repr__(self) -> str:
         return f"Cid({str(self)!r})"

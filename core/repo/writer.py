@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exprsn_pds.blobs import BlobService
+from exprsn_pds.blobs.refs import find_blob_refs
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.datamodel import Cid, encode, write_car
 from exprsn_pds.errors import InvalidRequest
@@ -199,11 +200,14 @@ class RepoWriter:
         return CommitResult(did=did, commit=commit_cid, rev=rev, results=results)
 
     async def _update_blob_refs(self, did: str, writes: Sequence[RecordWrite]) -> None:
-        """Record (and check) the blobs each written record references."""
+        """Record (and check) the blobs each written record references.
+
+        A new record without blobs has no links to replace, so it costs no query.
+        """
         for write in writes:
             if write.record is None:
                 await self.blobs.unlink(did, write.path)
-            else:
+            elif write.action is not Action.CREATE or find_blob_refs(write.record):
                 await self.blobs.link(did, write.path, write.record)
 
     async def _after_commit(

@@ -1,0 +1,246 @@
+"""End-to-end benchmark of a running exprsn-pds (``make bench``).
+
+Starts ``pds serve`` on 127.0.0.1 (SQLite, no Redis, a fresh data directory), prepares
+accounts, and drives it with one black-box httpx client, like the official PDS numbers
+in issue 3 were taken. Prints ops/s, p50/p95/p99 latency and the server's peak RSS.
+Every loop is bounded in count and time.
+
+Run: .venv/bin/python bench/pds_bench.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from exprsn_pds.config import load_settings
+from exprsn_pds.crypto import PrivateKey
+from exprsn_pds.pds import Pds
+from exprsn_pds.tokens import ACCESS_TYP, Scope, mint
+
+POST = "app.bsky.feed.post"
+JWT_SECRET = "bench-jwt-secret-" + "x" * 32
+TOKEN_TTL_S = 3600
+START_TIMEOUT_S = 60.0
+REPO_RECORDS = 5000
+
+
+def post(n: int) -> dict[str, Any]:
+    return {"$type": POST, "text": f"benchmark post {n}", "createdAt": "2024-01-01T00:00:00Z"}
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def report(
+    name: str, count: int, elapsed_s: float, latencies_s: list[float], unit: str = "ops"
+) -> None:
+    ms = [value * 1000 for value in latencies_s]
+    print(
+        f"{name:<34}{count / elapsed_s:>10.1f} {unit}/s   p50 {percentile(ms, 0.5):7.1f} ms"
+        f"   p95 {percentile(ms, 0.95):7.1f} ms   p99 {percentile(ms, 0.99):7.1f} ms"
+    )
+
+
+async def run_concurrently(
+    count: int, concurrency: int, action: Callable[[int], Awaitable[None]]
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    next_index = iter(range(count))
+
+    async def worker() -> None:
+        for index in next_index:
+            started = time.perf_counter()
+            await action(index)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+async def prepare(data: Path, handles: list[str]) -> list[tuple[str, str]]:
+    settings = load_settings(
+        environ={"PDS_DATA_DIRECTORY": str(data), "PDS_JWT_SECRET": JWT_SECRET}
+    )
+    pds = Pds(settings)
+    await pds.start()
+    accounts = []
+    try:
+        for _handle in handles:
+            did = f"did:plc:{os.urandom(12).hex()}"
+            await pds.repo_writer.create_repo(did, PrivateKey.generate("k256"))
+            token = mint(
+                secret=JWT_SECRET,
+                did=did,
+                audience=settings.service_did,
+                scope=Scope.ACCESS,
+                ttl_s=TOKEN_TTL_S,
+                typ=ACCESS_TYP,
+            )
+            accounts.append((did, token))
+    finally:
+        await pds.stop()
+    return accounts
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def main(quick: bool) -> None:
+    scale = 0.2 if quick else 1.0
+    with tempfile.TemporaryDirectory() as directory:
+        data = Path(directory)
+        accounts = await prepare(data, [f"bench{i}" for i in range(9)])
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
+        env |= {
+            "PDS_PORT": str(port),
+            "PDS_DATA_DIRECTORY": str(data),
+            "PDS_JWT_SECRET": JWT_SECRET,
+            "PDS_LOG_LEVEL": "warning",
+        }
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "pds"), "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+                deadline = time.monotonic() + START_TIMEOUT_S
+                while True:
+                    try:
+                        await http.get("/xrpc/_health")
+                        break
+                    except httpx.TransportError:
+                        if time.monotonic() > deadline:
+                            raise
+                        await asyncio.sleep(0.1)
+                await bench(http, accounts, scale)
+        finally:
+            print(f"{'server peak RSS':<34}{peak_rss_mb(server.pid):>10.1f} MB")
+            server.terminate()
+            server.wait(30)
+
+
+async def bench(http: httpx.AsyncClient, accounts: list[tuple[str, str]], scale: float) -> None:
+    writers, big = accounts[:8], accounts[8]
+
+    def auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    async def create(index: int) -> None:
+        did, token = writers[index % len(writers)]
+        response = await http.post(
+            "/xrpc/com.atproto.repo.createRecord",
+            headers=auth(token),
+            json={"repo": did, "collection": POST, "record": post(index)},
+        )
+        response.raise_for_status()
+
+    count = int(2000 * scale)
+    elapsed, latencies = await run_concurrently(count, 16, create)
+    report("createRecord (c16, 8 accounts)", count, elapsed, latencies)
+
+    batches = int(10 * scale) or 1
+    big_did, big_token = big
+
+    async def apply_batch(index: int) -> None:
+        writes = [
+            {
+                "$type": "com.atproto.repo.applyWrites#create",
+                "collection": POST,
+                "value": post(index * 200 + n),
+            }
+            for n in range(200)
+        ]
+        response = await http.post(
+            "/xrpc/com.atproto.repo.applyWrites",
+            headers=auth(big_token),
+            json={"repo": big_did, "writes": writes},
+        )
+        response.raise_for_status()
+
+    elapsed, latencies = await run_concurrently(batches, 1, apply_batch)
+    report("applyWrites (batches of 200)", batches * 200, elapsed, latencies, unit="records")
+
+    total_big = batches * 200
+    while total_big < REPO_RECORDS * scale:
+        await apply_batch(total_big // 200)
+        total_big += 200
+    listed = await http.get(
+        "/xrpc/com.atproto.repo.listRecords",
+        params={"repo": big_did, "collection": POST, "limit": 100},
+    )
+    rkeys = [r["uri"].rsplit("/", 1)[1] for r in listed.json()["records"]]
+
+    async def get_record(index: int) -> None:
+        response = await http.get(
+            "/xrpc/com.atproto.repo.getRecord",
+            params={"repo": big_did, "collection": POST, "rkey": rkeys[index % len(rkeys)]},
+        )
+        response.raise_for_status()
+
+    count = int(3000 * scale)
+    elapsed, latencies = await run_concurrently(count, 32, get_record)
+    report("getRecord (c32)", count, elapsed, latencies)
+
+    async def list_page(index: int) -> None:
+        response = await http.get(
+            "/xrpc/com.atproto.repo.listRecords",
+            params={"repo": big_did, "collection": POST, "limit": 100},
+        )
+        response.raise_for_status()
+
+    count = int(300 * scale)
+    elapsed, latencies = await run_concurrently(count, 4, list_page)
+    report("listRecords (pages of 100)", count, elapsed, latencies, unit="pages")
+
+    async def get_repo(index: int) -> None:
+        response = await http.get("/xrpc/com.atproto.sync.getRepo", params={"did": big_did})
+        response.raise_for_status()
+
+    count = 5
+    elapsed, latencies = await run_concurrently(count, 1, get_repo)
+    report(f"getRepo ({total_big}-record repo)", count, elapsed, latencies, unit="repos")
+
+    blob = os.urandom(1_000_000)
+
+    async def upload(index: int) -> None:
+        response = await http.post(
+            "/xrpc/com.atproto.repo.uploadBlob",
+            content=blob,
+            headers={**auth(writers[0][1]), "Content-Type": "image/png"},
+        )
+        response.raise_for_status()
+
+    count = int(50 * scale) or 1
+    elapsed, latencies = await run_concurrently(count, 4, upload)
+    report("uploadBlob (1 MB, c4)", count, elapsed, latencies, unit="MB")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a fifth of the operations")
+    asyncio.run(main(parser.parse_args().quick))
