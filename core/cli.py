@@ -14,10 +14,13 @@ from pluggy import PluginValidationError
 from exprsn_pds.config import ConfigError, Settings, load_settings
 from exprsn_pds.config.loader import CONFIG_PATH_VARIABLE
 from exprsn_pds.config.secrets_file import secrets_path
+from exprsn_pds.crypto import load_master_keyring, rotate
 from exprsn_pds.lexicon import LexiconError
 from exprsn_pds.logs import configure_logging
 from exprsn_pds.pds import Pds
 from exprsn_pds.registrars import PluginStartupError
+from exprsn_pds.repo.keys import RepoKeys
+from exprsn_pds.repo.rekey import reseal_all
 
 ASGI_FACTORY = "exprsn_pds.app:asgi_app()"
 HYPERCORN_LOGGER = "hypercorn.error"
@@ -130,6 +133,38 @@ def db_migrate(state: CliState) -> None:
 
 
 STARTUP_ERRORS = (ConfigError, LexiconError, PluginStartupError, PluginValidationError)
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """Encryption keys."""
+
+
+@keys_group.command("rotate-master")
+@click.pass_obj
+def keys_rotate_master(state: CliState) -> None:
+    """Add a new master key and re-encrypt every repo signing key under it.
+
+    Only for master keys kept in the data directory; with PDS_KEY_ENCRYPTION_KEYS, put
+    the new key first in that list instead, then run this to re-encrypt.
+    """
+    settings = state.settings()
+    if not settings.key_encryption_keys:
+        key_id = rotate(settings.data_directory)
+        click.echo(f"new master key {key_id}")
+    resealed = asyncio.run(_reseal(_build(settings)))
+    click.echo(f"re-encrypted {resealed} signing keys")
+
+
+async def _reseal(pds: Pds) -> int:
+    settings = pds.settings
+    keyring = load_master_keyring(settings.data_directory, settings.key_encryption_keys)
+    await pds.database.connect()
+    try:
+        await pds.database.migrate()
+        return await reseal_all(RepoKeys(keyring))
+    finally:
+        await pds.database.close()
 
 
 def _build(settings: Settings) -> Pds:
