@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,9 +68,7 @@ async def _check_repo(pds: Pds, did: str, acknowledged: set[str]) -> None:
     assert Cid.from_bytes(body["commit"]) == head
 
 
-async def test_killed_mid_write_leaves_old_or_new_commit(
-    live_server: Any, settings_factory: Any, tmp_path: Path
-) -> None:
+async def test_killed_mid_write_leaves_old_or_new_commit(live_server: Any) -> None:
     acknowledged: set[str] = set()
     server = await live_server(handles=["alice.test"])
     account = server.accounts["alice.test"]

@@ -1,17 +1,15 @@
-"""Event frames: a DAG-CBOR header ``{op: 1, t: "#type"}`` followed by the DAG-CBOR body.
+"""Event frames: the ``com.atproto.sync.subscribeRepos`` message of each event type.
 
-Bodies hold data-model values (links as :class:`~exprsn_pds.datamodel.Cid`, byte strings
-as ``bytes``), so they are encoded with :func:`exprsn_pds.datamodel.encode`, which writes
-links as tag 42.
+The framing itself is :func:`exprsn_pds.xrpc.frames.encode_message`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from exprsn_pds.datamodel import encode
+from exprsn_pds.xrpc.frames import encode_message
+from exprsn_pds.xrpc.types import SubscriptionMessage
 
-MESSAGE_OP: Final = 1
 # Event type (as stored) -> message type of com.atproto.sync.subscribeRepos.
 MESSAGE_TYPES: Final = {
     "commit": "#commit",
@@ -37,4 +35,4 @@ def info_frame(name: str, message: str) -> bytes:
 
 
 def _frame(message_type: str, body: dict[str, Any]) -> bytes:
-    return encode({"op": MESSAGE_OP, "t": message_type}) + encode(body)
+    return encode_message(SubscriptionMessage(message_type, body))

@@ -1,9 +1,12 @@
-"""Subscription framing: a DAG-CBOR header followed by a DAG-CBOR body, per message."""
+"""Subscription framing: a DAG-CBOR header followed by a DAG-CBOR body, per message.
+
+Bodies are data-model values (links as :class:`~exprsn_pds.datamodel.Cid`, byte strings
+as ``bytes``), encoded with :func:`exprsn_pds.datamodel.encode`.
+"""
 
 from __future__ import annotations
 
-import libipld
-
+from exprsn_pds.datamodel import encode
 from exprsn_pds.errors import XrpcError
 from exprsn_pds.xrpc.types import SubscriptionMessage
 
@@ -13,12 +16,9 @@ ERROR_OP = -1
 
 def encode_message(message: SubscriptionMessage) -> bytes:
     """``{op: 1, t: "#type"}`` + body."""
-    header = {"op": MESSAGE_OP, "t": message.type}
-    return bytes(libipld.encode_dag_cbor(header)) + bytes(libipld.encode_dag_cbor(message.body))
+    return encode({"op": MESSAGE_OP, "t": message.type}) + encode(message.body)
 
 
 def encode_error(error: XrpcError) -> bytes:
     """``{op: -1}`` + ``{error, message}``."""
-    return bytes(libipld.encode_dag_cbor({"op": ERROR_OP})) + bytes(
-        libipld.encode_dag_cbor(error.to_json())
-    )
+    return encode({"op": ERROR_OP}) + encode(error.to_json())
