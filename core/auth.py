@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from exprsn_pds.errors import AuthRequired, ExpiredToken
+from exprsn_pds.accounts.models import Account
+from exprsn_pds.errors import AuthRequired, ExpiredToken, Forbidden
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
 from exprsn_pds.tokens import verify as verify_token
 
@@ -56,7 +57,10 @@ async def admin_basic_auth(request: Request, pds: Pds) -> Credentials:
     return Credentials(kind="admin")
 
 
-ACCESS_SCOPES = frozenset({Scope.ACCESS, Scope.APP_PASS, Scope.APP_PASS_PRIVILEGED})
+ACCESS_SCOPES = frozenset(
+    {Scope.ACCESS, Scope.APP_PASS, Scope.APP_PASS_PRIVILEGED, Scope.TAKENDOWN}
+)
+WRITE_SCOPES = frozenset({Scope.ACCESS, Scope.APP_PASS, Scope.APP_PASS_PRIVILEGED})
 FULL_ACCESS_SCOPES = frozenset({Scope.ACCESS})
 REFRESH_SCOPES = frozenset({Scope.REFRESH})
 
@@ -69,7 +73,25 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def _session_verifier(typ: str, scopes: frozenset[Scope], kind: str) -> AuthVerifier:
+async def check_account_standing(did: str, *, takedown: bool, deactivated: bool) -> None:
+    """403 AccountNotFound, or 401 AccountTakedown / AccountDeactivated when checked."""
+    account = await Account.get_or_none(did=did)
+    if account is None:
+        raise Forbidden("Account not found", error="AccountNotFound")
+    if takedown and account.takedown_ref:
+        raise AuthRequired("Account has been taken down", error="AccountTakedown")
+    if deactivated and account.deactivated_at is not None:
+        raise AuthRequired("Account is deactivated", error="AccountDeactivated")
+
+
+def _session_verifier(
+    typ: str,
+    scopes: frozenset[Scope],
+    kind: str,
+    *,
+    check_takedown: bool = False,
+    check_deactivated: bool = False,
+) -> AuthVerifier:
     async def verify_session(request: Request, pds: Pds) -> Credentials:
         try:
             claims = verify_token(
@@ -83,13 +105,27 @@ def _session_verifier(typ: str, scopes: frozenset[Scope], kind: str) -> AuthVeri
             raise ExpiredToken("Token has expired") from error
         except TokenInvalid as error:
             raise AuthRequired(str(error), error="InvalidToken") from error
+        if check_takedown or check_deactivated:
+            await check_account_standing(
+                claims.did, takedown=check_takedown, deactivated=check_deactivated
+            )
         return Credentials(kind=kind, did=claims.did, scope=claims.scope.value, claims=claims.raw)
 
     return verify_session
 
 
 access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, ACCESS_SCOPES, "access")
-"""A session access token (full or app password)."""
+"""A session access token (full, app password, or a taken-down account's)."""
+
+write_auth: AuthVerifier = _session_verifier(
+    ACCESS_TYP, WRITE_SCOPES, "access", check_takedown=True, check_deactivated=True
+)
+"""A session that may change its repo: the account is neither taken down nor deactivated."""
+
+upload_auth: AuthVerifier = _session_verifier(
+    ACCESS_TYP, WRITE_SCOPES, "access", check_takedown=True
+)
+"""A session whose account is not taken down; deactivated accounts may upload (migration)."""
 
 full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPES, "access")
 """A full-access session token: not an app password."""

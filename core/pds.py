@@ -10,6 +10,7 @@ import httpx
 
 from exprsn_pds import __version__
 from exprsn_pds.accounts import MODEL_APP as ACCOUNTS_MODEL_APP
+from exprsn_pds.accounts.sessions import SessionManager
 from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.cache import Cache, create_cache
 from exprsn_pds.config import Settings
@@ -94,11 +95,12 @@ class Pds:
         )
         self._cache: Cache | None = None
         self._http: httpx.AsyncClient | None = None
+        self.sessions = SessionManager(settings)
         self.tid_clock = TidClock()
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()
         self.repo_reader = RepoReader(self.repo_cache, self.mst_nodes)
-        self.identity = IdentityService(settings.public_url)
+        self.identity = IdentityService(settings.public_url, settings.service_handle_domains)
         self.firehose = FirehoseHub(queue_max_events=settings.firehose_queue_max_events)
         self.sequencer = Sequencer(self.firehose)
         self.event_purger = EventPurger(

@@ -25,6 +25,7 @@ class Scope(StrEnum):
     ACCESS = "com.atproto.access"
     APP_PASS = "com.atproto.appPass"
     APP_PASS_PRIVILEGED = "com.atproto.appPassPrivileged"
+    TAKENDOWN = "com.atproto.takendown"
     REFRESH = "com.atproto.refresh"
 
 

@@ -146,7 +146,7 @@ def cache(cache_factory: CacheFactory) -> Cache:
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob"]
+BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "session"]
 ACCESS_TOKEN_TTL_S = 3600
 
 
@@ -189,6 +189,7 @@ def settings_factory(tmp_path: Path, backend_config: dict[str, Any]) -> Callable
             "secrets": {"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET},
             "plugins": {"enabled": BUILT_IN_PLUGINS},
             "xrpc": {"validate_output": True},
+            "accounts": {"login_min_duration_s": 0},
         }
         return load_settings(environ={}, overrides=_merge(_merge(base, backend_config), sections))
 

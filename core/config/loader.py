@@ -139,6 +139,20 @@ def _fill_derived(tree: dict[str, Any]) -> None:
         tree["secrets"].update(load_or_generate(data_directory, missing))
 
 
+LOCAL_HOSTNAMES = ("localhost", "127.0.0.1")
+LOCAL_HANDLE_DOMAIN = ".test"
+
+
+def _service_handle_domains(hostname: str, configured: list[str]) -> tuple[str, ...]:
+    """The configured domains, each with a leading dot; by default ``.<hostname>``.
+
+    A server on ``localhost`` hands out ``.test`` handles, as the official PDS does.
+    """
+    if not configured:
+        configured = [LOCAL_HANDLE_DOMAIN if hostname in LOCAL_HOSTNAMES else hostname]
+    return tuple(f".{domain.lower().lstrip('.')}" for domain in configured)
+
+
 def _to_settings(tree: dict[str, Any]) -> Settings:
     server, plugins = tree["server"], tree["plugins"]
     return Settings(
@@ -160,8 +174,14 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         database_pool_max_size=tree["database"]["pool_max_size"],
         redis_url=tree["redis"].get("url") or None,
         redis_key_prefix=tree["redis"]["key_prefix"],
-        service_handle_domains=tuple(tree["accounts"]["service_handle_domains"]),
+        service_handle_domains=_service_handle_domains(
+            server["hostname"], tree["accounts"]["service_handle_domains"]
+        ),
         invite_required=tree["accounts"]["invite_required"],
+        access_token_ttl_s=tree["accounts"]["access_token_ttl_s"],
+        refresh_token_ttl_s=tree["accounts"]["refresh_token_ttl_s"],
+        refresh_grace_s=tree["accounts"]["refresh_grace_s"],
+        login_min_duration_s=tree["accounts"]["login_min_duration_s"],
         repo_max_writes_per_commit=tree["repo"]["max_writes_per_commit"],
         repo_max_commit_block_bytes=tree["repo"]["max_commit_block_bytes"],
         repo_block_cache_bytes=tree["repo"]["block_cache_bytes"],

@@ -63,6 +63,10 @@ CORE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "service_handle_domains": _STRING_LIST,
                 "invite_required": {"type": "boolean"},
+                "access_token_ttl_s": {"type": "integer", "minimum": 1},
+                "refresh_token_ttl_s": {"type": "integer", "minimum": 1},
+                "refresh_grace_s": {"type": "integer", "minimum": 0},
+                "login_min_duration_s": {"type": "number", "minimum": 0},
             },
         },
         "repo": {
@@ -147,7 +151,14 @@ DEFAULTS: dict[str, Any] = {
     "secrets": {},
     "database": {"url": "", "migrate_on_start": True, "pool_max_size": 10},
     "redis": {"key_prefix": "pds:"},
-    "accounts": {"service_handle_domains": [], "invite_required": False},
+    "accounts": {
+        "service_handle_domains": [],
+        "invite_required": False,
+        "access_token_ttl_s": 3600,
+        "refresh_token_ttl_s": 30 * 24 * 3600,
+        "refresh_grace_s": 2 * 3600,
+        "login_min_duration_s": 0.35,
+    },
     "repo": {
         "max_writes_per_commit": 200,
         "max_commit_block_bytes": 2_000_000,
@@ -192,6 +203,10 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_REDIS_URL": "redis.url",
     "PDS_SERVICE_HANDLE_DOMAINS": "accounts.service_handle_domains",
     "PDS_INVITE_REQUIRED": "accounts.invite_required",
+    "PDS_ACCESS_TOKEN_TTL_S": "accounts.access_token_ttl_s",
+    "PDS_REFRESH_TOKEN_TTL_S": "accounts.refresh_token_ttl_s",
+    "PDS_REFRESH_GRACE_S": "accounts.refresh_grace_s",
+    "PDS_LOGIN_MIN_DURATION_S": "accounts.login_min_duration_s",
     "PDS_RATE_LIMITS_ENABLED": "rate_limits.enabled",
     "PDS_BLOB_UPLOAD_LIMIT": "blobs.upload_limit_bytes",
     "PDS_BLOB_TEMP_GRACE_S": "blobs.temp_grace_s",

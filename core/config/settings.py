@@ -36,6 +36,10 @@ class Settings:
     redis_key_prefix: str
     service_handle_domains: tuple[str, ...]
     invite_required: bool
+    access_token_ttl_s: int
+    refresh_token_ttl_s: int
+    refresh_grace_s: int
+    login_min_duration_s: float
     repo_max_writes_per_commit: int
     repo_max_commit_block_bytes: int
     repo_block_cache_bytes: int

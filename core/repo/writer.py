@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,9 +87,21 @@ class RepoWriter:
         return rev
 
     async def create_repo(
-        self, did: str, key: PrivateKey, *, events: Sequence[PendingEvent] = ()
+        self,
+        did: str,
+        key: PrivateKey,
+        *,
+        events: Sequence[PendingEvent] = (),
+        also: Callable[[], Awaitable[None]] | None = None,
+        status: str = "active",
+        sequence_commit: bool = True,
     ) -> CommitResult:
-        """A new, empty repository with its first signed commit; ``events`` go first."""
+        """A new, empty repository with its first signed commit; ``events`` go first.
+
+        ``also`` runs inside the same transaction (e.g. to add the account row);
+        ``sequence_commit=False`` stores the commit without announcing it (an account
+        migrating here starts deactivated and silent).
+        """
         async with self._lock(did):
             reader = RepoBlockReader(did, self.cache)
             change = await Mst.empty(reader, cache=self.nodes).apply([])
@@ -109,7 +121,10 @@ class RepoWriter:
                     signing_key=self.keys.seal(did, key),
                     signing_key_curve=key.curve.value,
                     signing_public_key=key.public_key().multibase(),
+                    status=status,
                 )
+                if also is not None:
+                    await also()
                 await _insert_blocks(did, rev, blocks)
                 sequenced = [
                     await self.sequencer.sequence(
@@ -117,18 +132,19 @@ class RepoWriter:
                     )
                     for event in events
                 ]
-                body = _commit_event(
-                    did=did,
-                    commit=commit_cid,
-                    rev=rev,
-                    since=None,
-                    prev_data=None,
-                    blocks=blocks,
-                    ops=[],
-                )
-                sequenced.append(
-                    await self.sequencer.sequence(connection, did=did, type="commit", body=body)
-                )
+                if sequence_commit:
+                    body = _commit_event(
+                        did=did,
+                        commit=commit_cid,
+                        rev=rev,
+                        since=None,
+                        prev_data=None,
+                        blocks=blocks,
+                        ops=[],
+                    )
+                    sequenced.append(
+                        await self.sequencer.sequence(connection, did=did, type="commit", body=body)
+                    )
         await self._after_commit(blocks, sequenced)
         return CommitResult(did=did, commit=commit_cid, rev=rev)
 

@@ -9,7 +9,7 @@ blob store (files under ``<data_directory>/blobs``) unless another plugin's
 from __future__ import annotations
 
 from exprsn_pds import Pds, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth
+from exprsn_pds.auth import access_auth, upload_auth
 from exprsn_pds.blobs import BlobStore, LocalDiskBlobStore
 from exprsn_pds.plugins.blob import handlers
 
@@ -28,7 +28,7 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
     registry.add(
         "com.atproto.repo.uploadBlob",
         handlers.upload_blob,
-        auth=access_auth,
+        auth=upload_auth,
         max_body_bytes=pds.settings.blob_upload_limit_bytes,
     )
     registry.add(

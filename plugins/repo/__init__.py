@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth
+from exprsn_pds.auth import write_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.repo.records import (
@@ -235,10 +235,10 @@ async def describe_repo(ctx: XrpcContext) -> dict[str, Any]:
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     """Serve the record methods of ``com.atproto.repo``."""
-    registry.add("com.atproto.repo.createRecord", create_record, auth=access_auth)
-    registry.add("com.atproto.repo.putRecord", put_record, auth=access_auth)
-    registry.add("com.atproto.repo.deleteRecord", delete_record, auth=access_auth)
-    registry.add("com.atproto.repo.applyWrites", apply_writes, auth=access_auth)
+    registry.add("com.atproto.repo.createRecord", create_record, auth=write_auth)
+    registry.add("com.atproto.repo.putRecord", put_record, auth=write_auth)
+    registry.add("com.atproto.repo.deleteRecord", delete_record, auth=write_auth)
+    registry.add("com.atproto.repo.applyWrites", apply_writes, auth=write_auth)
     registry.add("com.atproto.repo.getRecord", get_record)
     registry.add("com.atproto.repo.listRecords", list_records)
     registry.add("com.atproto.repo.describeRepo", describe_repo)

@@ -1,0 +1,122 @@
+"""Creating an account: its row, its repository with the first commit, its events.
+
+The account row, the invite code's use, the repo with its first commit and the
+``#identity``, ``#account`` and ``#commit`` events are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from exprsn_pds.accounts.invites import spend_code
+from exprsn_pds.accounts.models import Account
+from exprsn_pds.accounts.passwords import (
+    NEW_PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    hash_password,
+)
+from exprsn_pds.accounts.status import AccountStatus, status_fields
+from exprsn_pds.crypto import PrivateKey
+from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.identity.handles import normalize_account_handle
+from exprsn_pds.repo.writer import PendingEvent
+
+if TYPE_CHECKING:
+    from exprsn_pds.pds import Pds
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SIGNING_KEY_CURVE = "k256"
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """What ``createAccount`` asks for."""
+
+    handle: str
+    email: str | None
+    password: str | None
+    invite_code: str | None = None
+    recovery_key: str | None = None
+    did: str | None = None
+
+
+def check_email(email: str | None) -> str:
+    """``email`` lower-cased, if it looks like an address; 400 otherwise."""
+    if not email:
+        raise InvalidRequest("Email is required")
+    normalized = email.strip().lower()
+    if not EMAIL_PATTERN.match(normalized):
+        raise InvalidRequest("This email address is not supported, please use a different email.")
+    return normalized
+
+
+def check_new_password(password: str | None) -> str:
+    """``password``, if its length is acceptable; 400 otherwise."""
+    if not password:
+        raise InvalidRequest("Password is required")
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise InvalidRequest(f"Password must be at least {PASSWORD_MIN_LENGTH} characters")
+    if len(password) > NEW_PASSWORD_MAX_LENGTH:
+        raise InvalidRequest(f"Password too long: at most {NEW_PASSWORD_MAX_LENGTH} characters")
+    return password
+
+
+async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = False) -> Account:
+    """Create the account and its repository; the new account row.
+
+    ``deactivated`` (a migration) starts the account deactivated: its repo exists, but
+    no event announces it until it is activated.
+    """
+    settings = pds.settings
+    handle = normalize_account_handle(request.handle, settings.service_handle_domains)
+    email = check_email(request.email)
+    password_hash = await hash_password(check_new_password(request.password))
+    if settings.invite_required and not request.invite_code:
+        raise InvalidRequest("No invite code provided", error="InvalidInviteCode")
+    await _check_available(handle, email)
+    key = PrivateKey.generate(SIGNING_KEY_CURVE)
+    did = request.did or await pds.identity.create_did(
+        handle, key.public_key(), request.recovery_key
+    )
+    if await Account.exists(did=did):
+        raise InvalidRequest("Account already exists", error="AccountAlreadyExists")
+
+    async def add_account_rows() -> None:
+        await _check_available(handle, email)
+        if request.invite_code:
+            await spend_code(request.invite_code, did)
+        await Account.create(
+            did=did,
+            handle=handle,
+            email=email,
+            password_hash=password_hash,
+            deactivated_at=dt.datetime.now(dt.UTC) if deactivated else None,
+        )
+
+    events = (
+        []
+        if deactivated
+        else [
+            PendingEvent(type="identity", body={"did": did, "handle": handle}),
+            PendingEvent(type="account", body={"did": did, **status_fields(AccountStatus.ACTIVE)}),
+        ]
+    )
+    await pds.repo_writer.create_repo(
+        did,
+        key,
+        events=events,
+        also=add_account_rows,
+        status=AccountStatus.DEACTIVATED.value if deactivated else AccountStatus.ACTIVE.value,
+        sequence_commit=not deactivated,
+    )
+    return await Account.get(did=did)
+
+
+async def _check_available(handle: str, email: str) -> None:
+    if await Account.exists(handle=handle):
+        raise InvalidRequest("Handle already taken", error="HandleNotAvailable")
+    if await Account.exists(email=email):
+        raise InvalidRequest(f"Email already taken: {email}")

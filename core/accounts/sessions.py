@@ -1,0 +1,156 @@
+"""Sessions: access and refresh JWT pairs, refresh tokens stored server-side.
+
+Refresh tokens are rows of :class:`RefreshToken`. Refreshing rotates: the used token
+gets a successor id and its life is cut to the reuse grace period, so a client that
+lost the answer can retry and receives the same successor. Revoking deletes the rows:
+``deleteSession`` one token, a password change all of an account's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+
+from exprsn_pds.accounts.models import Account, AppPassword, RefreshToken
+from exprsn_pds.config import Settings
+from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, mint
+
+
+@dataclass(frozen=True)
+class AppPasswordGrant:
+    """The app password a session was opened with."""
+
+    name: str
+    privileged: bool
+
+
+@dataclass(frozen=True)
+class SessionTokens:
+    """A fresh access/refresh JWT pair."""
+
+    access_jwt: str
+    refresh_jwt: str
+
+
+def access_scope(grant: AppPasswordGrant | None, *, takendown: bool = False) -> Scope:
+    """The access-token scope of a session opened with ``grant`` (``None``: the password).
+
+    A taken-down account's session gets the takedown scope, which reads but never writes.
+    """
+    if takendown:
+        return Scope.TAKENDOWN
+    if grant is None:
+        return Scope.ACCESS
+    return Scope.APP_PASS_PRIVILEGED if grant.privileged else Scope.APP_PASS
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _new_token_id() -> str:
+    return uuid.uuid4().hex
+
+
+class SessionManager:
+    """Issues, rotates and revokes session tokens."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def _pair(
+        self, did: str, grant: AppPasswordGrant | None, token_id: str, *, takendown: bool
+    ) -> SessionTokens:
+        settings = self._settings
+        access = mint(
+            secret=settings.jwt_secret,
+            did=did,
+            audience=settings.service_did,
+            scope=access_scope(grant, takendown=takendown),
+            ttl_s=settings.access_token_ttl_s,
+            typ=ACCESS_TYP,
+        )
+        refresh = mint(
+            secret=settings.jwt_secret,
+            did=did,
+            audience=settings.service_did,
+            scope=Scope.REFRESH,
+            ttl_s=settings.refresh_token_ttl_s,
+            typ=REFRESH_TYP,
+            jti=token_id,
+        )
+        return SessionTokens(access_jwt=access, refresh_jwt=refresh)
+
+    async def create(
+        self, did: str, grant: AppPasswordGrant | None = None, *, takendown: bool = False
+    ) -> SessionTokens:
+        """A new session for ``did``; its refresh token is stored."""
+        token_id = _new_token_id()
+        await RefreshToken.create(
+            id=token_id,
+            did=did,
+            expires_at=_now() + dt.timedelta(seconds=self._settings.refresh_token_ttl_s),
+            app_password_name=grant.name if grant else None,
+        )
+        return self._pair(did, grant, token_id, takendown=takendown)
+
+    async def rotate(self, token_id: str) -> SessionTokens | None:
+        """The next pair for a stored refresh token; ``None`` if revoked or past its grace.
+
+        Reusing a token within the grace period answers with the same successor id.
+        """
+        now = _now()
+        token = await RefreshToken.get_or_none(id=token_id)
+        if token is None:
+            return None
+        await RefreshToken.filter(did=token.did, expires_at__lte=now).delete()
+        if token.expires_at <= now:
+            return None
+        grace_end = now + dt.timedelta(seconds=self._settings.refresh_grace_s)
+        expires_at = min(token.expires_at, grace_end)
+        grant = await self._grant(token.did, token.app_password_name)
+        if token.app_password_name is not None and grant is None:
+            return None
+        next_id = token.next_id or _new_token_id()
+        updated = await RefreshToken.filter(
+            Q(id=token_id) & (Q(next_id__isnull=True) | Q(next_id=next_id))
+        ).update(expires_at=expires_at, next_id=next_id)
+        if not updated:
+            return await self.rotate(token_id)
+        if not await RefreshToken.exists(id=next_id):
+            await RefreshToken.create(
+                id=next_id,
+                did=token.did,
+                expires_at=now + dt.timedelta(seconds=self._settings.refresh_token_ttl_s),
+                app_password_name=token.app_password_name,
+            )
+        account = await Account.get_or_none(did=token.did)
+        if account is None:
+            return None
+        return self._pair(token.did, grant, next_id, takendown=bool(account.takedown_ref))
+
+    @staticmethod
+    async def _grant(did: str, app_password_name: str | None) -> AppPasswordGrant | None:
+        if app_password_name is None:
+            return None
+        found = await AppPassword.get_or_none(did=did, name=app_password_name)
+        return AppPasswordGrant(found.name, found.privileged) if found else None
+
+    async def is_live(self, token_id: str) -> bool:
+        """Whether a refresh token is stored and not expired."""
+        return await RefreshToken.exists(id=token_id, expires_at__gt=_now())
+
+    async def revoke(self, token_id: str) -> None:
+        """Revoke one refresh token (``deleteSession``)."""
+        await RefreshToken.filter(id=token_id).delete()
+
+    async def revoke_all(self, did: str) -> None:
+        """Revoke every refresh token of an account (password change, deletion)."""
+        await RefreshToken.filter(did=did).delete()
+
+    async def revoke_app_password(self, did: str, name: str) -> None:
+        """Revoke the refresh tokens of sessions opened with one app password."""
+        await RefreshToken.filter(did=did, app_password_name=name).delete()

@@ -1,0 +1,35 @@
+"""An account's status, as ``getSession``, ``checkAccountStatus`` and ``#account`` tell it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from exprsn_pds.accounts.models import Account
+
+
+class AccountStatus(StrEnum):
+    """Why an account is not active (``ACTIVE`` when it is)."""
+
+    ACTIVE = "active"
+    TAKENDOWN = "takendown"
+    DEACTIVATED = "deactivated"
+    DELETED = "deleted"
+
+
+def account_status(account: Account | None) -> AccountStatus:
+    """A takedown outranks a deactivation; no row means deleted."""
+    if account is None:
+        return AccountStatus.DELETED
+    if account.takedown_ref:
+        return AccountStatus.TAKENDOWN
+    if account.deactivated_at is not None:
+        return AccountStatus.DEACTIVATED
+    return AccountStatus.ACTIVE
+
+
+def status_fields(status: AccountStatus) -> dict[str, Any]:
+    """``{"active": ..., "status"?: ...}`` as sessions and ``#account`` events carry it."""
+    if status is AccountStatus.ACTIVE:
+        return {"active": True}
+    return {"active": False, "status": status.value}

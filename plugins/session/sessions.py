@@ -1,0 +1,75 @@
+"""``createSession``, ``refreshSession``, ``getSession``, ``deleteSession``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exprsn_pds import XrpcContext
+from exprsn_pds.accounts.login import check_login
+from exprsn_pds.accounts.models import Account
+from exprsn_pds.auth import Credentials
+from exprsn_pds.errors import AuthRequired, ExpiredToken
+from exprsn_pds.plugins.session.views import session_view
+from exprsn_pds.tokens import Scope
+
+EMAIL_SCOPES = frozenset({Scope.ACCESS.value, Scope.APP_PASS_PRIVILEGED.value})
+
+
+def _caller(ctx: XrpcContext) -> Credentials:
+    if ctx.auth is None or ctx.auth.did is None:
+        raise AuthRequired("Authentication Required")
+    return ctx.auth
+
+
+async def _account(did: str) -> Account:
+    account = await Account.get_or_none(did=did)
+    if account is None:
+        raise AuthRequired("Account not found", error="AccountNotFound")
+    return account
+
+
+async def create_session(ctx: XrpcContext) -> dict[str, Any]:
+    """Log in with a handle, e-mail address or DID and a password (or app password).
+
+    A taken-down account may only open a limited session, and only when it asks with
+    ``allowTakendown``.
+    """
+    body = ctx.input
+    login = await check_login(
+        body["identifier"],
+        body["password"],
+        min_duration_s=ctx.pds.settings.login_min_duration_s,
+    )
+    account = login.account
+    if account.takedown_ref and not body.get("allowTakendown"):
+        raise AuthRequired("Account has been taken down", error="AccountTakedown")
+    if account.takedown_ref:
+        tokens = await ctx.pds.sessions.create(account.did, takendown=True)
+    else:
+        tokens = await ctx.pds.sessions.create(account.did, login.app_password)
+    return await session_view(ctx.pds, account, tokens)
+
+
+async def refresh_session(ctx: XrpcContext) -> dict[str, Any]:
+    """Trade a refresh token for a new pair; the old one keeps working for the grace period."""
+    caller = _caller(ctx)
+    token_id = caller.claims.get("jti")
+    rotated = await ctx.pds.sessions.rotate(str(token_id)) if token_id else None
+    if rotated is None:
+        raise ExpiredToken("Token has been revoked")
+    account = await _account(str(caller.did))
+    return await session_view(ctx.pds, account, rotated)
+
+
+async def get_session(ctx: XrpcContext) -> dict[str, Any]:
+    """The caller's account: handle, DID, DID document, e-mail (for full sessions), status."""
+    caller = _caller(ctx)
+    account = await _account(str(caller.did))
+    return await session_view(ctx.pds, account, with_email=caller.scope in EMAIL_SCOPES)
+
+
+async def delete_session(ctx: XrpcContext) -> None:
+    """Log out: revoke the refresh token presented."""
+    token_id = _caller(ctx).claims.get("jti")
+    if token_id:
+        await ctx.pds.sessions.revoke(str(token_id))
