@@ -121,8 +121,10 @@ async def delete_account(pds: Pds, did: str) -> None:
         for owned in (RefreshToken, AppPassword, EmailToken):
             await owned.filter(did=did).delete()
         await InviteCode.filter(for_account=did).update(disabled=True)
-        await RepoEvent.filter(did=did).delete()
+        # Sequence first: sequence numbers come from the newest event, which may be one
+        # of the account's, so deleting those first could hand out a used number again.
         event = await sequence_account_event(pds, connection, did, AccountStatus.DELETED)
+        await RepoEvent.filter(did=did, seq__lt=event.seq).delete()
     await pds.sequencer.publish(event)
     for cid, temp_key in stored:
         try:
