@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from exprsn_pds.net import UNKNOWN_CLIENT, client_ip
@@ -33,7 +34,7 @@ class XrpcContext:
     websocket: Websocket | None = None
     max_body_bytes: int | None = None
     rate_limit_status: RateLimitStatus | None = None
-    _client_ip: str | None = field(default=None, repr=False)
+    _client_ip: str | None = field(default=None, init=False, repr=False)
 
     @property
     def client_ip(self) -> str:
@@ -119,12 +120,12 @@ class XrpcMethod:
     max_body_bytes: int | None = None
     rate_limits: tuple[LimitUse, ...] = ()
 
-    @property
+    @cached_property
     def limits_before_auth(self) -> tuple[LimitUse, ...]:
         """The uses checked before auth (keyed and costed from the request alone)."""
         return tuple(use for use in self.rate_limits if not use.after_auth)
 
-    @property
+    @cached_property
     def limits_after_auth(self) -> tuple[LimitUse, ...]:
         """The uses checked after auth and input, just before the handler."""
         return tuple(use for use in self.rate_limits if use.after_auth)
