@@ -22,7 +22,7 @@ CORS_ALLOW_HEADERS = (
     "Authorization, Content-Type, DPoP, atproto-accept-labelers, atproto-proxy, X-Request-Id"
 )
 CORS_EXPOSE_HEADERS = (
-    "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, "
+    "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, Retry-After, "
     "atproto-repo-rev, atproto-content-labelers, DPoP-Nonce, WWW-Authenticate, X-Request-Id"
 )
 XRPC_PREFIX = "/xrpc/"

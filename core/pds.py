@@ -22,6 +22,8 @@ from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
 from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
 from exprsn_pds.logs import get_logger
 from exprsn_pds.plugin_host import PluginHost, load_plugins
+from exprsn_pds.ratelimit import LimitUse, RateLimiter
+from exprsn_pds.ratelimit.official import GLOBAL_IP
 from exprsn_pds.registrars import (
     LexiconRegistrar,
     ModelRegistrar,
@@ -94,6 +96,12 @@ class Pds:
             gc_interval_s=settings.blob_gc_interval_s,
         )
         self._cache: Cache | None = None
+        self.rate_limiter = RateLimiter(
+            enabled=settings.rate_limits_enabled,
+            redis_url=settings.redis_url,
+            redis_key_prefix=settings.redis_key_prefix,
+        )
+        self.global_rate_limits: tuple[LimitUse, ...] = (LimitUse(GLOBAL_IP),)
         self._http: httpx.AsyncClient | None = None
         self.sessions = SessionManager(settings)
         self.tid_clock = TidClock()
@@ -146,7 +154,8 @@ class Pds:
         return self._http
 
     async def start(self) -> None:
-        """Open the database (migrated when configured), cache and HTTP client; start plugins."""
+        """Open the database (migrated when configured), cache, rate-limit counters and HTTP
+        client; start plugins."""
         self.settings.data_directory.mkdir(parents=True, exist_ok=True)
         await self.database.connect()
         if self.settings.migrate_on_start:
@@ -156,6 +165,7 @@ class Pds:
         self._cache = create_cache(
             self.settings.redis_url, key_prefix=self.settings.redis_key_prefix
         )
+        await self.rate_limiter.open()
         self._http = httpx.AsyncClient(
             timeout=HTTP_TIMEOUT_S, headers={"User-Agent": USER_AGENT}, follow_redirects=False
         )
@@ -200,6 +210,7 @@ class Pds:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        await self.rate_limiter.close()
         if self._cache is not None:
             await self._cache.close()
             self._cache = None

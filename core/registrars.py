@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exprsn_pds.lexicon import LexiconRegistry
+from exprsn_pds.ratelimit.rules import LimitUse, RateLimit
 from exprsn_pds.storage import ModelApp
 from exprsn_pds.xrpc.types import XrpcMethod
 
@@ -67,11 +68,14 @@ class XrpcRegistrar:
         *,
         auth: AuthVerifier | None = None,
         max_body_bytes: int | None = None,
+        rate_limits: Sequence[RateLimit | LimitUse] = (),
     ) -> None:
         """Serve ``nsid`` (defined by a loaded lexicon) with ``handler``.
 
         ``auth`` verifies the caller before the handler runs (``None``: public);
-        ``max_body_bytes`` overrides the configured request body limit.
+        ``max_body_bytes`` overrides the configured request body limit; ``rate_limits``
+        are charged to every call (one point each, unless given as
+        ``limit.costing(points)``), on top of the global limit.
         """
         kind = self._lexicons.main_type(nsid)
         if kind not in ("query", "procedure", "subscription"):
@@ -91,6 +95,9 @@ class XrpcRegistrar:
             plugin=self.plugin,
             auth=auth,
             max_body_bytes=max_body_bytes,
+            rate_limits=tuple(
+                use if isinstance(use, LimitUse) else LimitUse(use) for use in rate_limits
+            ),
         )
 
 

@@ -30,6 +30,7 @@ from exprsn_pds.cache import Cache, create_cache
 from exprsn_pds.config import Settings, load_settings
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.pds import Pds
+from exprsn_pds.ratelimit import RateLimiter
 from exprsn_pds.tokens import ACCESS_TYP, Scope
 from exprsn_pds.tokens import mint as mint_token
 
@@ -131,6 +132,43 @@ async def cache_factory(request: pytest.FixtureRequest) -> AsyncIterator[CacheFa
 def cache(cache_factory: CacheFactory) -> Cache:
     """An empty cache: in-process, or Redis under a key prefix of its own."""
     return cache_factory("")
+
+
+RateLimiterFactory = Callable[[], Awaitable[RateLimiter]]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def rate_limiter_factory(request: pytest.FixtureRequest) -> AsyncIterator[RateLimiterFactory]:
+    """Makes enabled, opened rate limiters of one backend (closed afterwards).
+
+    Redis ones share one per-test key prefix, so two of them share counters the way two
+    server processes do; the test's Redis keys are deleted afterwards.
+    """
+    redis_url = None
+    test_prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
+    if request.param == "redis":
+        redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
+    made: list[RateLimiter] = []
+
+    async def make() -> RateLimiter:
+        limiter = RateLimiter(enabled=True, redis_url=redis_url, redis_key_prefix=test_prefix)
+        await limiter.open()
+        made.append(limiter)
+        return limiter
+
+    if redis_url is None:
+        yield make
+    else:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        try:
+            await reach_service("Redis", REDIS_URL_ENV, client.ping())
+            yield make
+            async for key in client.scan_iter(match=f"{test_prefix}*"):
+                await client.delete(key)
+        finally:
+            await client.aclose()
+    for limiter in made:
+        await limiter.close()
 
 
 # --- End of backends ----------------------------------------------------------------------

@@ -364,3 +364,20 @@ async def test_check_account_status_counts_the_repo(client: Any) -> None:
     )
     assert status["repoCommit"] == latest["cid"]
     assert status["repoRev"] == latest["rev"]
+
+
+# --- Rate limits -----------------------------------------------------------------------------
+
+
+async def test_brute_force_login_gets_429(client_factory: Any, settings_factory: Any) -> None:
+    client = await client_factory(settings_factory(rate_limits={"enabled": True}))
+    await new_account(client)
+    answers = [(await login(client, "alice.test", f"guess {n}")).status_code for n in range(31)]
+    assert answers[:30] == [401] * 30
+    assert answers[30] == 429
+    blocked = await login(client, "alice.test")
+    assert blocked.status_code == 429
+    assert (await json_of(blocked))["error"] == "RateLimitExceeded"
+    assert blocked.headers["RateLimit-Policy"] == "30;w=300"
+    # Another identifier from the same address is counted apart.
+    assert (await login(client, "bob.test", "guess")).status_code == 401

@@ -22,6 +22,7 @@ from exprsn_pds.config.schema import (
 )
 from exprsn_pds.config.secrets_file import load_or_generate
 from exprsn_pds.config.settings import Settings, mask_url_password
+from exprsn_pds.net import parse_networks
 
 CONFIG_PATH_VARIABLE = "PDS_CONFIG"
 SQLITE_FILENAME = "pds.sqlite"
@@ -53,6 +54,7 @@ def load_settings(
     if overrides:
         _deep_merge(merged, copy.deepcopy(dict(overrides)))
     _validate(merged, sources)
+    _check_networks(merged, sources)
     _fill_derived(merged)
     return _to_settings(merged)
 
@@ -123,6 +125,15 @@ def _validate(tree: dict[str, Any], sources: Mapping[str, str]) -> None:
     raise ConfigError(f"{where}: {error.message}")
 
 
+def _check_networks(tree: dict[str, Any], sources: Mapping[str, str]) -> None:
+    dotted = "server.trusted_proxies"
+    try:
+        parse_networks(tree["server"]["trusted_proxies"])
+    except ValueError as error:
+        where = f"{sources[dotted]} ({dotted})" if dotted in sources else dotted
+        raise ConfigError(f"{where}: {error}") from None
+
+
 def _fill_derived(tree: dict[str, Any]) -> None:
     server = tree["server"]
     data_directory = Path(server["data_directory"]).expanduser().resolve()
@@ -166,6 +177,7 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         privacy_policy_url=server["privacy_policy_url"],
         terms_of_service_url=server["terms_of_service_url"],
         log_level=server["log_level"],
+        trusted_proxies=parse_networks(server["trusted_proxies"]),
         admin_password=tree["secrets"]["admin_password"],
         jwt_secret=tree["secrets"]["jwt_secret"],
         key_encryption_keys=tree["secrets"].get("key_encryption_keys"),

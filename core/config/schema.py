@@ -29,6 +29,7 @@ CORE_SCHEMA: dict[str, Any] = {
                 "privacy_policy_url": {"type": "string"},
                 "terms_of_service_url": {"type": "string"},
                 "log_level": {"enum": ["debug", "info", "warning", "error"]},
+                "trusted_proxies": _STRING_LIST,
             },
         },
         "secrets": {
@@ -147,6 +148,7 @@ DEFAULTS: dict[str, Any] = {
         "privacy_policy_url": "",
         "terms_of_service_url": "",
         "log_level": "info",
+        "trusted_proxies": [],
     },
     "secrets": {},
     "database": {"url": "", "migrate_on_start": True, "pool_max_size": 10},
@@ -164,7 +166,7 @@ DEFAULTS: dict[str, Any] = {
         "max_commit_block_bytes": 2_000_000,
         "block_cache_bytes": 64 * 1024 * 1024,
     },
-    "rate_limits": {"enabled": True},
+    "rate_limits": {"enabled": False},
     "blobs": {"upload_limit_bytes": 100_000_000, "temp_grace_s": 21600, "gc_interval_s": 3600},
     "identity": {"did_plc_url": "https://plc.directory"},
     "sync": {
@@ -195,6 +197,7 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_PRIVACY_POLICY_URL": "server.privacy_policy_url",
     "PDS_TERMS_OF_SERVICE_URL": "server.terms_of_service_url",
     "PDS_LOG_LEVEL": "server.log_level",
+    "PDS_TRUSTED_PROXIES": "server.trusted_proxies",
     "PDS_ADMIN_PASSWORD": "secrets.admin_password",
     "PDS_JWT_SECRET": "secrets.jwt_secret",
     "PDS_KEY_ENCRYPTION_KEYS": "secrets.key_encryption_keys",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from exprsn_pds.config.schema import SECRET_KEYS
+from exprsn_pds.net import IpNetwork
 
 SECRET_MASK = "********"
 
@@ -26,6 +27,7 @@ class Settings:
     privacy_policy_url: str
     terms_of_service_url: str
     log_level: str
+    trusted_proxies: tuple[IpNetwork, ...]
     admin_password: str = field(repr=False)
     jwt_secret: str = field(repr=False)
     key_encryption_keys: str | None = field(repr=False)

@@ -1,4 +1,5 @@
-"""The XRPC pipeline: method check → auth → params → input → handler → output.
+"""The XRPC pipeline: method check → rate limits → auth → params → input → rate limits
+keyed by account or input → handler → output.
 
 The dispatch table (``pds.methods``) is built once at start-up; nothing here asks
 pluggy for a handler per request. Handlers raise :class:`~exprsn_pds.errors.XrpcError`;
@@ -24,6 +25,7 @@ from exprsn_pds.errors import (
 from exprsn_pds.lexicon import LexiconValidationError
 from exprsn_pds.logs import get_logger
 from exprsn_pds.pds import Pds
+from exprsn_pds.ratelimit.enforce import enforce
 from exprsn_pds.xrpc.frames import encode_error, encode_message
 from exprsn_pds.xrpc.params import query_params
 from exprsn_pds.xrpc.types import JSON_ENCODING, XrpcContext, XrpcMethod, XrpcResponse
@@ -60,6 +62,9 @@ def install_xrpc(app: Quart, pds: Pds) -> None:
 
 
 async def _fallback(pds: Pds, nsid: str, method: XrpcMethod | None) -> Any:
+    if pds.rate_limiter.enabled:
+        call = XrpcContext(pds=pds, nsid=nsid, params={}, request=request)
+        await enforce(pds.rate_limiter, pds.global_rate_limits, call)
     if method is not None:
         raise InvalidRequest(f"{nsid} is a subscription: connect with a WebSocket")
     answer = pds.plugins.manager.hook.pds_xrpc_fallback(pds=pds, nsid=nsid, request=request)
@@ -70,28 +75,34 @@ async def _fallback(pds: Pds, nsid: str, method: XrpcMethod | None) -> Any:
     return answer
 
 
-async def _call(pds: Pds, method: XrpcMethod) -> Any:
+async def _call(pds: Pds, method: XrpcMethod) -> Response:
     expected = HTTP_METHOD_FOR_KIND[method.kind]
     actual = "GET" if request.method == "HEAD" else request.method
     if actual != expected:
         raise InvalidRequest(f"Incorrect HTTP method ({request.method}) expected {expected}")
-    credentials = await method.auth(request, pds) if method.auth else None
-    try:
-        params = pds.lexicons.validate_params(method.nsid, query_params(request.args))
-    except LexiconValidationError as error:
-        raise InvalidRequest(str(error)) from error
     context = XrpcContext(
         pds=pds,
         nsid=method.nsid,
-        params=params,
-        auth=credentials,
+        params={},
         request=request,
         max_body_bytes=method.max_body_bytes or pds.settings.xrpc_max_body_bytes,
     )
+    limiter = pds.rate_limiter
+    if limiter.enabled:
+        await enforce(limiter, (*pds.global_rate_limits, *method.limits_before_auth), context)
+    context.auth = await method.auth(request, pds) if method.auth else None
+    try:
+        context.params = pds.lexicons.validate_params(method.nsid, query_params(request.args))
+    except LexiconValidationError as error:
+        raise InvalidRequest(str(error)) from error
     if method.kind == "procedure":
         context.input = await _read_input(pds, method, context)
-    result = await method.handler(context)
-    return _render_output(pds, method, result)
+    if limiter.enabled and method.limits_after_auth:
+        await enforce(limiter, method.limits_after_auth, context)
+    response = _render_output(pds, method, await method.handler(context))
+    if context.rate_limit_status is not None:
+        response.headers.update(context.rate_limit_status.headers())
+    return response
 
 
 async def _read_input(pds: Pds, method: XrpcMethod, context: XrpcContext) -> Any:
@@ -131,7 +142,7 @@ def _encoding_matches(expected: str, actual: str) -> bool:
     return minor == "*" and actual.startswith(f"{major}/")
 
 
-def _render_output(pds: Pds, method: XrpcMethod, result: Any) -> Any:
+def _render_output(pds: Pds, method: XrpcMethod, result: Any) -> Response:
     if isinstance(result, Response):
         return result
     if isinstance(result, XrpcResponse):

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from exprsn_pds.net import UNKNOWN_CLIENT, client_ip
+from exprsn_pds.ratelimit.status import tightest
 
 if TYPE_CHECKING:
     from quart import Request, Websocket
 
     from exprsn_pds.auth import AuthVerifier, Credentials
     from exprsn_pds.pds import Pds
+    from exprsn_pds.ratelimit.rules import LimitUse, RateLimit
+    from exprsn_pds.ratelimit.status import RateLimitStatus
 
 JSON_ENCODING = "application/json"
 
@@ -27,6 +33,39 @@ class XrpcContext:
     request: Request | None = None
     websocket: Websocket | None = None
     max_body_bytes: int | None = None
+    rate_limit_status: RateLimitStatus | None = None
+    _client_ip: str | None = field(default=None, init=False, repr=False)
+
+    @property
+    def client_ip(self) -> str:
+        """The caller's IP address, ``X-Forwarded-For`` honoured from trusted proxies."""
+        if self._client_ip is None:
+            connection = self.request if self.request is not None else self.websocket
+            self._client_ip = (
+                client_ip(connection, self.pds.settings.trusted_proxies)
+                if connection is not None
+                else UNKNOWN_CLIENT
+            )
+        return self._client_ip
+
+    async def consume_rate_limit(
+        self, limit: RateLimit, *, cost: int = 1, key: str | None = None
+    ) -> RateLimitStatus | None:
+        """Charge ``cost`` points of ``limit`` to this call (429 when over).
+
+        The key is ``limit``'s own for this call unless ``key`` is given; the standing
+        joins the ``RateLimit-*`` headers of the response. Does nothing when rate limits
+        are disabled.
+        """
+        limiter = self.pds.rate_limiter
+        if not limiter.enabled:
+            return None
+        key = key if key is not None else limit.key.compute(self)
+        if key is None:
+            return None
+        status = await limiter.consume(limit, key, cost=cost)
+        self.rate_limit_status = tightest(self.rate_limit_status, status)
+        return status
 
     async def body_chunks(self) -> AsyncIterator[bytes]:
         """Stream the request body, raising 413 PayloadTooLarge past ``max_body_bytes``."""
@@ -79,3 +118,14 @@ class XrpcMethod:
     plugin: str
     auth: AuthVerifier | None = None
     max_body_bytes: int | None = None
+    rate_limits: tuple[LimitUse, ...] = ()
+
+    @cached_property
+    def limits_before_auth(self) -> tuple[LimitUse, ...]:
+        """The uses checked before auth (keyed and costed from the request alone)."""
+        return tuple(use for use in self.rate_limits if not use.after_auth)
+
+    @cached_property
+    def limits_after_auth(self) -> tuple[LimitUse, ...]:
+        """The uses checked after auth and input, just before the handler."""
+        return tuple(use for use in self.rate_limits if use.after_auth)

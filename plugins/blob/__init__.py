@@ -12,6 +12,7 @@ from exprsn_pds import Pds, XrpcRegistrar, hookimpl
 from exprsn_pds.auth import access_auth, upload_auth
 from exprsn_pds.blobs import BlobStore, LocalDiskBlobStore
 from exprsn_pds.plugins.blob import handlers
+from exprsn_pds.ratelimit.official import UPLOAD_BLOB_DAY
 
 BLOBS_FOLDER = "blobs"
 
@@ -24,12 +25,14 @@ def pds_blobstore(pds: Pds) -> BlobStore:
 
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
-    """Serve the blob methods; uploads may be as large as ``blobs.upload_limit_bytes``."""
+    """Serve the blob methods; uploads may be as large as ``blobs.upload_limit_bytes``
+    and as many as ``upload-blob-day`` allows."""
     registry.add(
         "com.atproto.repo.uploadBlob",
         handlers.upload_blob,
         auth=upload_auth,
         max_body_bytes=pds.settings.blob_upload_limit_bytes,
+        rate_limits=[UPLOAD_BLOB_DAY],
     )
     registry.add(
         "com.atproto.repo.listMissingBlobs", handlers.list_missing_blobs, auth=access_auth

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
@@ -14,6 +15,8 @@ from exprsn_pds.plugins.repo.records import (
     choose_rkey,
     prepare_record,
 )
+from exprsn_pds.ratelimit import LimitUse, RateLimit
+from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
 from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
 from exprsn_pds.syntax import Did
@@ -232,13 +235,52 @@ async def describe_repo(ctx: XrpcContext) -> dict[str, Any]:
     }
 
 
+REPO_WRITE_LIMITS: tuple[RateLimit, ...] = (REPO_WRITE_HOUR, REPO_WRITE_DAY)
+
+
+def apply_writes_points(ctx: XrpcContext) -> int:
+    """What an ``applyWrites`` call costs: the sum of its operations' points.
+
+    An operation of unknown type costs the least; the handler refuses it anyway.
+    """
+    cheapest = min(REPO_WRITE_POINTS.values())
+    return sum(
+        REPO_WRITE_POINTS.get(APPLY_WRITES_TYPES.get(write.get("$type", ""), ""), cheapest)
+        for write in ctx.input["writes"]
+    )
+
+
+def _write_limits(points: int | Callable[[XrpcContext], int]) -> list[LimitUse]:
+    return [limit.costing(points) for limit in REPO_WRITE_LIMITS]
+
+
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve the record methods of ``com.atproto.repo``."""
-    registry.add("com.atproto.repo.createRecord", create_record, auth=write_auth)
-    registry.add("com.atproto.repo.putRecord", put_record, auth=write_auth)
-    registry.add("com.atproto.repo.deleteRecord", delete_record, auth=write_auth)
-    registry.add("com.atproto.repo.applyWrites", apply_writes, auth=write_auth)
+    """Serve the record methods of ``com.atproto.repo``; writes cost repo-write points."""
+    registry.add(
+        "com.atproto.repo.createRecord",
+        create_record,
+        auth=write_auth,
+        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.CREATE]),
+    )
+    registry.add(
+        "com.atproto.repo.putRecord",
+        put_record,
+        auth=write_auth,
+        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.UPDATE]),
+    )
+    registry.add(
+        "com.atproto.repo.deleteRecord",
+        delete_record,
+        auth=write_auth,
+        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.DELETE]),
+    )
+    registry.add(
+        "com.atproto.repo.applyWrites",
+        apply_writes,
+        auth=write_auth,
+        rate_limits=_write_limits(apply_writes_points),
+    )
     registry.add("com.atproto.repo.getRecord", get_record)
     registry.add("com.atproto.repo.listRecords", list_records)
     registry.add("com.atproto.repo.describeRepo", describe_repo)

@@ -9,6 +9,11 @@ from __future__ import annotations
 from exprsn_pds import XrpcRegistrar, hookimpl
 from exprsn_pds.auth import access_auth, full_access_auth, refresh_auth
 from exprsn_pds.plugins.session import accounts, app_passwords, sessions
+from exprsn_pds.ratelimit.official import (
+    CREATE_ACCOUNT_5MIN,
+    CREATE_SESSION_5MIN,
+    CREATE_SESSION_DAY,
+)
 
 SERVER = "com.atproto.server"
 
@@ -16,8 +21,16 @@ SERVER = "com.atproto.server"
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     """Serve account creation, sessions, app passwords and account status."""
-    registry.add(f"{SERVER}.createAccount", accounts.create_account_handler)
-    registry.add(f"{SERVER}.createSession", sessions.create_session)
+    registry.add(
+        f"{SERVER}.createAccount",
+        accounts.create_account_handler,
+        rate_limits=[CREATE_ACCOUNT_5MIN],
+    )
+    registry.add(
+        f"{SERVER}.createSession",
+        sessions.create_session,
+        rate_limits=[CREATE_SESSION_5MIN, CREATE_SESSION_DAY],
+    )
     registry.add(f"{SERVER}.refreshSession", sessions.refresh_session, auth=refresh_auth)
     registry.add(f"{SERVER}.deleteSession", sessions.delete_session, auth=refresh_auth)
     registry.add(f"{SERVER}.getSession", sessions.get_session, auth=access_auth)
