@@ -1,13 +1,14 @@
-"""The ``repo`` plugin (essential): ``com.atproto.repo.*`` record reads and writes."""
+"""The ``repo`` plugin (essential): ``com.atproto.repo.*`` record reads and writes, imports."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth
+from exprsn_pds.auth import access_auth, full_access_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
+from exprsn_pds.plugins.repo.imports import import_repo
 from exprsn_pds.plugins.repo.records import (
     ValidationStatus,
     check_collection,
@@ -233,8 +234,9 @@ async def describe_repo(ctx: XrpcContext) -> dict[str, Any]:
 
 
 @hookimpl
-def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve the record methods of ``com.atproto.repo``."""
+def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
+    """Serve the record methods of ``com.atproto.repo`` and ``importRepo`` (CARs as large
+    as ``repo.import_max_bytes``)."""
     registry.add("com.atproto.repo.createRecord", create_record, auth=access_auth)
     registry.add("com.atproto.repo.putRecord", put_record, auth=access_auth)
     registry.add("com.atproto.repo.deleteRecord", delete_record, auth=access_auth)
@@ -242,3 +244,9 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     registry.add("com.atproto.repo.getRecord", get_record)
     registry.add("com.atproto.repo.listRecords", list_records)
     registry.add("com.atproto.repo.describeRepo", describe_repo)
+    registry.add(
+        "com.atproto.repo.importRepo",
+        import_repo,
+        auth=full_access_auth,
+        max_body_bytes=pds.settings.repo_import_max_bytes,
+    )
