@@ -3,8 +3,8 @@
 Every test runs on SQLite with the in-process cache and on PostgreSQL with Redis. The
 good path exports an account's repo, replaces the account by a fresh one holding the
 same DID and signing key (as the new server of a migration would), and imports; the
-bad CARs are built here with the project's MST and commit code and
-must leave the repo exactly as it was.
+bad CARs are built here with the project's MST and commit code and must leave the repo
+exactly as it was.
 """
 
 from __future__ import annotations
@@ -279,6 +279,26 @@ async def test_the_reexported_repo_verifies_with_atproto_repo(
     assert len(verified["records"]) == 14
     head = await get_json(target, f"/xrpc/com.atproto.sync.getLatestCommit?did={moved.did}")
     assert (verified["rev"], verified["commit"]) == (head["rev"], head["cid"])
+
+
+async def test_writes_continue_on_the_imported_repo(
+    target: Any, account_factory: Any, tmp_path: Path
+) -> None:
+    exported, moved = await export_and_move(target, account_factory)
+    assert (await import_car(target, moved, exported.car)).status_code == 200
+    await write_post(target, moved, 100)
+    response = await target.post(
+        "/xrpc/com.atproto.repo.deleteRecord",
+        json={"repo": moved.did, "collection": POST, "rkey": tid(0)},
+        headers=moved.headers,
+    )
+    assert response.status_code == 200
+    export = await target.get(f"/xrpc/com.atproto.sync.getRepo?did={moved.did}")
+    path = tmp_path / "after-writes.car"
+    path.write_bytes(await export.get_data())
+    verified = verify_with_atproto_repo(path, moved.did, moved.did_key)
+    rkeys = {r["rkey"] for r in verified["records"] if r["collection"] == POST}
+    assert tid(100) in rkeys and tid(0) not in rkeys and len(rkeys) == 13
 
 
 async def test_the_new_commit_is_later_than_both_the_hosted_and_the_imported_one(
