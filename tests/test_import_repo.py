@@ -379,6 +379,15 @@ async def test_an_import_sequences_one_sync_event_with_the_new_commit(
     assert commit.verify(alice.key.public_key()) and commit.rev == head["rev"]
 
 
+async def test_an_import_into_an_inactive_repo_sequences_no_event(target: Any, alice: Any) -> None:
+    await Repo.filter(did=alice.did).update(status="deactivated")
+    before = await RepoEvent.all().count()
+    car = await repo_car({f"{POST}/{tid(1)}": post(1)}, did=alice.did, key=alice.key)
+    assert (await import_car(target, alice, car)).status_code == 200
+    assert await RepoEvent.all().count() == before
+    assert await Record.filter(did=alice.did).values_list("rkey", flat=True) == [tid(1)]
+
+
 async def test_the_sdk_firehose_client_reads_the_sync_event(live_server: Any) -> None:
     server = await live_server(handles=["alice.test"])
     alice = server.accounts["alice.test"]

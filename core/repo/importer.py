@@ -4,8 +4,10 @@
 then, under the repo's write lock and in one transaction, swaps the repo's blocks,
 record index and blob references for the imported ones, signs a new commit of the
 imported tree with the key this server holds (at a rev later than both the hosted and
-the imported one, so revs only grow), moves the repo root and sequences a ``#sync``
-event carrying that commit: the repo's new state, replaced wholesale (sync v1.1).
+the imported one, so revs only grow), moves the repo root and, if the repo is active,
+sequences a ``#sync`` event carrying that commit: the repo's new state, replaced
+wholesale (sync v1.1). An inactive repo (a migration imports into a deactivated account)
+emits nothing: like the official PDS, its ``#sync`` comes when the account is activated.
 
 Unlike the official PDS, which keeps the imported commit block and stores a new local
 rev beside it, the stored commit is re-signed here, so the commit's rev is the repo's.
@@ -28,6 +30,7 @@ from exprsn_pds.repo.writes import CommitResult
 #: Rows per INSERT when storing an imported repo.
 BULK_ROWS: Final = 500
 SYNC_EVENT: Final = "sync"
+ACTIVE: Final = "active"
 
 RecordCheck = Callable[[ImportedRecord], None]
 
@@ -67,14 +70,16 @@ class RepoImporter:
                 )
                 repo.head, repo.rev, repo.data = str(commit_cid), rev, str(verified.commit.data)
                 await repo.save(update_fields=["head", "rev", "data"])
-                event = await writer.sequencer.sequence(
-                    connection,
-                    did=did,
-                    type=SYNC_EVENT,
-                    body=_sync_event(did, rev, commit_cid, commit_block),
-                )
+                events = []
+                if repo.status == ACTIVE:
+                    body = _sync_event(did, rev, commit_cid, commit_block)
+                    events.append(
+                        await writer.sequencer.sequence(
+                            connection, did=did, type=SYNC_EVENT, body=body
+                        )
+                    )
             await writer.blobs.settle(did)
-        await writer.after_commit({commit_cid: commit_block}, [event])
+        await writer.after_commit({commit_cid: commit_block}, events)
         return CommitResult(did=did, commit=commit_cid, rev=rev)
 
     def _sign(self, repo: Repo, verified: VerifiedRepo) -> tuple[Cid, bytes, str]:
