@@ -30,6 +30,7 @@ test: install $(NODE_DEPS)
 
 bench: install
 	$(BIN)/python bench/pds_bench.py
+	$(BIN)/python bench/firehose_bench.py
 	$(BIN)/python bench/mst_bench.py
 	$(BIN)/python bench/datamodel_bench.py
 

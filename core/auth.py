@@ -127,6 +127,11 @@ upload_auth: AuthVerifier = _session_verifier(
 )
 """A session whose account is not taken down; deactivated accounts may upload (migration)."""
 
+import_auth: AuthVerifier = _session_verifier(
+    ACCESS_TYP, FULL_ACCESS_SCOPES, "access", check_takedown=True
+)
+"""A full-access session of an account not taken down; deactivated is fine (migration)."""
+
 full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPES, "access")
 """A full-access session token: not an app password."""
 

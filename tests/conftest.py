@@ -286,19 +286,28 @@ class TestAccount:
 
 
 @pytest.fixture
-def account_factory() -> Callable[[Any, str], Awaitable[TestAccount]]:
-    """``await make(client, handle)``: a new account on ``client``'s server."""
+def account_factory() -> Callable[..., Awaitable[TestAccount]]:
+    """``await make(client, handle, did=None, key=None)``: a new account on ``client``'s
+    server (see :func:`create_test_account`)."""
 
-    async def make(client: Any, handle: str) -> TestAccount:
-        return await create_test_account(get_pds(client.app), handle)
+    async def make(
+        client: Any, handle: str, *, did: str | None = None, key: PrivateKey | None = None
+    ) -> TestAccount:
+        return await create_test_account(get_pds(client.app), handle, did=did, key=key)
 
     return make
 
 
-async def create_test_account(pds: Pds, handle: str) -> TestAccount:
-    """A hosted account on a started ``pds``, with an access token."""
-    did = f"did:plc:{uuid.uuid4().hex[:24]}"
-    key = PrivateKey.generate("k256")
+async def create_test_account(
+    pds: Pds, handle: str, *, did: str | None = None, key: PrivateKey | None = None
+) -> TestAccount:
+    """A hosted account on a started ``pds``, with an access token.
+
+    ``did`` and ``key`` default to new ones; give them to host an account that another
+    server holds too (account migration).
+    """
+    did = did or f"did:plc:{uuid.uuid4().hex[:24]}"
+    key = key or PrivateKey.generate("k256")
     await pds.repo_writer.create_repo(did, key)
     await Account.create(did=did, handle=handle)
     token = mint_token(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from exprsn_pds.blobs.lifecycle import (
     attempt,
     column,
     delete_permanent_if_unreferenced,
+    is_referenced,
     promote_if_referenced,
 )
 from exprsn_pds.blobs.refs import BlobRef, find_blob_refs
@@ -39,6 +40,8 @@ from exprsn_pds.storage import Database
 
 #: How often an upload retries recording itself when concurrent changes get in the way.
 UPLOAD_RECORD_ATTEMPTS = 3
+#: Rows per INSERT when recording many blob references at once.
+BULK_ROWS = 500
 # The record path (``collection/rkey``) of a ``record`` row, in SQL both databases speak.
 _RECORD_PATH_SQL = "collection || '/' || rkey"
 
@@ -95,7 +98,8 @@ class BlobService:
 
         The CID and size come from the bytes, the MIME type from their signature, else
         ``declared_type``. Over ``upload_limit_bytes``: 413 PayloadTooLarge and nothing
-        kept. A blob ``did`` already has keeps its stored metadata and bytes.
+        kept. A blob ``did`` already has keeps its stored metadata and bytes; one that
+        records already reference (imported before their blobs) becomes permanent at once.
         """
         intake = Intake(self.upload_limit_bytes)
         temp_key = await self.store.write_temp(intake.chunks(chunks))
@@ -105,6 +109,8 @@ class BlobService:
         except BaseException:
             await self.store.delete_temp(temp_key)
             raise
+        if blob.temp_key is not None and await is_referenced(did, blob.cid):
+            await attempt(promote_if_referenced, self.database, self.store, blob.id)
         return BlobRef(Cid.parse(blob.cid), blob.mime_type, blob.size)
 
     async def _record_upload(
@@ -181,6 +187,27 @@ class BlobService:
                 )
             if ref.size is not None and ref.size != blob.size:
                 raise InvalidRequest(f"Blob {ref.cid} has {blob.size} bytes, not {ref.size}")
+
+    async def relink_all(self, did: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Replace the blob references of all of ``did``'s records with those of
+        ``records`` (``(path, record)`` pairs): the repo was replaced wholesale (an import).
+
+        Call inside the write's transaction. The blobs need not be stored here yet:
+        :meth:`missing_blobs` lists those that are not, and an upload of one makes it
+        permanent at once.
+        """
+        released = await column(RecordBlob.filter(did=did), "blob_cid")
+        if released:
+            await RecordBlob.filter(did=did).delete()
+            self._released.setdefault(did, set()).update(released)
+        await RecordBlob.bulk_create(
+            [
+                RecordBlob(did=did, blob_cid=cid, record_path=path)
+                for path, record in records
+                for cid in dict.fromkeys(str(ref.cid) for ref in find_blob_refs(record))
+            ],
+            batch_size=BULK_ROWS,
+        )
 
     async def unlink(self, did: str, path: str) -> None:
         """Forget the blob references of the record at ``path`` (deleted, or about to change).

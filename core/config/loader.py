@@ -197,6 +197,8 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         repo_max_writes_per_commit=tree["repo"]["max_writes_per_commit"],
         repo_max_commit_block_bytes=tree["repo"]["max_commit_block_bytes"],
         repo_block_cache_bytes=tree["repo"]["block_cache_bytes"],
+        repo_import_max_bytes=tree["repo"]["import_max_bytes"],
+        repo_import_validate_records=tree["repo"]["import_validate_records"],
         rate_limits_enabled=tree["rate_limits"]["enabled"],
         blob_upload_limit_bytes=tree["blobs"]["upload_limit_bytes"],
         blob_temp_grace_s=tree["blobs"]["temp_grace_s"],

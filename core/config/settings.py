@@ -45,6 +45,8 @@ class Settings:
     repo_max_writes_per_commit: int
     repo_max_commit_block_bytes: int
     repo_block_cache_bytes: int
+    repo_import_max_bytes: int
+    repo_import_validate_records: bool
     rate_limits_enabled: bool
     blob_upload_limit_bytes: int
     blob_temp_grace_s: float

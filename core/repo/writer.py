@@ -235,6 +235,22 @@ class RepoWriter:
             await self.sequencer.publish(event)
         self.on_commit()
 
+    # --- For write paths outside this class (e.g. the repo importer) ---------------------
+
+    def lock(self, did: str) -> asyncio.Lock:
+        """The in-process lock that serialises every change to ``did``'s repo."""
+        return self._lock(did)
+
+    def next_rev(self, after: str | None) -> str:
+        """A new revision, later than ``after``."""
+        return self._next_rev(after)
+
+    async def after_commit(
+        self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
+    ) -> None:
+        """After a commit: cache ``blocks``, publish ``events``, notify the crawlers."""
+        await self._after_commit(blocks, events)
+
 
 async def _plan(
     did: str,

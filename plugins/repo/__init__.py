@@ -1,4 +1,4 @@
-"""The ``repo`` plugin (essential): ``com.atproto.repo.*`` record reads and writes."""
+"""The ``repo`` plugin (essential): ``com.atproto.repo.*`` record reads and writes, imports."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import write_auth
+from exprsn_pds.auth import import_auth, write_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
+from exprsn_pds.plugins.repo.imports import import_repo
 from exprsn_pds.plugins.repo.records import (
     ValidationStatus,
     check_collection,
@@ -255,8 +256,11 @@ def _write_limits(points: int | Callable[[XrpcContext], int]) -> list[LimitUse]:
 
 
 @hookimpl
-def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve the record methods of ``com.atproto.repo``; writes cost repo-write points."""
+def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
+    """Serve ``com.atproto.repo``: records (writes cost repo-write points) and imports.
+
+    ``importRepo`` takes CARs as large as ``repo.import_max_bytes``.
+    """
     registry.add(
         "com.atproto.repo.createRecord",
         create_record,
@@ -284,3 +288,9 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     registry.add("com.atproto.repo.getRecord", get_record)
     registry.add("com.atproto.repo.listRecords", list_records)
     registry.add("com.atproto.repo.describeRepo", describe_repo)
+    registry.add(
+        "com.atproto.repo.importRepo",
+        import_repo,
+        auth=import_auth,
+        max_body_bytes=pds.settings.repo_import_max_bytes,
+    )

@@ -1,0 +1,117 @@
+"""Replacing a hosted repository with an imported one (account migration).
+
+:meth:`RepoImporter.replace` verifies the CAR (:mod:`exprsn_pds.repo.import_check`),
+then, under the repo's write lock and in one transaction, swaps the repo's blocks,
+record index and blob references for the imported ones, signs a new commit of the
+imported tree with the key this server holds (at a rev later than both the hosted and
+the imported one, so revs only grow), moves the repo root and, if the repo is active,
+sequences a ``#sync`` event carrying that commit: the repo's new state, replaced
+wholesale (sync v1.1). An inactive repo (a migration imports into a deactivated account)
+emits nothing: like the official PDS, its ``#sync`` comes when the account is activated.
+
+Unlike the official PDS, which keeps the imported commit block and stores a new local
+rev beside it, the stored commit is re-signed here, so the commit's rev is the repo's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from exprsn_pds.crypto import parse_multikey
+from exprsn_pds.datamodel import Cid, write_car
+from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.repo.commit import sign_commit
+from exprsn_pds.repo.import_check import ImportedRecord, VerifiedRepo, verify_repo_car
+from exprsn_pds.repo.models import Record, Repo, RepoBlock
+from exprsn_pds.repo.writer import RepoWriter
+from exprsn_pds.repo.writes import CommitResult
+
+#: Rows per INSERT when storing an imported repo.
+BULK_ROWS: Final = 500
+SYNC_EVENT: Final = "sync"
+ACTIVE: Final = "active"
+
+RecordCheck = Callable[[ImportedRecord], None]
+
+
+class RepoImporter:
+    """Replaces repos wholesale, through the same locks and services as ``writer``."""
+
+    def __init__(self, writer: RepoWriter) -> None:
+        self.writer = writer
+
+    async def replace(
+        self, did: str, car: bytes, *, check_record: RecordCheck | None = None
+    ) -> CommitResult:
+        """Replace ``did``'s repo with the repository in ``car``; 400 if it is not valid.
+
+        ``check_record`` may refuse a record (raising an ``XrpcError``), e.g. one that
+        breaks its lexicon. On any problem nothing is written.
+        """
+        writer = self.writer
+        async with writer.lock(did):
+            repo = await Repo.get_or_none(did=did)
+            if repo is None:
+                raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+            verified = await verify_repo_car(
+                car, did=did, key=parse_multikey(repo.signing_public_key)
+            )
+            if check_record is not None:
+                for record in verified.records:
+                    check_record(record)
+            async with writer.database.transaction() as connection:
+                repo = await Repo.filter(did=did).select_for_update().get()
+                commit_cid, commit_block, rev = self._sign(repo, verified)
+                await _store(did, rev, {**verified.blocks, commit_cid: commit_block})
+                await _index(did, rev, verified.records)
+                await writer.blobs.relink_all(
+                    did, ((record.path, record.value) for record in verified.records)
+                )
+                repo.head, repo.rev, repo.data = str(commit_cid), rev, str(verified.commit.data)
+                await repo.save(update_fields=["head", "rev", "data"])
+                events = []
+                if repo.status == ACTIVE:
+                    body = _sync_event(did, rev, commit_cid, commit_block)
+                    events.append(
+                        await writer.sequencer.sequence(
+                            connection, did=did, type=SYNC_EVENT, body=body
+                        )
+                    )
+            await writer.blobs.settle(did)
+        await writer.after_commit({commit_cid: commit_block}, events)
+        return CommitResult(did=did, commit=commit_cid, rev=rev)
+
+    def _sign(self, repo: Repo, verified: VerifiedRepo) -> tuple[Cid, bytes, str]:
+        """A new commit of the imported tree, signed with the key this server holds."""
+        rev = self.writer.next_rev(max(repo.rev, verified.commit.rev))
+        key = self.writer.keys.open(repo.did, bytes(repo.signing_key), repo.signing_key_curve)
+        commit = sign_commit(did=repo.did, data=verified.commit.data, rev=rev, key=key)
+        block = commit.block()
+        return Cid.for_dag_cbor(block), block, rev
+
+
+async def _store(did: str, rev: str, blocks: dict[Cid, bytes]) -> None:
+    """Make ``blocks`` the repo's only blocks."""
+    await RepoBlock.filter(did=did).delete()
+    await RepoBlock.bulk_create(
+        [RepoBlock(did=did, cid=str(cid), rev=rev, content=block) for cid, block in blocks.items()],
+        batch_size=BULK_ROWS,
+    )
+
+
+async def _index(did: str, rev: str, records: list[ImportedRecord]) -> None:
+    """Make ``records`` the repo's only entries in the record index."""
+    await Record.filter(did=did).delete()
+    await Record.bulk_create(
+        [
+            Record(did=did, collection=r.collection, rkey=r.rkey, cid=str(r.cid), rev=rev)
+            for r in records
+        ],
+        batch_size=BULK_ROWS,
+    )
+
+
+def _sync_event(did: str, rev: str, commit: Cid, block: bytes) -> dict[str, Any]:
+    """The ``#sync`` body (``seq`` and ``time`` come from the sequencer)."""
+    return {"did": did, "rev": rev, "blocks": write_car([commit], [(commit, block)])}
