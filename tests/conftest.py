@@ -146,7 +146,7 @@ def cache(cache_factory: CacheFactory) -> Cache:
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob"]
+BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "identity"]
 ACCESS_TOKEN_TTL_S = 3600
 
 
@@ -189,6 +189,7 @@ def settings_factory(tmp_path: Path, backend_config: dict[str, Any]) -> Callable
             "secrets": {"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET},
             "plugins": {"enabled": BUILT_IN_PLUGINS},
             "xrpc": {"validate_output": True},
+            "identity": {"did_plc_url": ""},
         }
         return load_settings(environ={}, overrides=_merge(_merge(base, backend_config), sections))
 
@@ -314,6 +315,7 @@ def _server_environment(settings: Settings, port: int) -> dict[str, str]:
         PDS_ADMIN_PASSWORD=settings.admin_password,
         PDS_JWT_SECRET=settings.jwt_secret,
         PDS_ENABLE_PLUGINS=",".join(BUILT_IN_PLUGINS),
+        PDS_DID_PLC_URL=settings.did_plc_url,
     )
     if settings.redis_url:
         environment.update(PDS_REDIS_URL=settings.redis_url)
