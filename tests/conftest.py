@@ -370,3 +370,23 @@ async def live_server(
         if server.process.poll() is None:
             server.process.terminate()
             server.process.wait(SERVER_STOP_TIMEOUT_S)
+
+
+
+# --- A did:plc directory ----------------------------------------------------------------------
+#
+# ``plc_directory``: the URL of the official PLC directory server running in memory on
+# 127.0.0.1 (fixture code in tests/plc_directory.py, loaded by path: tests/ is no package).
+
+def _load_plc_directory_fixture() -> Any:
+    import importlib.util
+
+    path = Path(__file__).with_name("plc_directory.py")
+    spec = importlib.util.spec_from_file_location("exprsn_tests_plc_directory", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.plc_directory
+
+
+plc_directory = _load_plc_directory_fixture()
