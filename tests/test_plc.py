@@ -11,10 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from exprsn_pds.accounts.models import Account
 from exprsn_pds.app import get_pds
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.datamodel import encode
 from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.identity.did_document import handle_of, pds_endpoint_of, verification_key
 from exprsn_pds.identity.plc_ops import (
     InvalidOperation,
@@ -27,6 +29,8 @@ from exprsn_pds.identity.plc_ops import (
     update_operation,
 )
 from exprsn_pds.pds import Pds
+from exprsn_pds.tokens import ACCESS_TYP, Scope
+from exprsn_pds.tokens import mint as mint_token
 
 DOMAINS = [".pds.test"]
 
@@ -216,3 +220,133 @@ async def test_a_remote_did_plc_resolves_through_the_directory(
     document = await pds.identity.resolve_did(did)
     assert document is not None and document["alsoKnownAs"] == ["at://remote.example.com"]
     assert await pds.identity.signing_key(did) == signing.public_key()
+
+
+# --- Hosted did:plc accounts over XRPC ---------------------------------------------------------
+
+
+async def plc_account(pds: Pds, handle: str) -> tuple[str, PrivateKey, dict[str, str]]:
+    """A hosted did:plc account registered with the directory, and its access headers."""
+    key = PrivateKey.generate("k256")
+    did = await pds.identity.create_did(handle, key.public_key(), None)
+    await pds.repo_writer.create_repo(did, key)
+    await Account.create(did=did, handle=handle)
+    token = mint_token(
+        secret=pds.settings.jwt_secret,
+        did=did,
+        audience=pds.settings.service_did,
+        scope=Scope.ACCESS,
+        ttl_s=3600,
+        typ=ACCESS_TYP,
+    )
+    return did, key, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def client(
+    client_factory: Callable[..., Awaitable[Any]],
+    settings_factory: Callable[..., Any],
+    plc_directory: str,
+) -> Any:
+    settings = settings_factory(
+        identity={"did_plc_url": plc_directory},
+        accounts={"service_handle_domains": DOMAINS},
+    )
+    return await client_factory(settings)
+
+
+async def test_update_handle_of_a_plc_account_updates_the_directory(
+    client: Any, plc_directory: str
+) -> None:
+    pds = get_pds(client.app)
+    did, _, headers = await plc_account(pds, "alice.pds.test")
+    response = await client.post(
+        "/xrpc/com.atproto.identity.updateHandle",
+        json={"handle": "alice2.pds.test"},
+        headers=headers,
+    )
+    assert response.status_code == 200, await response.get_json()
+    data = await directory_get(plc_directory, f"{did}/data")
+    assert data["alsoKnownAs"] == ["at://alice2.pds.test"]
+    assert len(await directory_get(plc_directory, f"{did}/log/audit")) == 2
+
+
+async def test_recommended_credentials_describe_this_server(client: Any) -> None:
+    pds = get_pds(client.app)
+    _, key, headers = await plc_account(pds, "alice.pds.test")
+    response = await client.get(
+        "/xrpc/com.atproto.identity.getRecommendedDidCredentials", headers=headers
+    )
+    assert await response.get_json() == {
+        "rotationKeys": [pds.identity.rotation_did_key],
+        "alsoKnownAs": ["at://alice.pds.test"],
+        "verificationMethods": {"atproto": key.public_key().did_key()},
+        "services": {
+            "atproto_pds": {
+                "type": "AtprotoPersonalDataServer",
+                "endpoint": pds.settings.public_url,
+            }
+        },
+    }
+
+
+async def submit(client: Any, headers: dict[str, str], operation: dict[str, Any]) -> Any:
+    return await client.post(
+        "/xrpc/com.atproto.identity.submitPlcOperation",
+        json={"operation": operation},
+        headers=headers,
+    )
+
+
+async def test_a_valid_plc_operation_is_submitted_and_announced(
+    client: Any, plc_directory: str
+) -> None:
+    pds = get_pds(client.app)
+    did, _, headers = await plc_account(pds, "alice.pds.test")
+    assert pds.identity.plc is not None
+    last = await pds.identity.plc.get_last_operation(did)
+    assert last is not None
+    extra = PrivateKey.generate("k256").public_key().did_key()
+    unsigned = update_operation(last, rotation_keys=[extra, pds.identity.rotation_did_key])
+    response = await submit(client, headers, sign_operation(unsigned, pds.identity.rotation_key))
+    assert response.status_code == 200, await response.get_json()
+    data = await directory_get(plc_directory, f"{did}/data")
+    assert data["rotationKeys"] == [extra, pds.identity.rotation_did_key]
+    events = await RepoEvent.filter(did=did, type="identity").count()
+    assert events == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"rotation_keys": ["did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"]},
+            "Rotation keys do not include server's rotation key",
+        ),
+        ({"pds_endpoint": "https://elsewhere.test"}, "Incorrect endpoint on atproto_pds service"),
+        (
+            {"signing_key": "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"},
+            "Incorrect signing key",
+        ),
+        ({"handle": "mallory.pds.test"}, "Incorrect handle in alsoKnownAs"),
+    ],
+)
+async def test_an_operation_that_takes_the_account_away_is_refused(
+    client: Any, change: dict[str, Any], message: str
+) -> None:
+    pds = get_pds(client.app)
+    did, _, headers = await plc_account(pds, "alice.pds.test")
+    assert pds.identity.plc is not None
+    last = await pds.identity.plc.get_last_operation(did)
+    assert last is not None
+    operation = sign_operation(update_operation(last, **change), pds.identity.rotation_key)
+    response = await submit(client, headers, operation)
+    assert (response.status_code, (await response.get_json())["message"]) == (400, message)
+
+
+async def test_a_malformed_operation_is_an_invalid_request(client: Any) -> None:
+    pds = get_pds(client.app)
+    _, _, headers = await plc_account(pds, "alice.pds.test")
+    response = await submit(client, headers, {"type": "plc_operation"})
+    assert response.status_code == 400
+    assert (await response.get_json())["message"].startswith("Invalid operation")
