@@ -22,6 +22,7 @@ from exprsn_pds.errors import (
     PayloadTooLarge,
     RateLimitExceeded,
     ServiceUnavailable,
+    UpstreamFailure,
     XrpcError,
 )
 from exprsn_pds.hookspecs import hookimpl, hookspec
@@ -56,6 +57,7 @@ __all__ = [
     "RouteRegistrar",
     "ServiceUnavailable",
     "SubscriptionMessage",
+    "UpstreamFailure",
     "XrpcContext",
     "XrpcError",
     "XrpcRegistrar",

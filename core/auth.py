@@ -15,15 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.errors import AuthRequired, ExpiredToken, Forbidden
+from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
 from exprsn_pds.tokens import verify as verify_token
 
 if TYPE_CHECKING:
     from quart import Request
 
+    from exprsn_pds.crypto import PublicKey
     from exprsn_pds.pds import Pds
 
 ADMIN_USERNAME = "admin"
+XRPC_PATH_PREFIX = "/xrpc/"
+#: The key a labeler signs with (``iss`` ``did#atproto_labeler``); others use ``#atproto``.
+LABELER_SERVICE = "atproto_labeler"
+LABELER_KEY_ID = "atproto_label"
+ATPROTO_KEY_ID = "atproto"
 
 
 @dataclass(frozen=True)
@@ -137,3 +144,34 @@ full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPE
 
 refresh_auth: AuthVerifier = _session_verifier(REFRESH_TYP, REFRESH_SCOPES, "refresh")
 """A refresh token (only ``refreshSession`` and ``deleteSession`` take one)."""
+
+
+def service_auth(*, issuers: frozenset[str] | None = None) -> AuthVerifier:
+    """A verifier of inter-service JWTs (``Credentials(kind="service", did=<issuer DID>)``).
+
+    The token must be addressed to this server (``aud`` = ``server.service_did``), bound
+    to the method called (``lxm``), unexpired, and signed by the key the issuer's DID
+    document names. ``issuers`` (``did`` or ``did#service``), when given, are the only
+    ones trusted. The full ``iss`` and the claims are in ``Credentials.claims``.
+    """
+
+    async def verify_service(request: Request, pds: Pds) -> Credentials:
+        token = _bearer(request)
+        nsid = request.path.removeprefix(XRPC_PATH_PREFIX)
+
+        async def signing_key(iss: str, force_refresh: bool) -> PublicKey | None:
+            if issuers is not None and iss not in issuers:
+                raise ServiceJwtError("Untrusted issuer", "UntrustedIss")
+            did, _, service = iss.partition("#")
+            key_id = LABELER_KEY_ID if service == LABELER_SERVICE else ATPROTO_KEY_ID
+            return await pds.identity.signing_key(did, key_id=key_id, force_refresh=force_refresh)
+
+        try:
+            claims = await verify_service_jwt(
+                token, audience=pds.settings.service_did, lxm=nsid, get_key=signing_key
+            )
+        except ServiceJwtError as error:
+            raise AuthRequired(error.message, error=error.error) from error
+        return Credentials(kind="service", did=claims.did, claims=claims.raw)
+
+    return verify_service

@@ -95,6 +95,13 @@ class MethodNotImplemented(XrpcError):
     default_error = "MethodNotImplemented"
 
 
+class UpstreamFailure(XrpcError):
+    """502: a service this server depends on (a PLC directory, an AppView) failed."""
+
+    status = 502
+    default_error = "UpstreamFailure"
+
+
 class ServiceUnavailable(XrpcError):
     """503: a dependency (e.g. the database) is unreachable."""
 

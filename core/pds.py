@@ -108,9 +108,9 @@ class Pds:
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()
         self.repo_reader = RepoReader(self.repo_cache, self.mst_nodes)
-        self.identity = IdentityService(settings.public_url, settings.service_handle_domains)
         self.firehose = FirehoseHub(queue_max_events=settings.firehose_queue_max_events)
         self.sequencer = Sequencer(self.firehose)
+        self.identity = IdentityService(settings, database=self.database, sequencer=self.sequencer)
         self.event_purger = EventPurger(
             retention_s=settings.event_retention_s, interval_s=settings.event_purge_interval_s
         )
@@ -169,6 +169,7 @@ class Pds:
         self._http = httpx.AsyncClient(
             timeout=HTTP_TIMEOUT_S, headers={"User-Agent": USER_AGENT}, follow_redirects=False
         )
+        self.identity.open(cache=self._cache, http=self._http)
         await self.firehose.start(self._cache)
         self.event_purger.start()
         self._crawlers = CrawlerNotifier(

@@ -20,7 +20,7 @@ from exprsn_pds import hookspecs
 from exprsn_pds.config import ConfigError, Settings
 
 ENTRY_POINT_GROUP = "exprsn_pds.plugins"
-ESSENTIAL_PLUGINS: frozenset[str] = frozenset({"server", "repo", "sync", "blob"})
+ESSENTIAL_PLUGINS: frozenset[str] = frozenset({"server", "repo", "sync", "blob", "identity"})
 
 
 @dataclass

@@ -184,7 +184,7 @@ async def rate_limiter_factory(request: pytest.FixtureRequest) -> AsyncIterator[
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "session"]
+BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "identity", "session"]
 ACCESS_TOKEN_TTL_S = 3600
 
 
@@ -228,6 +228,7 @@ def settings_factory(tmp_path: Path, backend_config: dict[str, Any]) -> Callable
             "plugins": {"enabled": BUILT_IN_PLUGINS},
             "xrpc": {"validate_output": True},
             "accounts": {"login_min_duration_s": 0},
+            "identity": {"did_plc_url": ""},
         }
         return load_settings(environ={}, overrides=_merge(_merge(base, backend_config), sections))
 
@@ -362,6 +363,7 @@ def _server_environment(settings: Settings, port: int) -> dict[str, str]:
         PDS_ADMIN_PASSWORD=settings.admin_password,
         PDS_JWT_SECRET=settings.jwt_secret,
         PDS_ENABLE_PLUGINS=",".join(BUILT_IN_PLUGINS),
+        PDS_DID_PLC_URL=settings.did_plc_url,
     )
     if settings.redis_url:
         environment.update(PDS_REDIS_URL=settings.redis_url)
@@ -416,3 +418,23 @@ async def live_server(
         if server.process.poll() is None:
             server.process.terminate()
             server.process.wait(SERVER_STOP_TIMEOUT_S)
+
+
+
+# --- A did:plc directory ----------------------------------------------------------------------
+#
+# ``plc_directory``: the URL of the official PLC directory server running in memory on
+# 127.0.0.1 (fixture code in tests/plc_directory.py, loaded by path: tests/ is no package).
+
+def _load_plc_directory_fixture() -> Any:
+    import importlib.util
+
+    path = Path(__file__).with_name("plc_directory.py")
+    spec = importlib.util.spec_from_file_location("exprsn_tests_plc_directory", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.plc_directory
+
+
+plc_directory = _load_plc_directory_fixture()

@@ -9,6 +9,7 @@ import pytest
 
 from exprsn_pds.config import ConfigError, load_settings
 from exprsn_pds.config.secrets_file import secrets_path
+from exprsn_pds.crypto import PrivateKey
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -93,11 +94,39 @@ def test_missing_secrets_are_generated_once_with_private_mode(tmp_path: Path) ->
     assert mode == 0o600
 
 
+PLC_KEY_HEX = "1" * 64
+
+
 def test_configured_secrets_are_not_written_to_disk(tmp_path: Path) -> None:
     load_settings(
-        environ=_env(tmp_path, PDS_ADMIN_PASSWORD="admin-pass-1", PDS_JWT_SECRET="j" * 40)
+        environ=_env(
+            tmp_path,
+            PDS_ADMIN_PASSWORD="admin-pass-1",
+            PDS_JWT_SECRET="j" * 40,
+            PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX=PLC_KEY_HEX,
+        )
     )
     assert not secrets_path(tmp_path).exists()
+
+
+def test_a_generated_plc_rotation_key_is_a_usable_k256_key(tmp_path: Path) -> None:
+    settings = load_settings(environ=_env(tmp_path))
+    key = PrivateKey.from_bytes(bytes.fromhex(settings.plc_rotation_key), "k256")
+    assert load_settings(environ=_env(tmp_path)).plc_rotation_key == key.to_bytes().hex()
+
+
+def test_a_plc_rotation_key_that_is_not_64_hex_digits_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX"):
+        load_settings(environ=_env(tmp_path, PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX="abc"))
+
+
+def test_an_empty_plc_url_means_no_plc_directory(tmp_path: Path) -> None:
+    assert load_settings(environ=_env(tmp_path, PDS_DID_PLC_URL="")).did_plc_url == ""
+
+
+def test_number_settings_come_from_the_environment(tmp_path: Path) -> None:
+    settings = load_settings(environ=_env(tmp_path, PDS_IDENTITY_RESOLVE_TIMEOUT_S="1.5"))
+    assert settings.identity_resolve_timeout_s == 1.5
 
 
 def test_masked_config_hides_every_secret(tmp_path: Path) -> None:
@@ -111,7 +140,7 @@ def test_masked_config_hides_every_secret(tmp_path: Path) -> None:
         )
     )
     shown = repr(settings.masked()) + repr(settings)
-    for secret in ("admin-pass-1", "j" * 40, "dbpass", "redispass"):
+    for secret in ("admin-pass-1", "j" * 40, "dbpass", "redispass", settings.plc_rotation_key):
         assert secret not in shown
 
 

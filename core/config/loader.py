@@ -95,6 +95,11 @@ def _coerce(variable: str, dotted: str, raw: str) -> Any:
             return int(raw.strip().replace("_", ""))
         except ValueError as error:
             raise ConfigError(f"{variable} ({dotted}) must be an integer, got {raw!r}") from error
+    if kind == "number":
+        try:
+            return float(raw.strip().replace("_", ""))
+        except ValueError as error:
+            raise ConfigError(f"{variable} ({dotted}) must be a number, got {raw!r}") from error
     if kind == "boolean":
         lowered = raw.strip().lower()
         if lowered in _TRUE:
@@ -203,7 +208,12 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         blob_upload_limit_bytes=tree["blobs"]["upload_limit_bytes"],
         blob_temp_grace_s=tree["blobs"]["temp_grace_s"],
         blob_gc_interval_s=tree["blobs"]["gc_interval_s"],
+        plc_rotation_key=tree["secrets"]["plc_rotation_key"],
         did_plc_url=tree["identity"]["did_plc_url"],
+        recovery_did_key=tree["identity"]["recovery_did_key"] or None,
+        identity_resolve_timeout_s=tree["identity"]["resolve_timeout_s"],
+        identity_cache_ttl_s=tree["identity"]["cache_ttl_s"],
+        identity_max_response_bytes=tree["identity"]["max_response_bytes"],
         crawlers=tuple(tree["sync"]["crawlers"]),
         crawl_interval_s=tree["sync"]["crawl_interval_s"],
         firehose_queue_max_events=tree["sync"]["firehose_queue_max_events"],

@@ -10,6 +10,8 @@ from typing import Any
 
 _STRING_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 _URL: dict[str, Any] = {"type": "string", "pattern": r"^https?://[^\s]+$"}
+_OPTIONAL_DID_KEY = "^(|did:key:z[1-9A-HJ-NP-Za-km-z]+)$"
+_OPTIONAL_URL: dict[str, Any] = {"type": "string", "pattern": r"^(|https?://[^\s]+)$"}
 
 CORE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -39,6 +41,7 @@ CORE_SCHEMA: dict[str, Any] = {
                 "admin_password": {"type": "string", "minLength": 8},
                 "jwt_secret": {"type": "string", "minLength": 32},
                 "key_encryption_keys": {"type": "string", "minLength": 1},
+                "plc_rotation_key": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
             },
         },
         "database": {
@@ -98,7 +101,13 @@ CORE_SCHEMA: dict[str, Any] = {
         "identity": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"did_plc_url": _URL},
+            "properties": {
+                "did_plc_url": _OPTIONAL_URL,
+                "recovery_did_key": {"type": "string", "pattern": _OPTIONAL_DID_KEY},
+                "resolve_timeout_s": {"type": "number", "exclusiveMinimum": 0},
+                "cache_ttl_s": {"type": "number", "exclusiveMinimum": 0},
+                "max_response_bytes": {"type": "integer", "minimum": 1},
+            },
         },
         "sync": {
             "type": "object",
@@ -172,7 +181,13 @@ DEFAULTS: dict[str, Any] = {
     },
     "rate_limits": {"enabled": False},
     "blobs": {"upload_limit_bytes": 100_000_000, "temp_grace_s": 21600, "gc_interval_s": 3600},
-    "identity": {"did_plc_url": "https://plc.directory"},
+    "identity": {
+        "did_plc_url": "https://plc.directory",
+        "recovery_did_key": "",
+        "resolve_timeout_s": 3.0,
+        "cache_ttl_s": 600,
+        "max_response_bytes": 65536,
+    },
     "sync": {
         "crawlers": [],
         "crawl_interval_s": 1200,
@@ -219,7 +234,11 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_BLOB_UPLOAD_LIMIT": "blobs.upload_limit_bytes",
     "PDS_BLOB_TEMP_GRACE_S": "blobs.temp_grace_s",
     "PDS_BLOB_GC_INTERVAL_S": "blobs.gc_interval_s",
+    "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX": "secrets.plc_rotation_key",
     "PDS_DID_PLC_URL": "identity.did_plc_url",
+    "PDS_RECOVERY_DID_KEY": "identity.recovery_did_key",
+    "PDS_IDENTITY_RESOLVE_TIMEOUT_S": "identity.resolve_timeout_s",
+    "PDS_IDENTITY_CACHE_TTL_S": "identity.cache_ttl_s",
     "PDS_CRAWLERS": "sync.crawlers",
     "PDS_XRPC_VALIDATE_OUTPUT": "xrpc.validate_output",
     "PDS_CORS_ORIGINS": "xrpc.cors_origins",
@@ -232,6 +251,11 @@ SECRET_KEYS: tuple[str, ...] = (
     "secrets.admin_password",
     "secrets.jwt_secret",
     "secrets.key_encryption_keys",
+    "secrets.plc_rotation_key",
 )
-GENERATED_SECRET_KEYS: tuple[str, ...] = ("secrets.admin_password", "secrets.jwt_secret")
+GENERATED_SECRET_KEYS: tuple[str, ...] = (
+    "secrets.admin_password",
+    "secrets.jwt_secret",
+    "secrets.plc_rotation_key",
+)
 CREDENTIAL_URL_KEYS: tuple[str, ...] = ("database.url", "redis.url")

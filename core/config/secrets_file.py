@@ -12,6 +12,8 @@ from pathlib import Path
 
 import tomli_w
 
+from exprsn_pds.crypto import Curve, PrivateKey
+
 SECRETS_FILENAME = "secrets.toml"
 LOCK_FILENAME = ".secrets.lock"
 SECRETS_FILE_MODE = 0o600
@@ -37,9 +39,21 @@ def load_or_generate(data_directory: Path, names: list[str]) -> dict[str, str]:
         missing = [name for name in names if name not in stored]
         if missing:
             for name in missing:
-                stored[name] = secrets.token_urlsafe(_GENERATED_BYTES)
+                stored[name] = _GENERATORS.get(name, _random_token)()
             _write_private(path, tomli_w.dumps(stored).encode())
     return {name: stored[name] for name in names}
+
+
+def _random_token() -> str:
+    return secrets.token_urlsafe(_GENERATED_BYTES)
+
+
+def _k256_private_key_hex() -> str:
+    return PrivateKey.generate(Curve.K256).to_bytes().hex()
+
+
+# Secrets that are keys rather than passwords get a generator of their own.
+_GENERATORS = {"plc_rotation_key": _k256_private_key_hex}
 
 
 @contextmanager

@@ -51,7 +51,12 @@ class Settings:
     blob_upload_limit_bytes: int
     blob_temp_grace_s: float
     blob_gc_interval_s: float
+    plc_rotation_key: str = field(repr=False)
     did_plc_url: str
+    recovery_did_key: str | None
+    identity_resolve_timeout_s: float
+    identity_cache_ttl_s: float
+    identity_max_response_bytes: int
     crawlers: tuple[str, ...]
     crawl_interval_s: float
     firehose_queue_max_events: int

@@ -1,10 +1,13 @@
-"""DID documents in the form atproto uses (Multikey verification method)."""
+"""DID documents in the form atproto uses: building them (Multikey) and reading them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds.crypto import PublicKey
+import libipld
+
+from exprsn_pds.crypto import Curve, InvalidKey, PublicKey, parse_multikey
+from exprsn_pds.crypto.keys import UNCOMPRESSED_POINT_BYTES
 
 DID_CONTEXT = [
     "https://www.w3.org/ns/did/v1",
@@ -32,11 +35,76 @@ def build_did_document(
                 "publicKeyMultibase": signing_key.multibase(),
             }
         ],
-        "service": [
-            {
-                "id": PDS_SERVICE_ID,
-                "type": PDS_SERVICE_TYPE,
-                "serviceEndpoint": pds_endpoint,
-            }
-        ],
+        "service": [_pds_service(pds_endpoint)],
     }
+
+
+def build_service_did_document(did: str, pds_endpoint: str) -> dict[str, Any]:
+    """The DID document of this server's own did:web: the PDS service endpoint."""
+    return {"@context": DID_CONTEXT[:1], "id": did, "service": [_pds_service(pds_endpoint)]}
+
+
+def _pds_service(pds_endpoint: str) -> dict[str, str]:
+    return {"id": PDS_SERVICE_ID, "type": PDS_SERVICE_TYPE, "serviceEndpoint": pds_endpoint}
+
+
+# --- Reading documents -------------------------------------------------------------------
+
+AT_URI_PREFIX = "at://"
+MULTIKEY_TYPE = "Multikey"
+# Older documents name the curve in the type and carry the bare key bytes.
+LEGACY_KEY_TYPES = {
+    "EcdsaSecp256k1VerificationKey2019": Curve.K256,
+    "EcdsaSecp256r1VerificationKey2019": Curve.P256,
+}
+
+
+def _find_by_id(document: dict[str, Any], field: str, fragment: str) -> dict[str, Any] | None:
+    entries = document.get(field)
+    if not isinstance(entries, list):
+        return None
+    wanted = {fragment, f"{document.get('id')}{fragment}"}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("id") in wanted:
+            return entry
+    return None
+
+
+def verification_key(document: dict[str, Any], key_id: str = "atproto") -> PublicKey | None:
+    """The public key ``#<key_id>`` of a DID document (Multikey or legacy form), or ``None``."""
+    method = _find_by_id(document, "verificationMethod", f"#{key_id}")
+    if method is None or not isinstance(method.get("publicKeyMultibase"), str):
+        return None
+    multibase: str = method["publicKeyMultibase"]
+    try:
+        if method.get("type") == MULTIKEY_TYPE:
+            return parse_multikey(multibase)
+        curve = LEGACY_KEY_TYPES.get(str(method.get("type")))
+        if curve is None or not multibase.startswith("z"):
+            return None
+        _, raw = libipld.decode_multibase(multibase)
+        if len(raw) == UNCOMPRESSED_POINT_BYTES:
+            return PublicKey.from_uncompressed(raw, curve)
+        return PublicKey.from_compressed(raw, curve)
+    except (InvalidKey, ValueError):
+        return None
+
+
+def handle_of(document: dict[str, Any]) -> str | None:
+    """The handle a DID document claims (its first ``at://`` alias), or ``None``."""
+    aliases = document.get("alsoKnownAs")
+    if not isinstance(aliases, list):
+        return None
+    for alias in aliases:
+        if isinstance(alias, str) and alias.startswith(AT_URI_PREFIX):
+            return alias.removeprefix(AT_URI_PREFIX)
+    return None
+
+
+def pds_endpoint_of(document: dict[str, Any]) -> str | None:
+    """The ``#atproto_pds`` service endpoint of a DID document, or ``None``."""
+    service = _find_by_id(document, "service", PDS_SERVICE_ID)
+    if service is None or service.get("type") != PDS_SERVICE_TYPE:
+        return None
+    endpoint = service.get("serviceEndpoint")
+    return endpoint if isinstance(endpoint, str) else None

@@ -1,0 +1,38 @@
+"""``resolveDid`` and ``resolveIdentity``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exprsn_pds import InvalidRequest, XrpcContext
+from exprsn_pds.identity.did_document import handle_of
+from exprsn_pds.identity.service import INVALID_HANDLE
+from exprsn_pds.syntax import Did
+
+
+async def resolve_did(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.identity.resolveDid``: the DID document (``DidNotFound`` if none)."""
+    document = await ctx.pds.identity.resolve_did(ctx.params["did"])
+    if document is None:
+        raise InvalidRequest("DID not found", error="DidNotFound")
+    return {"didDoc": document}
+
+
+async def resolve_identity(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.identity.resolveIdentity``: DID, document and bi-directionally
+    verified handle (``handle.invalid`` when the two do not point at each other)."""
+    identity = ctx.pds.identity
+    identifier: str = ctx.params["identifier"]
+    if Did.is_valid(identifier):
+        did = identifier
+    else:
+        found = await identity.resolve_handle(identifier)
+        if found is None:
+            raise InvalidRequest("Unable to resolve handle", error="HandleNotFound")
+        did = found
+    document = await identity.resolve_did(did)
+    if document is None:
+        raise InvalidRequest("DID not found", error="DidNotFound")
+    claimed = (handle_of(document) or INVALID_HANDLE).lower()
+    verified = claimed != INVALID_HANDLE and await identity.resolve_handle(claimed) == did
+    return {"did": did, "handle": claimed if verified else INVALID_HANDLE, "didDoc": document}
