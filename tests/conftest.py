@@ -146,7 +146,7 @@ def cache(cache_factory: CacheFactory) -> Cache:
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "session"]
+BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "session", "admin"]
 ACCESS_TOKEN_TTL_S = 3600
 
 

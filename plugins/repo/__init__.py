@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import write_auth
+from exprsn_pds.accounts.visibility import visible_repo
+from exprsn_pds.auth import optional_auth, write_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.repo.records import (
@@ -185,7 +186,7 @@ def _written(
 async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.getRecord``: one record, optionally a specific version."""
     params = ctx.params
-    repo = await find_repo(ctx.pds, params["repo"])
+    repo = await visible_repo(ctx.pds, params["repo"], ctx.auth)
     cid = _cid_or_unset(params.get("cid"), "cid" in params)
     record = await ctx.pds.repo_reader.get_record(
         repo.did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
@@ -201,7 +202,7 @@ async def get_record(ctx: XrpcContext) -> dict[str, Any]:
 async def list_records(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.listRecords``: a page of a collection, newest first by default."""
     params = ctx.params
-    repo = await find_repo(ctx.pds, params["repo"])
+    repo = await visible_repo(ctx.pds, params["repo"], ctx.auth)
     records = await ctx.pds.repo_reader.list_records(
         repo.did,
         params["collection"],
@@ -221,7 +222,7 @@ async def list_records(ctx: XrpcContext) -> dict[str, Any]:
 
 async def describe_repo(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.describeRepo``: handle, DID, DID document and collections."""
-    repo = await find_repo(ctx.pds, ctx.params["repo"])
+    repo = await visible_repo(ctx.pds, ctx.params["repo"], None)  # nobody sees past it
     identity = await ctx.pds.identity.describe(repo.did)
     return {
         "handle": identity.handle,
@@ -239,6 +240,6 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     registry.add("com.atproto.repo.putRecord", put_record, auth=write_auth)
     registry.add("com.atproto.repo.deleteRecord", delete_record, auth=write_auth)
     registry.add("com.atproto.repo.applyWrites", apply_writes, auth=write_auth)
-    registry.add("com.atproto.repo.getRecord", get_record)
-    registry.add("com.atproto.repo.listRecords", list_records)
+    registry.add("com.atproto.repo.getRecord", get_record, auth=optional_auth)
+    registry.add("com.atproto.repo.listRecords", list_records, auth=optional_auth)
     registry.add("com.atproto.repo.describeRepo", describe_repo)
