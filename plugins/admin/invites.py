@@ -44,7 +44,7 @@ async def create_invite_codes(ctx: XrpcContext) -> dict[str, Any]:
     body = ctx.input
     uses = _use_count(body["useCount"])
     accounts = list(dict.fromkeys(body.get("forAccounts") or [ADMIN_CREATOR]))
-    count = body.get("codeCount", 1)
+    count = body["codeCount"]
     most = ctx.pds.settings.plugin_config("admin").get(
         "max_invite_codes_per_request", DEFAULT_MAX_CODES_PER_REQUEST
     )
