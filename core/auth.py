@@ -31,6 +31,9 @@ XRPC_PATH_PREFIX = "/xrpc/"
 LABELER_SERVICE = "atproto_labeler"
 LABELER_KEY_ID = "atproto_label"
 ATPROTO_KEY_ID = "atproto"
+ADMIN_KIND = "admin"
+ACCESS_KIND = "access"
+ANONYMOUS_KIND = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ async def admin_basic_auth(request: Request, pds: Pds) -> Credentials:
     password_ok = hmac.compare_digest(password.encode(), expected)
     if not (user_ok and password_ok):
         raise AuthRequired("Invalid admin credentials")
-    return Credentials(kind="admin")
+    return Credentials(kind=ADMIN_KIND)
 
 
 ACCESS_SCOPES = frozenset(
@@ -121,7 +124,7 @@ def _session_verifier(
     return verify_session
 
 
-access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, ACCESS_SCOPES, "access")
+access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, ACCESS_SCOPES, ACCESS_KIND)
 """A session access token (full, app password, or a taken-down account's)."""
 
 write_auth: AuthVerifier = _session_verifier(
@@ -141,6 +144,11 @@ import_auth: AuthVerifier = _session_verifier(
 
 full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPES, "access")
 """A full-access session token: not an app password."""
+
+full_access_standing_auth: AuthVerifier = _session_verifier(
+    ACCESS_TYP, FULL_ACCESS_SCOPES, ACCESS_KIND, check_takedown=True
+)
+"""A full-access session token of an account that is not taken down."""
 
 refresh_auth: AuthVerifier = _session_verifier(REFRESH_TYP, REFRESH_SCOPES, "refresh")
 """A refresh token (only ``refreshSession`` and ``deleteSession`` take one)."""
@@ -175,3 +183,20 @@ def service_auth(*, issuers: frozenset[str] | None = None) -> AuthVerifier:
         return Credentials(kind="service", did=claims.did, claims=claims.raw)
 
     return verify_service
+ANONYMOUS = Credentials(kind=ANONYMOUS_KIND)
+"""The credentials of a caller who presented none."""
+
+
+async def optional_auth(request: Request, pds: Pds) -> Credentials:
+    """No credentials, a session access token, or the admin's Basic credentials.
+
+    For public reads that owners and the admin may see more of (a taken-down or
+    deactivated repo). Credentials that are presented must be valid: a bad token is
+    refused as it would be anywhere else, never silently read as anonymous.
+    """
+    scheme = request.headers.get("Authorization", "").partition(" ")[0].lower()
+    if not scheme:
+        return ANONYMOUS
+    if scheme == "basic":
+        return await admin_basic_auth(request, pds)
+    return await access_auth(request, pds)

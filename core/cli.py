@@ -1,4 +1,4 @@
-"""The ``pds`` command: serve, inspect config and plugins, migrate the database."""
+"""The ``pds`` command: serve, inspect config and plugins, migrate, administer accounts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from pluggy import PluginValidationError
 
+from exprsn_pds.cli_admin import account_group, invite_group, request_crawl
 from exprsn_pds.config import ConfigError, Settings, load_settings
 from exprsn_pds.config.loader import CONFIG_PATH_VARIABLE
 from exprsn_pds.config.secrets_file import secrets_path
@@ -51,6 +52,11 @@ class CliState:
 def main(context: click.Context, config_path: Path | None) -> None:
     """exprsn-pds: an AT Protocol Personal Data Server."""
     context.obj = CliState(config_path)
+
+
+main.add_command(account_group)
+main.add_command(invite_group)
+main.add_command(request_crawl)
 
 
 @main.command()

@@ -184,7 +184,7 @@ async def rate_limiter_factory(request: pytest.FixtureRequest) -> AsyncIterator[
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "identity", "session"]
+BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "identity", "session", "admin"]
 ACCESS_TOKEN_TTL_S = 3600
 
 
@@ -389,10 +389,16 @@ async def _wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> Non
 async def live_server(
     settings_factory: Callable[..., Settings],
 ) -> AsyncIterator[Callable[..., Awaitable[LiveServer]]]:
-    """``await start(handles=(), **sections)``: a running server with those accounts."""
+    """``await start(handles=(), env=None, **sections)``: a running server with those accounts.
+
+    ``sections`` shape the settings the accounts are prepared with; the server process
+    gets the basics of them, plus the ``PDS_*`` variables in ``env``.
+    """
     servers: list[LiveServer] = []
 
-    async def start(handles: Iterable[str] = (), **sections: Any) -> LiveServer:
+    async def start(
+        handles: Iterable[str] = (), env: dict[str, str] | None = None, **sections: Any
+    ) -> LiveServer:
         settings = settings_factory(**sections)
         pds = Pds(settings)
         await pds.start()
@@ -404,7 +410,7 @@ async def live_server(
         with (settings.data_directory / SERVER_LOG_NAME).open("ab") as log:
             process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "pds"), "serve"],
-                env=_server_environment(settings, port),
+                env={**_server_environment(settings, port), **(env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -9,7 +9,7 @@ blob store (files under ``<data_directory>/blobs``) unless another plugin's
 from __future__ import annotations
 
 from exprsn_pds import Pds, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth, upload_auth
+from exprsn_pds.auth import access_auth, optional_auth, upload_auth
 from exprsn_pds.blobs import BlobStore, LocalDiskBlobStore
 from exprsn_pds.plugins.blob import handlers
 from exprsn_pds.ratelimit.official import UPLOAD_BLOB_DAY
@@ -37,8 +37,8 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
     registry.add(
         "com.atproto.repo.listMissingBlobs", handlers.list_missing_blobs, auth=access_auth
     )
-    registry.add("com.atproto.sync.getBlob", handlers.get_blob)
-    registry.add("com.atproto.sync.listBlobs", handlers.list_blobs)
+    registry.add("com.atproto.sync.getBlob", handlers.get_blob, auth=optional_auth)
+    registry.add("com.atproto.sync.listBlobs", handlers.list_blobs, auth=optional_auth)
 
 
 @hookimpl

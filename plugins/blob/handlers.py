@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import AuthRequired, InvalidRequest, XrpcContext, XrpcResponse
+from exprsn_pds.accounts.visibility import visible_repo
 from exprsn_pds.datamodel import Cid, DataModelError
-from exprsn_pds.plugins.sync.repos import hosted_repo
 from exprsn_pds.repo.models import Blob
 
 #: What getBlob sends besides the type: no sniffing, no active content, a download.
@@ -46,7 +46,7 @@ async def upload_blob(ctx: XrpcContext) -> dict[str, Any]:
 
 async def get_blob(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getBlob``: a permanent blob's bytes, served as a download."""
-    repo = await hosted_repo(ctx.params["did"])
+    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
     blob, chunks = await ctx.pds.blobs.read(repo.did, _cid(ctx.params["cid"]))
     return XrpcResponse(chunks, content_type=blob.mime_type, headers=blob_headers(blob))
 
@@ -54,7 +54,7 @@ async def get_blob(ctx: XrpcContext) -> XrpcResponse:
 async def list_blobs(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.listBlobs``: CIDs of a repo's blobs, optionally since a revision."""
     params = ctx.params
-    repo = await hosted_repo(params["did"])
+    repo = await visible_repo(ctx.pds, params["did"], ctx.auth)
     limit = params["limit"]
     cids = await ctx.pds.blobs.list_blobs(
         repo.did, since=params.get("since"), cursor=params.get("cursor"), limit=limit

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import import_auth, write_auth
+from exprsn_pds.accounts.visibility import visible_repo
+from exprsn_pds.auth import import_auth, optional_auth, write_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.repo.imports import import_repo
@@ -189,7 +190,7 @@ def _written(
 async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.getRecord``: one record, optionally a specific version."""
     params = ctx.params
-    repo = await find_repo(ctx.pds, params["repo"])
+    repo = await visible_repo(ctx.pds, params["repo"], ctx.auth)
     cid = _cid_or_unset(params.get("cid"), "cid" in params)
     record = await ctx.pds.repo_reader.get_record(
         repo.did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
@@ -205,7 +206,7 @@ async def get_record(ctx: XrpcContext) -> dict[str, Any]:
 async def list_records(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.listRecords``: a page of a collection, newest first by default."""
     params = ctx.params
-    repo = await find_repo(ctx.pds, params["repo"])
+    repo = await visible_repo(ctx.pds, params["repo"], ctx.auth)
     records = await ctx.pds.repo_reader.list_records(
         repo.did,
         params["collection"],
@@ -225,7 +226,7 @@ async def list_records(ctx: XrpcContext) -> dict[str, Any]:
 
 async def describe_repo(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.describeRepo``: handle, DID, DID document and collections."""
-    repo = await find_repo(ctx.pds, ctx.params["repo"])
+    repo = await visible_repo(ctx.pds, ctx.params["repo"], None)  # nobody sees past it
     identity = await ctx.pds.identity.describe(repo.did)
     return {
         "handle": identity.handle,
@@ -285,8 +286,8 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
         auth=write_auth,
         rate_limits=_write_limits(apply_writes_points),
     )
-    registry.add("com.atproto.repo.getRecord", get_record)
-    registry.add("com.atproto.repo.listRecords", list_records)
+    registry.add("com.atproto.repo.getRecord", get_record, auth=optional_auth)
+    registry.add("com.atproto.repo.listRecords", list_records, auth=optional_auth)
     registry.add("com.atproto.repo.describeRepo", describe_repo)
     registry.add(
         "com.atproto.repo.importRepo",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
+from exprsn_pds.accounts.visibility import hosted_repo, visible_repo
 from exprsn_pds.datamodel import Cid, car_header, car_section
 from exprsn_pds.repo.blocks import RepoBlockReader
 from exprsn_pds.repo.models import Repo
@@ -12,27 +13,11 @@ from exprsn_pds.repo.mst import MissingBlock
 
 CAR_ENCODING = "application/vnd.ipld.car"
 ACTIVE = "active"
-STATUS_ERRORS = {
-    "takendown": "RepoTakendown",
-    "suspended": "RepoSuspended",
-    "deactivated": "RepoDeactivated",
-}
-
-
-async def hosted_repo(did: str, *, readable: bool = True) -> Repo:
-    """The repo of ``did``; with ``readable``, refused unless it is active."""
-    repo = await Repo.get_or_none(did=did)
-    if repo is None:
-        raise InvalidRequest(f"Could not find repo for DID: {did}", error="RepoNotFound")
-    if readable and repo.status != ACTIVE:
-        error = STATUS_ERRORS.get(repo.status, "RepoNotFound")
-        raise InvalidRequest(f"Repo is {repo.status}: {did}", error=error)
-    return repo
 
 
 async def get_repo(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getRepo``: the whole repo, or the diff since a rev, as a CAR."""
-    repo = await hosted_repo(ctx.params["did"])
+    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
     stream = ctx.pds.repo_reader.export(repo, since=ctx.params.get("since"))
     return XrpcResponse(stream, content_type=CAR_ENCODING)
 
@@ -40,14 +25,14 @@ async def get_repo(ctx: XrpcContext) -> XrpcResponse:
 async def get_record(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getRecord``: a CAR proving a record (or its absence)."""
     params = ctx.params
-    repo = await hosted_repo(params["did"])
+    repo = await visible_repo(ctx.pds, params["did"], ctx.auth)
     car = await ctx.pds.repo_reader.record_proof(repo, params["collection"], params["rkey"])
     return XrpcResponse(car, content_type=CAR_ENCODING)
 
 
 async def get_blocks(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getBlocks``: the requested blocks of a repo, as a CAR."""
-    repo = await hosted_repo(ctx.params["did"])
+    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
     cids_param = ctx.params["cids"]
     try:
         cids = [Cid.parse(text) for text in cids_param]
@@ -63,13 +48,13 @@ async def get_blocks(ctx: XrpcContext) -> XrpcResponse:
 
 async def get_latest_commit(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.getLatestCommit``: the current commit CID and rev."""
-    repo = await hosted_repo(ctx.params["did"])
+    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
     return {"cid": repo.head, "rev": repo.rev}
 
 
 async def get_repo_status(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.getRepoStatus``: whether the repo is active, and its rev."""
-    repo = await hosted_repo(ctx.params["did"], readable=False)
+    repo = await hosted_repo(ctx.pds, ctx.params["did"])
     answer: dict[str, Any] = {"did": repo.did, "active": repo.status == ACTIVE}
     if repo.status == ACTIVE:
         answer["rev"] = repo.rev

@@ -1,0 +1,173 @@
+"""``updateSubjectStatus`` / ``getSubjectStatus``: takedowns of accounts, records and blobs.
+
+An account takedown goes through the account lifecycle (its ``#account`` event, the repo
+hidden from reads and sync) and revokes the account's sessions; a record takedown hides
+the record from ``getRecord``/``listRecords``; a blob takedown hides it from ``getBlob``
+and refuses it to new records. Every takedown is lifted by ``applied: false``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from exprsn_pds import XrpcContext
+from exprsn_pds.accounts import lifecycle
+from exprsn_pds.accounts.models import REF_MAX_LENGTH, Account
+from exprsn_pds.accounts.status import account_status
+from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.plugins.admin.views import iso
+from exprsn_pds.repo.models import Blob, Record
+from exprsn_pds.syntax import AtUri, Did
+
+if TYPE_CHECKING:
+    from exprsn_pds.pds import Pds
+
+REPO_REF = "com.atproto.admin.defs#repoRef"
+STRONG_REF = "com.atproto.repo.strongRef"
+BLOB_REF = "com.atproto.admin.defs#repoBlobRef"
+
+StatusAttr = dict[str, Any]
+
+
+def _takedown_ref(attr: StatusAttr) -> str | None:
+    """The reference to store: ``None`` to lift, else the given one or the current time."""
+    if not attr["applied"]:
+        return None
+    ref = str(attr.get("ref") or iso(dt.datetime.now(dt.UTC)))
+    if len(ref) > REF_MAX_LENGTH:
+        raise InvalidRequest(f"Takedown ref too long: at most {REF_MAX_LENGTH} characters")
+    return ref
+
+
+def _status(ref: str | None) -> StatusAttr:
+    return {"applied": True, "ref": ref} if ref else {"applied": False}
+
+
+@dataclass(frozen=True)
+class RecordAddress:
+    """Where a record lives: its repo's DID, collection and record key."""
+
+    did: str
+    collection: str
+    rkey: str
+
+    @property
+    def uri(self) -> str:
+        """The record's AT-URI, with the DID as authority."""
+        return str(AtUri.from_parts(self.did, self.collection, self.rkey))
+
+
+async def _record_address(pds: Pds, uri: str) -> RecordAddress:
+    parsed = AtUri.parse(uri)
+    if parsed.collection is None or parsed.rkey is None:
+        raise InvalidRequest(f"Not a record URI: {uri}")
+    authority = str(parsed.authority)
+    did = authority if Did.is_valid(authority) else await pds.identity.resolve_to_did(authority)
+    if did is None:
+        raise InvalidRequest(f"Subject not found: {uri}", error="NotFound")
+    return RecordAddress(did, str(parsed.collection), str(parsed.rkey))
+
+
+async def _update_account(
+    pds: Pds, did: str, takedown: StatusAttr | None, deactivated: StatusAttr | None
+) -> None:
+    await lifecycle.require_account(did)
+    if takedown is not None:
+        ref = _takedown_ref(takedown)
+        await lifecycle.set_takedown(pds, did, ref)
+        if ref is not None:
+            await pds.sessions.revoke_all(did)
+    if deactivated is not None:
+        if deactivated["applied"]:
+            await lifecycle.deactivate(pds, did)
+        else:
+            await lifecycle.activate(pds, did)
+    if takedown is None and deactivated is None:
+        await _announce_status(pds, did)
+
+
+async def _announce_status(pds: Pds, did: str) -> None:
+    """Sequence the account's current standing again (the official PDS does, when asked)."""
+    async with pds.database.transaction() as connection:
+        status = account_status(await Account.get_or_none(did=did))
+        event = await lifecycle.sequence_account_event(pds, connection, did, status)
+    await pds.sequencer.publish(event)
+
+
+async def _update_record(pds: Pds, uri: str, takedown: StatusAttr) -> None:
+    address = await _record_address(pds, uri)
+    ref = _takedown_ref(takedown)
+    updated = await Record.filter(
+        did=address.did, collection=address.collection, rkey=address.rkey
+    ).update(takedown_ref=ref)
+    if not updated:
+        raise InvalidRequest(f"Subject not found: {uri}", error="NotFound")
+
+
+async def _update_blob(did: str, cid: str, takedown: StatusAttr) -> None:
+    updated = await Blob.filter(did=did, cid=cid).update(takedown_ref=_takedown_ref(takedown))
+    if not updated:
+        raise InvalidRequest(f"Subject not found: blob {cid} of {did}", error="NotFound")
+
+
+async def update_subject_status(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.admin.updateSubjectStatus``: apply or lift a takedown (or deactivation)."""
+    body = ctx.input
+    subject = body["subject"]
+    takedown: StatusAttr | None = body.get("takedown")
+    deactivated: StatusAttr | None = body.get("deactivated")
+    if takedown and takedown["applied"] and deactivated and not deactivated["applied"]:
+        raise InvalidRequest("Cannot activate and takedown an account at the same time")
+    kind = subject.get("$type")
+    if kind == REPO_REF:
+        await _update_account(ctx.pds, subject["did"], takedown, deactivated)
+    elif kind == STRONG_REF:
+        if takedown is not None:
+            await _update_record(ctx.pds, subject["uri"], takedown)
+    elif kind == BLOB_REF:
+        if takedown is not None:
+            await _update_blob(subject["did"], subject["cid"], takedown)
+    else:
+        raise InvalidRequest(f"Invalid subject ({kind})")
+    answer: dict[str, Any] = {"subject": subject}
+    if takedown is not None:
+        answer["takedown"] = takedown
+    return answer
+
+
+async def get_subject_status(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.admin.getSubjectStatus``: a blob (``did`` + ``blob``), record or account."""
+    params = ctx.params
+    did, uri, blob_cid = params.get("did"), params.get("uri"), params.get("blob")
+    if blob_cid is not None:
+        if did is None:
+            raise InvalidRequest("Must provide a did to request blob state")
+        blob = await Blob.get_or_none(did=did, cid=blob_cid)
+        if blob is not None:
+            return {
+                "subject": {"$type": BLOB_REF, "did": did, "cid": blob_cid},
+                "takedown": _status(blob.takedown_ref),
+            }
+    elif uri is not None:
+        address = await _record_address(ctx.pds, uri)
+        record = await Record.get_or_none(
+            did=address.did, collection=address.collection, rkey=address.rkey
+        )
+        if record is not None:
+            return {
+                "subject": {"$type": STRONG_REF, "uri": address.uri, "cid": record.cid},
+                "takedown": _status(record.takedown_ref),
+            }
+    elif did is not None:
+        account = await Account.get_or_none(did=did)
+        if account is not None:
+            return {
+                "subject": {"$type": REPO_REF, "did": did},
+                "takedown": _status(account.takedown_ref),
+                "deactivated": {"applied": account.deactivated_at is not None},
+            }
+    else:
+        raise InvalidRequest("No provided subject")
+    raise InvalidRequest("Subject not found", error="NotFound")
