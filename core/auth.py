@@ -132,3 +132,13 @@ full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPE
 
 refresh_auth: AuthVerifier = _session_verifier(REFRESH_TYP, REFRESH_SCOPES, "refresh")
 """A refresh token (only ``refreshSession`` and ``deleteSession`` take one)."""
+
+account_standard_auth: AuthVerifier = _session_verifier(
+    ACCESS_TYP, WRITE_SCOPES, "access", check_takedown=True
+)
+"""A session, full or app password, of an account that is not taken down (e-mail confirmation)."""
+
+account_full_auth: AuthVerifier = _session_verifier(
+    ACCESS_TYP, FULL_ACCESS_SCOPES, "access", check_takedown=True
+)
+"""A full-access session of an account that is not taken down (e-mail change, deletion)."""

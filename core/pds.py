@@ -10,6 +10,7 @@ import httpx
 
 from exprsn_pds import __version__
 from exprsn_pds.accounts import MODEL_APP as ACCOUNTS_MODEL_APP
+from exprsn_pds.accounts.email_tokens import EmailTokens
 from exprsn_pds.accounts.sessions import SessionManager
 from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.cache import Cache, create_cache
@@ -21,6 +22,7 @@ from exprsn_pds.identity import IdentityService
 from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
 from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
 from exprsn_pds.logs import get_logger
+from exprsn_pds.mail import Mailer
 from exprsn_pds.plugin_host import PluginHost, load_plugins
 from exprsn_pds.registrars import (
     LexiconRegistrar,
@@ -61,6 +63,7 @@ class Pds:
         self.settings = settings
         self.plugins: PluginHost = load_plugins(settings, extra_plugins)
         self.lexicons = self._load_lexicons()
+        self._mailer: Mailer | None = self.plugins.manager.hook.pds_mailer(pds=self)
         self.model_apps: list[ModelApp] = list(CORE_MODEL_APPS)
         self.plugins.call_each(
             "pds_register_models",
@@ -96,6 +99,7 @@ class Pds:
         self._cache: Cache | None = None
         self._http: httpx.AsyncClient | None = None
         self.sessions = SessionManager(settings)
+        self.email_tokens = EmailTokens(ttl_s=settings.email_token_ttl_s)
         self.tid_clock = TidClock()
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()
@@ -116,6 +120,20 @@ class Pds:
                 "no plugin provides a blob store (pds_blobstore): enable the blob plugin"
             )
         return store
+
+    @property
+    def has_mailer(self) -> bool:
+        """Whether a plugin provides a mailer (``pds_mailer``)."""
+        return self._mailer is not None
+
+    @property
+    def mailer(self) -> Mailer:
+        """The mailer chosen through ``pds_mailer`` (SMTP, or the outbox by default)."""
+        if self._mailer is None:
+            raise PluginStartupError(
+                "no plugin provides a mailer (pds_mailer): enable the mailer plugin"
+            )
+        return self._mailer
 
     @property
     def repo_writer(self) -> RepoWriter:
