@@ -62,8 +62,8 @@ class Pds:
     def __init__(self, settings: Settings, extra_plugins: Iterable[tuple[str, object]] = ()):
         self.settings = settings
         self.plugins: PluginHost = load_plugins(settings, extra_plugins)
-        self.lexicons = self._load_lexicons()
         self._mailer: Mailer | None = self.plugins.manager.hook.pds_mailer(pds=self)
+        self.lexicons = self._load_lexicons()
         self.model_apps: list[ModelApp] = list(CORE_MODEL_APPS)
         self.plugins.call_each(
             "pds_register_models",
