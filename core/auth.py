@@ -132,23 +132,25 @@ write_auth: AuthVerifier = _session_verifier(
 )
 """A session that may change its repo: the account is neither taken down nor deactivated."""
 
-upload_auth: AuthVerifier = _session_verifier(
-    ACCESS_TYP, WRITE_SCOPES, "access", check_takedown=True
+account_standard_auth: AuthVerifier = _session_verifier(
+    ACCESS_TYP, WRITE_SCOPES, ACCESS_KIND, check_takedown=True
 )
-"""A session whose account is not taken down; deactivated accounts may upload (migration)."""
+"""A session, full or app password, of an account not taken down; deactivated is fine.
 
-import_auth: AuthVerifier = _session_verifier(
-    ACCESS_TYP, FULL_ACCESS_SCOPES, "access", check_takedown=True
-)
-"""A full-access session of an account not taken down; deactivated is fine (migration)."""
+For what a deactivated (e.g. migrating) account may still do: upload blobs, confirm
+its e-mail address.
+"""
 
 full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPES, "access")
 """A full-access session token: not an app password."""
 
-full_access_standing_auth: AuthVerifier = _session_verifier(
+account_full_auth: AuthVerifier = _session_verifier(
     ACCESS_TYP, FULL_ACCESS_SCOPES, ACCESS_KIND, check_takedown=True
 )
-"""A full-access session token of an account that is not taken down."""
+"""A full-access session of an account not taken down; deactivated is fine.
+
+For importing a repo, changing e-mail, requesting deletion, listing invite codes.
+"""
 
 refresh_auth: AuthVerifier = _session_verifier(REFRESH_TYP, REFRESH_SCOPES, "refresh")
 """A refresh token (only ``refreshSession`` and ``deleteSession`` take one)."""
@@ -183,6 +185,8 @@ def service_auth(*, issuers: frozenset[str] | None = None) -> AuthVerifier:
         return Credentials(kind="service", did=claims.did, claims=claims.raw)
 
     return verify_service
+
+
 ANONYMOUS = Credentials(kind=ANONYMOUS_KIND)
 """The credentials of a caller who presented none."""
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from quart import Request
 
     from exprsn_pds.blobs import BlobStore
+    from exprsn_pds.mail import Mailer
     from exprsn_pds.pds import Pds
     from exprsn_pds.registrars import (
         LexiconRegistrar,
@@ -136,6 +137,20 @@ def pds_blobstore(pds: Pds) -> BlobStore | None:
     plugin answers last (``trylast``) with a :class:`~exprsn_pds.blobs.LocalDiskBlobStore`
     under ``<data_directory>/blobs``, so any other plugin's store (e.g. object storage)
     takes precedence.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def pds_mailer(pds: Pds) -> Mailer | None:
+    """Return the mailer (an :class:`~exprsn_pds.mail.Mailer`) the server sends e-mail with.
+
+    Called once while the server is built, before the registration hooks (only
+    ``pds.settings`` is ready), so a plugin that sends mail can check in
+    ``pds_register_xrpc`` that one exists (``pds.has_mailer``). The first non-``None``
+    answer wins. The built-in ``mailer`` plugin answers last (``trylast``): SMTP when
+    ``email.smtp_url`` is set, otherwise a file outbox under ``<data_directory>/outbox``.
 
     .. versionadded:: 0.1
     """

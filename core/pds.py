@@ -10,6 +10,7 @@ import httpx
 
 from exprsn_pds import __version__
 from exprsn_pds.accounts import MODEL_APP as ACCOUNTS_MODEL_APP
+from exprsn_pds.accounts.email_tokens import EmailTokens
 from exprsn_pds.accounts.sessions import SessionManager
 from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.cache import Cache, create_cache
@@ -21,6 +22,7 @@ from exprsn_pds.identity import IdentityService
 from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
 from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
 from exprsn_pds.logs import get_logger
+from exprsn_pds.mail import Mailer
 from exprsn_pds.plugin_host import PluginHost, load_plugins
 from exprsn_pds.ratelimit import LimitUse, RateLimiter
 from exprsn_pds.ratelimit.official import GLOBAL_IP
@@ -62,6 +64,7 @@ class Pds:
     def __init__(self, settings: Settings, extra_plugins: Iterable[tuple[str, object]] = ()):
         self.settings = settings
         self.plugins: PluginHost = load_plugins(settings, extra_plugins)
+        self._mailer: Mailer | None = self.plugins.manager.hook.pds_mailer(pds=self)
         self.lexicons = self._load_lexicons()
         self.model_apps: list[ModelApp] = list(CORE_MODEL_APPS)
         self.plugins.call_each(
@@ -104,6 +107,7 @@ class Pds:
         self.global_rate_limits: tuple[LimitUse, ...] = (LimitUse(GLOBAL_IP),)
         self._http: httpx.AsyncClient | None = None
         self.sessions = SessionManager(settings)
+        self.email_tokens = EmailTokens(ttl_s=settings.email_token_ttl_s)
         self.tid_clock = TidClock()
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()
@@ -124,6 +128,20 @@ class Pds:
                 "no plugin provides a blob store (pds_blobstore): enable the blob plugin"
             )
         return store
+
+    @property
+    def has_mailer(self) -> bool:
+        """Whether a plugin provides a mailer (``pds_mailer``)."""
+        return self._mailer is not None
+
+    @property
+    def mailer(self) -> Mailer:
+        """The mailer chosen through ``pds_mailer`` (SMTP, or the outbox by default)."""
+        if self._mailer is None:
+            raise PluginStartupError(
+                "no plugin provides a mailer (pds_mailer): enable the mailer plugin"
+            )
+        return self._mailer
 
     @property
     def repo_writer(self) -> RepoWriter:

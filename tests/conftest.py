@@ -13,16 +13,20 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import asyncpg
 import httpx
 import pytest
 import redis.asyncio
 import redis.exceptions
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.app import create_app, get_pds
@@ -184,7 +188,7 @@ async def rate_limiter_factory(request: pytest.FixtureRequest) -> AsyncIterator[
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "identity", "session", "admin"]
+BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "identity", "session", "admin", "mailer"]
 ACCESS_TOKEN_TTL_S = 3600
 
 
@@ -320,6 +324,65 @@ async def create_test_account(
         typ=ACCESS_TYP,
     )
     return TestAccount(did=did, handle=handle, key=key, token=token)
+
+
+# --- A real SMTP server -------------------------------------------------------------------
+#
+# ``smtp_server`` runs aiosmtpd on 127.0.0.1 (a thread of its own) that accepts the login
+# SMTP_USER/SMTP_PASSWORD only (without TLS) and keeps every message it receives.
+
+SMTP_USER = "pds-mailer"
+SMTP_PASSWORD = "smtp p@ss:word"
+
+
+@dataclass
+class SmtpCapture:
+    """A local SMTP server and what it received."""
+
+    port: int
+    received: list[tuple[Envelope, EmailMessage]] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+
+    def url(self, user: str = SMTP_USER, password: str = SMTP_PASSWORD) -> str:
+        """``smtp://user:password@127.0.0.1:port`` with the parts URL-encoded."""
+        return f"smtp://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}"
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        """aiosmtpd authenticator: the one known login."""
+        if isinstance(data, LoginPassword):
+            user, password = data.login.decode(), data.password.decode()
+            if (user, password) == (SMTP_USER, SMTP_PASSWORD):
+                self.logins.append(user)
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """aiosmtpd handler: keep the message."""
+        content = envelope.original_content or b""
+        parsed = message_from_bytes(content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append((envelope, parsed))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server() -> Iterable[SmtpCapture]:
+    """A running SMTP server on 127.0.0.1 that records what it receives."""
+    capture = SmtpCapture(port=_free_port())
+    controller = Controller(
+        capture,
+        hostname="127.0.0.1",
+        port=capture.port,
+        authenticator=capture.authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield capture
+    finally:
+        controller.stop()
 
 
 # --- A real server ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from exprsn_pds.accounts.models import Account, InviteCode
 from exprsn_pds.app import get_pds
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.plugins.admin import ADMIN_METHODS
+from exprsn_pds.plugins.mailer.outbox import OutboxMailer
 
 XRPC = "/xrpc"
 PASSWORD = "correct horse battery staple"
@@ -441,3 +443,28 @@ async def test_get_account_invite_codes_lists_the_callers_own(
     unused = await ok(await call(client, mine, bearer(alice["accessJwt"]), includeUsed="false"))
     assert [code["code"] for code in unused["codes"]] == [fresh]
     await fails(await call(client, mine, admin_headers), 401, "AuthRequired")
+
+
+async def test_send_email_reaches_the_accounts_address(
+    client: Any, admin_headers: dict[str, str]
+) -> None:
+    alice = await new_account(client, "alice.test")
+    body = {"recipientDid": alice["did"], "senderDid": "did:web:mod.test", "content": "Hello!"}
+    sent = await client.post(
+        f"{XRPC}/com.atproto.admin.sendEmail",
+        json={**body, "subject": "About your account"},
+        headers=admin_headers,
+    )
+    assert await json_of(sent) == {"sent": True}
+    mailer = get_pds(client.app).mailer
+    assert isinstance(mailer, OutboxMailer)
+    [path] = mailer.messages()
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"] == "alice@example.com"
+    assert message["Subject"] == "About your account"
+    unknown = await client.post(
+        f"{XRPC}/com.atproto.admin.sendEmail",
+        json={**body, "recipientDid": "did:web:nobody.test"},
+        headers=admin_headers,
+    )
+    assert unknown.status_code == 400

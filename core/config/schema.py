@@ -89,6 +89,16 @@ CORE_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {"enabled": {"type": "boolean"}},
         },
+        "email": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "smtp_url": {"type": "string", "pattern": r"^(|smtps?://[^\s]+)$"},
+                "from_address": {"type": "string", "pattern": r"^(|[^@\s]+@[^@\s]+)$"},
+                "smtp_timeout_s": {"type": "integer", "minimum": 1},
+                "token_ttl_s": {"type": "integer", "minimum": 1},
+            },
+        },
         "blobs": {
             "type": "object",
             "additionalProperties": False,
@@ -180,6 +190,7 @@ DEFAULTS: dict[str, Any] = {
         "import_validate_records": False,
     },
     "rate_limits": {"enabled": False},
+    "email": {"smtp_url": "", "from_address": "", "smtp_timeout_s": 30, "token_ttl_s": 900},
     "blobs": {"upload_limit_bytes": 100_000_000, "temp_grace_s": 21600, "gc_interval_s": 3600},
     "identity": {
         "did_plc_url": "https://plc.directory",
@@ -231,6 +242,10 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_LOGIN_MIN_DURATION_S": "accounts.login_min_duration_s",
     "PDS_MAX_REPO_IMPORT_SIZE": "repo.import_max_bytes",
     "PDS_RATE_LIMITS_ENABLED": "rate_limits.enabled",
+    "PDS_EMAIL_SMTP_URL": "email.smtp_url",
+    "PDS_EMAIL_FROM_ADDRESS": "email.from_address",
+    "PDS_EMAIL_SMTP_TIMEOUT_S": "email.smtp_timeout_s",
+    "PDS_EMAIL_TOKEN_TTL_S": "email.token_ttl_s",
     "PDS_BLOB_UPLOAD_LIMIT": "blobs.upload_limit_bytes",
     "PDS_BLOB_TEMP_GRACE_S": "blobs.temp_grace_s",
     "PDS_BLOB_GC_INTERVAL_S": "blobs.gc_interval_s",
@@ -258,4 +273,4 @@ GENERATED_SECRET_KEYS: tuple[str, ...] = (
     "secrets.jwt_secret",
     "secrets.plc_rotation_key",
 )
-CREDENTIAL_URL_KEYS: tuple[str, ...] = ("database.url", "redis.url")
+CREDENTIAL_URL_KEYS: tuple[str, ...] = ("database.url", "redis.url", "email.smtp_url")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exprsn_pds.config.schema import SECRET_KEYS
+from exprsn_pds.config.schema import CREDENTIAL_URL_KEYS, SECRET_KEYS
 from exprsn_pds.net import IpNetwork
 
 SECRET_MASK = "********"
@@ -48,6 +48,10 @@ class Settings:
     repo_import_max_bytes: int
     repo_import_validate_records: bool
     rate_limits_enabled: bool
+    email_smtp_url: str | None = field(repr=False)
+    email_from_address: str
+    email_smtp_timeout_s: int
+    email_token_ttl_s: int
     blob_upload_limit_bytes: int
     blob_temp_grace_s: float
     blob_gc_interval_s: float
@@ -90,9 +94,10 @@ class Settings:
             section, key = dotted.split(".")
             if key in shown.get(section, {}):
                 shown[section][key] = SECRET_MASK
-        shown["database"]["url"] = mask_url_password(shown["database"]["url"])
-        if "url" in shown.get("redis", {}):
-            shown["redis"]["url"] = mask_url_password(shown["redis"]["url"])
+        for dotted in CREDENTIAL_URL_KEYS:
+            section, key = dotted.split(".")
+            if shown.get(section, {}).get(key):
+                shown[section][key] = mask_url_password(shown[section][key])
         return shown
 
 

@@ -49,3 +49,12 @@ EMAIL_REQUEST_HOUR: Final = RateLimit("email-request-hour", "5/hour", key=BY_DID
 
 EMAIL_REQUEST_DAY: Final = RateLimit("email-request-day", "15/day", key=BY_DID)
 """E-mails an account may have sent per day."""
+
+PASSWORD_RESET_REQUEST_HOUR: Final = RateLimit("password-reset-request-hour", "15/hour", key=BY_IP)
+"""``requestPasswordReset`` per client IP, per hour."""
+
+PASSWORD_RESET_REQUEST_DAY: Final = RateLimit("password-reset-request-day", "50/day", key=BY_IP)
+"""``requestPasswordReset`` per client IP, per day."""
+
+TOKEN_REDEMPTION_5MIN: Final = RateLimit("token-redemption-5min", "50/5minute", key=BY_IP)
+"""Attempts to redeem an e-mailed code (``resetPassword``, ``deleteAccount``) per client IP."""

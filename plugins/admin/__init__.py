@@ -1,7 +1,7 @@
 """The ``admin`` plugin: the administrator's methods, behind HTTP Basic ``admin:<password>``.
 
 Accounts (``com.atproto.admin.getAccountInfo(s)``, ``searchAccounts``,
-``updateAccountHandle/Email/Password``, ``deleteAccount``), takedowns
+``updateAccountHandle/Email/Password``, ``deleteAccount``, ``sendEmail``), takedowns
 (``updateSubjectStatus``/``getSubjectStatus`` for accounts, records and blobs) and invite
 codes (``com.atproto.server.createInviteCode(s)``, ``com.atproto.admin.getInviteCodes``,
 ``disableInviteCodes``, ``enable/disableAccountInvites``), plus an account's own
@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import XrpcRegistrar, admin_basic_auth, hookimpl
-from exprsn_pds.auth import full_access_standing_auth
-from exprsn_pds.plugins.admin import accounts, invites, subjects
+from exprsn_pds.auth import account_full_auth
+from exprsn_pds.plugins.admin import accounts, invites, mail, subjects
 
 ADMIN = "com.atproto.admin"
 SERVER = "com.atproto.server"
@@ -30,6 +30,7 @@ ADMIN_METHODS = {
     f"{ADMIN}.updateAccountEmail": accounts.update_account_email,
     f"{ADMIN}.updateAccountPassword": accounts.update_account_password,
     f"{ADMIN}.deleteAccount": accounts.delete_account,
+    f"{ADMIN}.sendEmail": mail.send_email,
     f"{ADMIN}.updateSubjectStatus": subjects.update_subject_status,
     f"{ADMIN}.getSubjectStatus": subjects.get_subject_status,
     f"{SERVER}.createInviteCode": invites.create_invite_code,
@@ -60,5 +61,5 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     registry.add(
         f"{SERVER}.getAccountInviteCodes",
         invites.get_account_invite_codes,
-        auth=full_access_standing_auth,
+        auth=account_full_auth,
     )

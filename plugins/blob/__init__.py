@@ -9,7 +9,7 @@ blob store (files under ``<data_directory>/blobs``) unless another plugin's
 from __future__ import annotations
 
 from exprsn_pds import Pds, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth, optional_auth, upload_auth
+from exprsn_pds.auth import access_auth, account_standard_auth, optional_auth
 from exprsn_pds.blobs import BlobStore, LocalDiskBlobStore
 from exprsn_pds.plugins.blob import handlers
 from exprsn_pds.ratelimit.official import UPLOAD_BLOB_DAY
@@ -30,7 +30,7 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
     registry.add(
         "com.atproto.repo.uploadBlob",
         handlers.upload_blob,
-        auth=upload_auth,
+        auth=account_standard_auth,
         max_body_bytes=pds.settings.blob_upload_limit_bytes,
         rate_limits=[UPLOAD_BLOB_DAY],
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
 from exprsn_pds.accounts.visibility import visible_repo
-from exprsn_pds.auth import import_auth, optional_auth, write_auth
+from exprsn_pds.auth import account_full_auth, optional_auth, write_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.repo.imports import import_repo
@@ -292,6 +292,6 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
     registry.add(
         "com.atproto.repo.importRepo",
         import_repo,
-        auth=import_auth,
+        auth=account_full_auth,
         max_body_bytes=pds.settings.repo_import_max_bytes,
     )
