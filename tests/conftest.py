@@ -211,6 +211,20 @@ async def backend_config(request: pytest.FixtureRequest) -> AsyncIterator[dict[s
         await client.aclose()
 
 
+@pytest.fixture
+async def second_database(backend_config: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    """Config sections that give a second server its own database on the same backend.
+
+    SQLite needs nothing (the database lives in the data directory, give it another);
+    PostgreSQL gets a fresh database of its own.
+    """
+    if "database" not in backend_config:
+        yield {}
+        return
+    async with fresh_postgres_database() as url:
+        yield {"database": {"url": url}}
+
+
 def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(base)
     for key, value in update.items():

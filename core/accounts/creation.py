@@ -21,7 +21,7 @@ from exprsn_pds.accounts.passwords import (
 from exprsn_pds.accounts.status import AccountStatus, status_fields
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.errors import InvalidRequest
-from exprsn_pds.identity.handles import normalize_account_handle
+from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
 from exprsn_pds.repo.writer import PendingEvent
 
 if TYPE_CHECKING:
@@ -71,7 +71,11 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
     no event announces it until it is activated.
     """
     settings = pds.settings
-    handle = normalize_account_handle(request.handle, settings.service_handle_domains)
+    handle = normalize_account_handle(
+        request.handle, settings.service_handle_domains, allow_external=request.did is not None
+    )
+    if request.did is not None:
+        await _check_brought_handle(pds, handle, request.did)
     email = check_email(request.email)
     password_hash = await hash_password(check_new_password(request.password))
     if settings.invite_required and not request.invite_code:
@@ -113,6 +117,14 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
         sequence_commit=not deactivated,
     )
     return await Account.get(did=did)
+
+
+async def _check_brought_handle(pds: Pds, handle: str, did: str) -> None:
+    """A moving account may keep a handle of its own domain if it resolves to its DID."""
+    if service_domain_of(handle, pds.settings.service_handle_domains) is not None:
+        return
+    if await pds.identity.resolve_handle(handle) != did:
+        raise InvalidRequest("External handle did not resolve to DID")
 
 
 async def _check_available(handle: str, email: str) -> None:

@@ -34,6 +34,7 @@ from exprsn_pds.events import Sequencer
 from exprsn_pds.identity.did_document import (
     build_did_document,
     handle_of,
+    pds_endpoint_of,
     verification_key,
 )
 from exprsn_pds.identity.did_resolver import (
@@ -293,6 +294,30 @@ class IdentityService:
         """The ``#<key_id>`` key of ``did``'s document, or ``None``."""
         document = await self.resolve_did(did, force_refresh=force_refresh)
         return verification_key(document, key_id) if document is not None else None
+
+    async def published_signing_key(self, did: str) -> PublicKey | None:
+        """The ``#atproto`` key ``did``'s document names where it is published.
+
+        The directory's (did:plc) or the host's (did:web) document, never the one built
+        here: while an account moves in, it still names the old server's key.
+        """
+        document = await self.dids.resolve(did)
+        return verification_key(document) if document is not None else None
+
+    async def did_points_here(self, did: str) -> bool:
+        """Whether ``did``'s published document names this server and the key held here."""
+        if self.hosts_did_web(did):
+            return await Repo.exists(did=did)
+        repo = await Repo.get_or_none(did=did)
+        document = await self.dids.resolve(did)
+        if repo is None or document is None:
+            return False
+        key = verification_key(document)
+        return (
+            pds_endpoint_of(document) == self.pds_endpoint
+            and key is not None
+            and key.multibase() == repo.signing_public_key
+        )
 
     async def describe(self, did: str) -> IdentityInfo:
         """Handle and DID document of a hosted account."""

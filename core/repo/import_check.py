@@ -10,6 +10,7 @@ reach are ignored. Any problem raises :class:`InvalidRequest` (400) saying what 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,15 +54,20 @@ class VerifiedRepo:
     blocks: dict[Cid, bytes]
 
 
-async def verify_repo_car(car: bytes, *, did: str, key: PublicKey) -> VerifiedRepo:
-    """The repository in ``car``, checked to be ``did``'s whole repo signed by ``key``."""
+async def verify_repo_car(car: bytes, *, did: str, keys: Sequence[PublicKey]) -> VerifiedRepo:
+    """The repository in ``car``, checked to be ``did``'s whole repo signed by one of ``keys``.
+
+    A migrating account's commit is signed by its old server's key (the one its DID
+    document names until the move completes), so callers pass that key as well as the
+    key this server holds for the account.
+    """
     try:
         roots, blocks = read_car(car)
     except DataModelError as error:
         raise InvalidRequest(f"Invalid CAR file: {error}") from error
     if len(roots) != 1:
         raise InvalidRequest(f"Invalid CAR file: expected one root, found {len(roots)}")
-    commit = _verified_commit(roots[0], blocks, did=did, key=key)
+    commit = _verified_commit(roots[0], blocks, did=did, keys=keys)
     reader = MemoryBlockReader(blocks)
     try:
         mst = await Mst.load(reader, commit.data)
@@ -78,7 +84,9 @@ async def verify_repo_car(car: bytes, *, did: str, key: PublicKey) -> VerifiedRe
     return VerifiedRepo(commit=commit, records=records, blocks=nodes)
 
 
-def _verified_commit(root: Cid, blocks: dict[Cid, bytes], *, did: str, key: PublicKey) -> Commit:
+def _verified_commit(
+    root: Cid, blocks: dict[Cid, bytes], *, did: str, keys: Sequence[PublicKey]
+) -> Commit:
     block = blocks.get(root)
     if block is None:
         raise InvalidRequest(f"Invalid CAR file: the root block {root} is missing")
@@ -90,9 +98,10 @@ def _verified_commit(root: Cid, blocks: dict[Cid, bytes], *, did: str, key: Publ
         raise InvalidRequest(f"The repo commit is for {quote(commit.did)}, not {did}")
     if not Tid.is_valid(commit.rev):
         raise InvalidRequest(f"Invalid repo commit: rev {quote(commit.rev)} is not a TID")
-    if not commit.verify(key):
+    if not any(commit.verify(key) for key in keys):
         raise InvalidRequest(
             "Invalid repo commit: the signature does not verify with the account's signing key"
+            " (neither the one held here nor the one its DID document names)"
         )
     return commit
 

@@ -15,10 +15,10 @@ rev beside it, the stored commit is re-signed here, so the commit's rev is the r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from exprsn_pds.crypto import parse_multikey
+from exprsn_pds.crypto import PublicKey, parse_multikey
 from exprsn_pds.datamodel import Cid, write_car
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.repo.commit import sign_commit
@@ -42,10 +42,17 @@ class RepoImporter:
         self.writer = writer
 
     async def replace(
-        self, did: str, car: bytes, *, check_record: RecordCheck | None = None
+        self,
+        did: str,
+        car: bytes,
+        *,
+        also_trusted: Sequence[PublicKey] = (),
+        check_record: RecordCheck | None = None,
     ) -> CommitResult:
         """Replace ``did``'s repo with the repository in ``car``; 400 if it is not valid.
 
+        The commit must be signed with the key held here for ``did`` or one of
+        ``also_trusted`` (the key the DID document names, during a migration).
         ``check_record`` may refuse a record (raising an ``XrpcError``), e.g. one that
         breaks its lexicon. On any problem nothing is written.
         """
@@ -54,9 +61,8 @@ class RepoImporter:
             repo = await Repo.get_or_none(did=did)
             if repo is None:
                 raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
-            verified = await verify_repo_car(
-                car, did=did, key=parse_multikey(repo.signing_public_key)
-            )
+            held = parse_multikey(repo.signing_public_key)
+            verified = await verify_repo_car(car, did=did, keys=[held, *also_trusted])
             if check_record is not None:
                 for record in verified.records:
                     check_record(record)

@@ -10,7 +10,7 @@ from exprsn_pds import XrpcContext
 from exprsn_pds.accounts import lifecycle
 from exprsn_pds.accounts.lookup import find_account
 from exprsn_pds.accounts.models import Account
-from exprsn_pds.accounts.updates import change_email, change_handle, change_password
+from exprsn_pds.accounts.updates import change_email, change_password
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.plugins.admin.views import account_views
 
@@ -52,7 +52,7 @@ async def search_accounts(ctx: XrpcContext) -> dict[str, Any]:
 
 async def update_account_handle(ctx: XrpcContext) -> None:
     """``com.atproto.admin.updateAccountHandle``: a new handle; ``#identity`` announces it."""
-    await change_handle(ctx.pds, ctx.input["did"], ctx.input["handle"])
+    await ctx.pds.identity.update_handle(ctx.input["did"], ctx.input["handle"])
 
 
 async def update_account_email(ctx: XrpcContext) -> None:

@@ -14,7 +14,8 @@ from exprsn_pds.syntax import TidClock
 async def import_repo(ctx: XrpcContext) -> None:
     """``com.atproto.repo.importRepo``: the body (a CAR, within ``repo.import_max_bytes``)
     becomes the caller's whole repo, re-signed with this server's key; 400 and nothing
-    written if it is not a valid repo of the caller signed with the account's key."""
+    written if it is not a valid repo of the caller, signed with the account's key here or
+    the one its published DID document names (the old server's, during a migration)."""
     if ctx.auth is None or ctx.auth.did is None:
         raise AuthRequired("An account session is required")
     car = await ctx.body_bytes()
@@ -23,7 +24,10 @@ async def import_repo(ctx: XrpcContext) -> None:
         if ctx.pds.settings.repo_import_validate_records
         else None
     )
-    await RepoImporter(ctx.pds.repo_writer).replace(ctx.auth.did, car, check_record=check)
+    published = await ctx.pds.identity.published_signing_key(ctx.auth.did)
+    await RepoImporter(ctx.pds.repo_writer).replace(
+        ctx.auth.did, car, also_trusted=[published] if published else [], check_record=check
+    )
 
 
 def lexicon_check(lexicons: LexiconRegistry, clock: TidClock) -> RecordCheck:

@@ -9,9 +9,12 @@ from exprsn_pds.accounts import lifecycle
 from exprsn_pds.accounts.creation import NewAccount, create_account
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.status import AccountStatus
+from exprsn_pds.auth import service_auth
 from exprsn_pds.errors import AuthRequired, InvalidRequest
 from exprsn_pds.plugins.session.views import session_view
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
+
+MIGRATION_AUTH = service_auth()
 
 
 def _did(ctx: XrpcContext) -> str:
@@ -20,13 +23,26 @@ def _did(ctx: XrpcContext) -> str:
     return ctx.auth.did
 
 
+async def _check_migration_auth(ctx: XrpcContext, did: str) -> None:
+    """An account that brings its DID proves it with a service JWT that DID signed."""
+    if ctx.request is None:
+        raise AuthRequired("Service auth from the DID is required to bring it here")
+    credentials = await MIGRATION_AUTH(ctx.request, ctx.pds)
+    if credentials.did != did:
+        raise AuthRequired("Service auth was issued by another DID", error="InvalidToken")
+
+
 async def create_account_handler(ctx: XrpcContext) -> dict[str, Any]:
-    """Create an account with its repository and first commit, and open a session."""
+    """Create an account with its repository and first commit, and open a session.
+
+    With ``did`` (a move from another server), the caller proves it controls the DID
+    with a service JWT the DID signed for this method; the account starts deactivated
+    and silent until it is activated, after its repo, blobs and DID document moved.
+    """
     body = ctx.input
-    if body.get("did"):
-        raise InvalidRequest(
-            "Bringing an existing DID needs service auth from it", error="InvalidRequest"
-        )
+    did = body.get("did")
+    if did:
+        await _check_migration_auth(ctx, did)
     account = await create_account(
         ctx.pds,
         NewAccount(
@@ -35,7 +51,9 @@ async def create_account_handler(ctx: XrpcContext) -> dict[str, Any]:
             password=body.get("password"),
             invite_code=body.get("inviteCode"),
             recovery_key=body.get("recoveryKey"),
+            did=did,
         ),
+        deactivated=bool(did),
     )
     tokens = await ctx.pds.sessions.create(account.did)
     view = await session_view(ctx.pds, account, tokens)
@@ -57,7 +75,7 @@ async def check_account_status(ctx: XrpcContext) -> dict[str, Any]:
     )
     return {
         "activated": account.deactivated_at is None,
-        "validDid": (await ctx.pds.identity.describe(did)).did_document is not None,
+        "validDid": await ctx.pds.identity.did_points_here(did),
         "repoCommit": repo.head,
         "repoRev": repo.rev,
         "repoBlocks": await RepoBlock.filter(did=did).count(),
@@ -74,7 +92,14 @@ async def deactivate_account(ctx: XrpcContext) -> None:
 
 
 async def activate_account(ctx: XrpcContext) -> None:
-    """Reactivate the caller's account (a takedown still applies)."""
-    status = await lifecycle.activate(ctx.pds, _did(ctx))
+    """Reactivate the caller's account (a takedown still applies).
+
+    The DID document must already name this server and its key: relays told of the
+    activation resolve it.
+    """
+    did = _did(ctx)
+    if not await ctx.pds.identity.did_points_here(did):
+        raise InvalidRequest("The DID document does not name this server and its signing key yet")
+    status = await lifecycle.activate(ctx.pds, did)
     if status is AccountStatus.TAKENDOWN:
         raise AuthRequired("Account has been taken down", error="AccountTakedown")

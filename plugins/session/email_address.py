@@ -18,7 +18,7 @@ from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
 from exprsn_pds.accounts.lifecycle import require_account
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.errors import AuthRequired, InvalidRequest
-from exprsn_pds.plugins.session.mail import CodeMails, send_code
+from exprsn_pds.mail.codes import CodeMails, send_code
 
 NO_EMAIL = "account does not have an email address"
 

@@ -15,8 +15,8 @@ from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.passwords import OLD_PASSWORD_MAX_LENGTH, hash_password, verify_password
 from exprsn_pds.errors import AuthRequired, InvalidRequest
+from exprsn_pds.mail.codes import CodeMails, send_code, send_code_quietly
 from exprsn_pds.plugins.session.email_address import NO_EMAIL
-from exprsn_pds.plugins.session.mail import CodeMails, send_code, send_code_quietly
 
 
 async def request_password_reset(ctx: XrpcContext) -> None:

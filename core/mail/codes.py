@@ -1,4 +1,4 @@
-"""The codes the session plugin e-mails: the messages, and sending them.
+"""E-mailed codes: the messages that carry them, and sending them.
 
 Subjects are the official PDS's. A message says what the code is for, the code, how
 long it lasts, and what to do if nobody asked for it.
@@ -10,11 +10,14 @@ import contextlib
 import html
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from exprsn_pds.errors import ServiceUnavailable
 from exprsn_pds.logs import get_logger
-from exprsn_pds.mail import MailError
-from exprsn_pds.pds import Pds
+from exprsn_pds.mail.mailer import MailError
+
+if TYPE_CHECKING:
+    from exprsn_pds.pds import Pds
 
 SECONDS_PER_MINUTE = 60
 
@@ -36,6 +39,9 @@ class CodeMails(Enum):
     UPDATE_EMAIL = CodeMail("Email Update Requested", "change the e-mail address of your account")
     RESET_PASSWORD = CodeMail("Password Reset Requested", "reset your password")
     DELETE_ACCOUNT = CodeMail("Account Deletion Requested", "delete your account")
+    PLC_OPERATION = CodeMail(
+        "PLC Update Operation Requested", "sign a change of your identity (DID document)"
+    )
 
 
 @dataclass(frozen=True)
