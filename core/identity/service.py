@@ -361,7 +361,9 @@ class IdentityService:
             await self.cache.delete(f"{HANDLE_CACHE_PREFIX}{stale}")
         return normalized
 
-    async def _update_plc_handle(self, did: str, handle: str) -> None:
+    async def last_plc_operation(self, did: str) -> dict[str, Any]:
+        """The directory's newest operation of ``did``; 400 if there is none, 502 if the
+        directory cannot be reached."""
         if self.plc is None:
             raise InvalidRequest("This server has no PLC directory configured")
         try:
@@ -370,6 +372,10 @@ class IdentityService:
             raise UpstreamFailure(error.message) from error
         if last is None:
             raise InvalidRequest(f"{did} is not registered with the PLC directory")
+        return last
+
+    async def _update_plc_handle(self, did: str, handle: str) -> None:
+        last = await self.last_plc_operation(did)
         try:
             unsigned = update_operation(last, handle=handle)
         except (InvalidOperation, KeyError, TypeError) as error:

@@ -12,9 +12,7 @@ from typing import Any
 from exprsn_pds import InvalidRequest, XrpcContext
 from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
 from exprsn_pds.accounts.models import Account
-from exprsn_pds.errors import UpstreamFailure
 from exprsn_pds.identity.did_resolver import DID_PLC_PREFIX
-from exprsn_pds.identity.plc_client import PlcError
 from exprsn_pds.identity.plc_ops import (
     OPERATION_TYPE,
     InvalidOperation,
@@ -54,14 +52,7 @@ async def sign_plc_operation(ctx: XrpcContext) -> dict[str, Any]:
     if not body.get("token"):
         raise InvalidRequest("email confirmation token required to sign PLC operations")
     identity = ctx.pds.identity
-    if identity.plc is None:
-        raise InvalidRequest("This server has no PLC directory configured")
-    try:
-        last = await identity.plc.get_last_operation(did)
-    except PlcError as error:
-        raise UpstreamFailure(error.message) from error
-    if last is None:
-        raise InvalidRequest(f"{did} is not registered with the PLC directory")
+    last = await identity.last_plc_operation(did)
     previous = normalize_operation(last)
     unsigned: dict[str, Any] = {
         "type": OPERATION_TYPE,
