@@ -150,3 +150,16 @@ def test_plugin_sections_are_kept_for_their_plugins(tmp_path: Path) -> None:
     settings = load_settings(config, environ=_env(tmp_path))
     assert settings.plugin_config("bookmarks") == {"strip_tracking": False}
     assert settings.plugin_config("absent") == {}
+
+
+def test_a_local_server_registers_no_dids_with_the_public_directory(tmp_path: Path) -> None:
+    local = load_settings(environ={"PDS_DATA_DIRECTORY": str(tmp_path)})
+    assert local.did_plc_url == ""
+    named = load_settings(
+        environ={"PDS_DATA_DIRECTORY": str(tmp_path), "PDS_DID_PLC_URL": "http://127.0.0.1:2582"}
+    )
+    assert named.did_plc_url == "http://127.0.0.1:2582"
+    public = load_settings(
+        environ={"PDS_DATA_DIRECTORY": str(tmp_path), "PDS_HOSTNAME": "pds.example.com"}
+    )
+    assert public.did_plc_url == "https://plc.directory"

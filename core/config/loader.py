@@ -169,6 +169,17 @@ def _service_handle_domains(hostname: str, configured: list[str]) -> tuple[str, 
     return tuple(f".{domain.lower().lstrip('.')}" for domain in configured)
 
 
+def _did_plc_url(hostname: str, configured: str) -> str:
+    """The PLC directory to use: none for a server on localhost left at the default.
+
+    A development server must not register DIDs pointing at ``localhost`` with the
+    public directory; it makes did:web accounts unless a directory is named explicitly.
+    """
+    if hostname in LOCAL_HOSTNAMES and configured == DEFAULTS["identity"]["did_plc_url"]:
+        return ""
+    return configured
+
+
 def _to_settings(tree: dict[str, Any]) -> Settings:
     server, plugins = tree["server"], tree["plugins"]
     return Settings(
@@ -213,7 +224,7 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         blob_temp_grace_s=tree["blobs"]["temp_grace_s"],
         blob_gc_interval_s=tree["blobs"]["gc_interval_s"],
         plc_rotation_key=tree["secrets"]["plc_rotation_key"],
-        did_plc_url=tree["identity"]["did_plc_url"],
+        did_plc_url=_did_plc_url(server["hostname"], tree["identity"]["did_plc_url"]),
         recovery_did_key=tree["identity"]["recovery_did_key"] or None,
         identity_resolve_timeout_s=tree["identity"]["resolve_timeout_s"],
         identity_cache_ttl_s=tree["identity"]["cache_ttl_s"],
