@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.blobs import BlobService
 from exprsn_pds.blobs.refs import find_blob_refs
 from exprsn_pds.crypto import PrivateKey
@@ -23,8 +25,17 @@ from exprsn_pds.events import SequencedEvent, Sequencer
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.commit import sign_commit
 from exprsn_pds.repo.keys import RepoKeys
-from exprsn_pds.repo.models import Record, Repo, RepoBlock
+from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import Mst, MstChange, MstOp, NodeCache
+from exprsn_pds.repo.store import (
+    IndexWrite,
+    cids_in_use,
+    delete_blocks,
+    insert_blocks,
+    lock_repo,
+    set_repo_root,
+    update_index,
+)
 from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
 from exprsn_pds.storage import Database
 from exprsn_pds.syntax import TidClock
@@ -110,7 +121,7 @@ class RepoWriter:
                     signing_key_curve=key.curve.value,
                     signing_public_key=key.public_key().multibase(),
                 )
-                await _insert_blocks(did, rev, blocks)
+                await _insert_blocks(connection, did, rev, blocks)
                 sequenced = [
                     await self.sequencer.sequence(
                         connection, did=did, type=event.type, body=dict(event.body)
@@ -149,7 +160,7 @@ class RepoWriter:
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
         async with self._lock(did):
             async with self.database.transaction() as connection:
-                repo = await Repo.filter(did=did).select_for_update().first()
+                repo = await lock_repo(connection, did)
                 if repo is None:
                     raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
                 if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
@@ -159,7 +170,7 @@ class RepoWriter:
                 ops, results = await _plan(did, mst, writes, record_blocks)
                 change = await mst.apply(ops)
                 rev = self._next_rev(repo.rev)
-                key = self.keys.open(did, bytes(repo.signing_key), repo.signing_key_curve)
+                key = self.keys.open(did, repo.signing_key, repo.signing_key_curve)
                 commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
                 commit_block = commit.block()
                 commit_cid = Cid.for_dag_cbor(commit_block)
@@ -172,43 +183,54 @@ class RepoWriter:
                         f"Commit too large: {block_bytes} bytes of blocks,"
                         f" at most {self.limits.max_block_bytes}"
                     )
-                await _insert_blocks(did, rev, new_blocks)
-                await _update_index(did, rev, writes, results)
-                await self._update_blob_refs(did, writes)
-                await _drop_unused_blocks(did, repo.head, change, results, new_blocks)
-                repo.head, repo.rev, previous_rev, previous_data = (
-                    str(commit_cid),
+                await _insert_blocks(connection, did, rev, new_blocks)
+                await update_index(
+                    connection,
+                    did,
                     rev,
-                    repo.rev,
-                    repo.data,
+                    [
+                        IndexWrite(write.collection, write.rkey, _cid_text(result.cid))
+                        for write, result in zip(writes, results, strict=True)
+                    ],
                 )
-                repo.data = str(change.root)
-                await repo.save(update_fields=["head", "rev", "data"])
+                blobs_touched = await self._update_blob_refs(did, writes)
+                await _drop_unused_blocks(connection, did, repo.head, change, results, new_blocks)
+                await set_repo_root(
+                    connection, did, head=str(commit_cid), rev=rev, data=str(change.root)
+                )
                 event_blocks = {**change.proof_blocks, **new_blocks}
                 body = _commit_event(
                     did=did,
                     commit=commit_cid,
                     rev=rev,
-                    since=previous_rev,
-                    prev_data=Cid.parse(previous_data),
+                    since=repo.rev,
+                    prev_data=Cid.parse(repo.data),
                     blocks=event_blocks,
                     ops=results,
                 )
                 event = await self.sequencer.sequence(connection, did=did, type="commit", body=body)
-            await self.blobs.settle(did)
+            if blobs_touched:
+                await self.blobs.settle(did)
         await self._after_commit(new_blocks, [event])
         return CommitResult(did=did, commit=commit_cid, rev=rev, results=results)
 
-    async def _update_blob_refs(self, did: str, writes: Sequence[RecordWrite]) -> None:
+    async def _update_blob_refs(self, did: str, writes: Sequence[RecordWrite]) -> bool:
         """Record (and check) the blobs each written record references.
 
-        A new record without blobs has no links to replace, so it costs no query.
+        A new record without blobs has no links to replace, so it costs no query. The
+        answer says whether any blob link may have changed, i.e. whether the blobs need
+        settling after the commit (only a link makes a temporary blob permanent, only an
+        unlink frees one).
         """
+        touched = False
         for write in writes:
             if write.record is None:
                 await self.blobs.unlink(did, write.path)
+                touched = True
             elif write.action is not Action.CREATE or find_blob_refs(write.record):
                 await self.blobs.link(did, write.path, write.record)
+                touched = True
+        return touched
 
     async def _after_commit(
         self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
@@ -247,52 +269,36 @@ async def _plan(
     return ops, results
 
 
-async def _insert_blocks(did: str, rev: str, blocks: dict[Cid, bytes]) -> None:
-    rows = await RepoBlock.filter(did=did, cid__in=[str(cid) for cid in blocks]).values_list(
-        "cid", flat=True
-    )
-    existing = {str(row) for row in rows}
-    await RepoBlock.bulk_create(
-        [
-            RepoBlock(did=did, cid=str(cid), rev=rev, content=block)
-            for cid, block in blocks.items()
-            if str(cid) not in existing
-        ]
-    )
-
-
-async def _update_index(
-    did: str, rev: str, writes: Sequence[RecordWrite], results: Sequence[WriteResult]
+async def _insert_blocks(
+    connection: BaseDBAsyncClient, did: str, rev: str, blocks: dict[Cid, bytes]
 ) -> None:
-    for write, result in zip(writes, results, strict=True):
-        if result.action is Action.DELETE:
-            await Record.filter(did=did, collection=write.collection, rkey=write.rkey).delete()
-        elif result.action is Action.UPDATE:
-            await Record.filter(did=did, collection=write.collection, rkey=write.rkey).update(
-                cid=str(result.cid), rev=rev
-            )
-        else:
-            await Record.create(
-                did=did, collection=write.collection, rkey=write.rkey, cid=str(result.cid), rev=rev
-            )
+    await insert_blocks(connection, did, rev, [(str(cid), block) for cid, block in blocks.items()])
+
+
+def _cid_text(cid: Cid | None) -> str | None:
+    return None if cid is None else str(cid)
 
 
 async def _drop_unused_blocks(
+    connection: BaseDBAsyncClient,
     did: str,
     previous_head: str,
     change: MstChange,
     results: Sequence[WriteResult],
     new_blocks: dict[Cid, bytes],
 ) -> None:
-    """Delete the old commit, replaced MST nodes and record blocks no record uses now."""
+    """Delete the old commit, replaced MST nodes and record blocks no record uses now.
+
+    Runs after the record index is updated, so a replaced record block that another
+    record still points at is kept.
+    """
     old_records = {str(r.prev) for r in results if r.prev is not None}
-    rows = await Record.filter(did=did, cid__in=list(old_records)).values_list("cid", flat=True)
-    still_used = {str(row) for row in rows}
+    still_used = await cids_in_use(connection, did, old_records) if old_records else set()
     kept = {str(cid) for cid in new_blocks}
     doomed = ({previous_head} | {str(cid) for cid in change.removed} | old_records) - still_used
     doomed -= kept
     if doomed:
-        await RepoBlock.filter(did=did, cid__in=list(doomed)).delete()
+        await delete_blocks(connection, did, doomed)
 
 
 def _commit_event(

@@ -14,7 +14,7 @@ from exprsn_pds.plugins.repo.records import (
     choose_rkey,
     prepare_record,
 )
-from exprsn_pds.repo.models import Repo
+from exprsn_pds.repo.store import RepoState
 from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
 from exprsn_pds.syntax import Did
 
@@ -30,20 +30,27 @@ RESULT_TYPES = {
 }
 
 
-async def find_repo(pds: Pds, identifier: str) -> Repo:
+async def find_repo(pds: Pds, identifier: str) -> RepoState:
     """The repo named by a DID (or a handle of a local account); 400 RepoNotFound."""
-    did = (
-        await pds.identity.resolve_to_did(identifier)
-        if not Did.is_valid(identifier)
-        else identifier
-    )
-    repo = await pds.repo_reader.get_repo(did) if did else None
+    did = await _repo_did(pds, identifier)
+    repo = await pds.repo_reader.state(did) if did else None
     if repo is None:
-        raise InvalidRequest(f"Could not find repo: {identifier}", error="RepoNotFound")
+        raise _repo_not_found(identifier)
     return repo
 
 
-async def _own_repo(ctx: XrpcContext, identifier: str) -> Repo:
+async def _repo_did(pds: Pds, identifier: str) -> str | None:
+    """The DID a repo identifier names: itself, or a local handle's (``None`` if unknown)."""
+    if Did.is_valid(identifier):
+        return identifier
+    return await pds.identity.resolve_to_did(identifier)
+
+
+def _repo_not_found(identifier: str) -> InvalidRequest:
+    return InvalidRequest(f"Could not find repo: {identifier}", error="RepoNotFound")
+
+
+async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
     repo = await find_repo(ctx.pds, identifier)
     if ctx.auth is None or ctx.auth.did != repo.did:
         raise Forbidden("Cannot write to another account's repository")
@@ -185,14 +192,20 @@ def _written(
 async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.getRecord``: one record, optionally a specific version."""
     params = ctx.params
-    repo = await find_repo(ctx.pds, params["repo"])
     cid = _cid_or_unset(params.get("cid"), "cid" in params)
-    record = await ctx.pds.repo_reader.get_record(
-        repo.did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
+    did = await _repo_did(ctx.pds, params["repo"])
+    exists, record = (
+        await ctx.pds.repo_reader.find_record(
+            did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
+        )
+        if did
+        else (False, None)
     )
+    if not exists:
+        raise _repo_not_found(params["repo"])
     if record is None:
         raise InvalidRequest(
-            f"Could not locate record: at://{repo.did}/{params['collection']}/{params['rkey']}",
+            f"Could not locate record: at://{did}/{params['collection']}/{params['rkey']}",
             error="RecordNotFound",
         )
     return {"uri": record.uri, "cid": str(record.cid), "value": ipld_to_json(record.value)}
