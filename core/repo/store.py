@@ -77,13 +77,16 @@ async def repo_state(client: BaseDBAsyncClient, did: str) -> RepoState | None:
     return RepoState(did=did, head=head, rev=rev, data=data, status=status)
 
 
-async def lock_repo(client: BaseDBAsyncClient, did: str) -> LockedRepo | None:
+async def lock_repo(
+    client: BaseDBAsyncClient, did: str, *, for_update: bool = True
+) -> LockedRepo | None:
     """The repo row of ``did`` (``None`` if absent), locked until the transaction ends.
 
     PostgreSQL takes a row lock (``FOR UPDATE``), so processes sharing the database
     commit to one repo one at a time; SQLite serialises write transactions itself.
+    ``for_update=False`` only reads the row.
     """
-    lock = " FOR UPDATE" if is_postgres(client) else ""
+    lock = " FOR UPDATE" if for_update and is_postgres(client) else ""
     rows = await fetch(
         client,
         "SELECT head, rev, data, signing_key, signing_key_curve FROM repo WHERE did = ?" + lock,

@@ -29,6 +29,7 @@ from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import Mst, MstChange, MstOp, NodeCache
 from exprsn_pds.repo.store import (
     IndexWrite,
+    LockedRepo,
     cids_in_use,
     delete_blocks,
     insert_blocks,
@@ -38,6 +39,7 @@ from exprsn_pds.repo.store import (
 )
 from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
 from exprsn_pds.storage import Database
+from exprsn_pds.storage.sql import current_client
 from exprsn_pds.syntax import TidClock
 
 
@@ -47,6 +49,19 @@ class PendingEvent:
 
     type: str
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PreparedCommit:
+    """A signed commit computed from ``base``, ready to store."""
+
+    base: LockedRepo
+    rev: str
+    commit: Cid
+    change: MstChange
+    results: list[WriteResult]
+    new_blocks: dict[Cid, bytes]
+    event_body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -150,7 +165,14 @@ class RepoWriter:
         *,
         swap_commit: Cid | Unset | None = UNSET,
     ) -> CommitResult:
-        """Commit ``writes`` to ``did``'s repo atomically."""
+        """Commit ``writes`` to ``did``'s repo atomically.
+
+        The new commit is computed (MST, signature, event body) before the transaction,
+        from the repo as last read; the transaction then locks the repo row and, if the
+        repo is still at that commit (always, unless another process wrote to it
+        meanwhile), only stores the result, so it holds the database briefly. If the
+        repo moved, the commit is computed again under the lock.
+        """
         if len(writes) > self.limits.max_operations:
             raise InvalidRequest(f"Too many writes: at most {self.limits.max_operations}")
         record_blocks = {}
@@ -159,60 +181,100 @@ class RepoWriter:
                 block = encode(write.record)
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
         async with self._lock(did):
+            base = await lock_repo(current_client(), did, for_update=False)
+            prepared = await self._prepare(did, base, writes, record_blocks, swap_commit)
             async with self.database.transaction() as connection:
-                repo = await lock_repo(connection, did)
-                if repo is None:
-                    raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
-                if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-                    raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
-                reader = RepoBlockReader(did, self.cache)
-                mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
-                ops, results = await _plan(did, mst, writes, record_blocks)
-                change = await mst.apply(ops)
-                rev = self._next_rev(repo.rev)
-                key = self.keys.open(did, repo.signing_key, repo.signing_key_curve)
-                commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
-                commit_block = commit.block()
-                commit_cid = Cid.for_dag_cbor(commit_block)
-                new_blocks = {cid: block for cid, block in record_blocks.values()}
-                new_blocks.update(change.new_blocks)
-                new_blocks[commit_cid] = commit_block
-                block_bytes = sum(len(block) for block in new_blocks.values())
-                if block_bytes > self.limits.max_block_bytes:
-                    raise InvalidRequest(
-                        f"Commit too large: {block_bytes} bytes of blocks,"
-                        f" at most {self.limits.max_block_bytes}"
-                    )
-                await _insert_blocks(connection, did, rev, new_blocks)
-                await update_index(
-                    connection,
-                    did,
-                    rev,
-                    [
-                        IndexWrite(write.collection, write.rkey, _cid_text(result.cid))
-                        for write, result in zip(writes, results, strict=True)
-                    ],
+                locked = await lock_repo(connection, did)
+                if locked != prepared.base:
+                    prepared = await self._prepare(did, locked, writes, record_blocks, swap_commit)
+                blobs_touched = await self._store(connection, did, writes, prepared)
+                event = await self.sequencer.sequence(
+                    connection, did=did, type="commit", body=prepared.event_body
                 )
-                blobs_touched = await self._update_blob_refs(did, writes)
-                await _drop_unused_blocks(connection, did, repo.head, change, results, new_blocks)
-                await set_repo_root(
-                    connection, did, head=str(commit_cid), rev=rev, data=str(change.root)
-                )
-                event_blocks = {**change.proof_blocks, **new_blocks}
-                body = _commit_event(
-                    did=did,
-                    commit=commit_cid,
-                    rev=rev,
-                    since=repo.rev,
-                    prev_data=Cid.parse(repo.data),
-                    blocks=event_blocks,
-                    ops=results,
-                )
-                event = await self.sequencer.sequence(connection, did=did, type="commit", body=body)
             if blobs_touched:
                 await self.blobs.settle(did)
-        await self._after_commit(new_blocks, [event])
-        return CommitResult(did=did, commit=commit_cid, rev=rev, results=results)
+        await self._after_commit(prepared.new_blocks, [event])
+        return CommitResult(
+            did=did, commit=prepared.commit, rev=prepared.rev, results=prepared.results
+        )
+
+    async def _prepare(
+        self,
+        did: str,
+        repo: LockedRepo | None,
+        writes: Sequence[RecordWrite],
+        record_blocks: dict[str, tuple[Cid, bytes]],
+        swap_commit: Cid | Unset | None,
+    ) -> PreparedCommit:
+        """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored."""
+        if repo is None:
+            raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
+            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        reader = RepoBlockReader(did, self.cache)
+        mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
+        ops, results = await _plan(did, mst, writes, record_blocks)
+        change = await mst.apply(ops)
+        rev = self._next_rev(repo.rev)
+        key = self.keys.open(did, repo.signing_key, repo.signing_key_curve)
+        commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
+        commit_block = commit.block()
+        commit_cid = Cid.for_dag_cbor(commit_block)
+        new_blocks = {cid: block for cid, block in record_blocks.values()}
+        new_blocks.update(change.new_blocks)
+        new_blocks[commit_cid] = commit_block
+        block_bytes = sum(len(block) for block in new_blocks.values())
+        if block_bytes > self.limits.max_block_bytes:
+            raise InvalidRequest(
+                f"Commit too large: {block_bytes} bytes of blocks,"
+                f" at most {self.limits.max_block_bytes}"
+            )
+        body = _commit_event(
+            did=did,
+            commit=commit_cid,
+            rev=rev,
+            since=repo.rev,
+            prev_data=Cid.parse(repo.data),
+            blocks={**change.proof_blocks, **new_blocks},
+            ops=results,
+        )
+        return PreparedCommit(repo, rev, commit_cid, change, results, new_blocks, body)
+
+    async def _store(
+        self,
+        connection: BaseDBAsyncClient,
+        did: str,
+        writes: Sequence[RecordWrite],
+        prepared: PreparedCommit,
+    ) -> bool:
+        """Write a prepared commit in the open transaction; whether blob links changed."""
+        await _insert_blocks(connection, did, prepared.rev, prepared.new_blocks)
+        await update_index(
+            connection,
+            did,
+            prepared.rev,
+            [
+                IndexWrite(write.collection, write.rkey, _cid_text(result.cid))
+                for write, result in zip(writes, prepared.results, strict=True)
+            ],
+        )
+        blobs_touched = await self._update_blob_refs(did, writes)
+        await _drop_unused_blocks(
+            connection,
+            did,
+            prepared.base.head,
+            prepared.change,
+            prepared.results,
+            prepared.new_blocks,
+        )
+        await set_repo_root(
+            connection,
+            did,
+            head=str(prepared.commit),
+            rev=prepared.rev,
+            data=str(prepared.change.root),
+        )
+        return blobs_touched
 
     async def _update_blob_refs(self, did: str, writes: Sequence[RecordWrite]) -> bool:
         """Record (and check) the blobs each written record references.
