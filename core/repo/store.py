@@ -98,13 +98,22 @@ async def lock_repo(
     return LockedRepo(head, rev, data, bytes(signing_key), curve)
 
 
-async def set_repo_root(
-    client: BaseDBAsyncClient, did: str, *, head: str, rev: str, data: str
-) -> None:
-    """Point the repo at a new commit."""
-    await execute(
-        client, "UPDATE repo SET head = ?, rev = ?, data = ? WHERE did = ?", [head, rev, data, did]
+async def advance_repo(
+    client: BaseDBAsyncClient, did: str, base: LockedRepo, after: LockedRepo
+) -> bool:
+    """Point the repo at the commit of ``after`` if it is still at ``base``; whether it was.
+
+    The update locks the row until the transaction ends (PostgreSQL re-checks the
+    condition once a concurrent writer commits). The signing key is part of the
+    condition: a commit signed with a replaced key must not land.
+    """
+    changed = await execute(
+        client,
+        "UPDATE repo SET head = ?, rev = ?, data = ?"
+        " WHERE did = ? AND head = ? AND signing_key = ?",
+        [after.head, after.rev, after.data, did, base.head, base.signing_key],
     )
+    return changed == 1
 
 
 async def fetch_blocks(

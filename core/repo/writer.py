@@ -9,7 +9,9 @@ repo (``SELECT ... FOR UPDATE``); SQLite serialises write transactions itself.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,21 +28,24 @@ from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.commit import sign_commit
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.models import Repo
-from exprsn_pds.repo.mst import Mst, MstChange, MstOp, NodeCache
+from exprsn_pds.repo.mst import MissingBlock, Mst, MstChange, MstOp, NodeCache
 from exprsn_pds.repo.store import (
     IndexWrite,
     LockedRepo,
+    advance_repo,
     cids_in_use,
     delete_blocks,
     insert_blocks,
     lock_repo,
-    set_repo_root,
     update_index,
 )
 from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
 from exprsn_pds.storage import Database
 from exprsn_pds.storage.sql import current_client
 from exprsn_pds.syntax import TidClock
+
+#: How many repos' current commits a writer remembers, to skip reading them back.
+REMEMBERED_REPOS = 10_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,13 @@ class PreparedCommit:
     results: list[WriteResult]
     new_blocks: dict[Cid, bytes]
     event_body: dict[str, Any]
+
+    @property
+    def after(self) -> LockedRepo:
+        """The repo row once this commit is stored."""
+        return dataclasses.replace(
+            self.base, head=str(self.commit), rev=self.rev, data=str(self.change.root)
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ class RepoWriter:
         self.limits = limits
         self.on_commit = on_commit
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Each repo's row as this writer's last commit left it (a guess the commit checks).
+        self._bases: OrderedDict[str, LockedRepo] = OrderedDict()
 
     def _lock(self, did: str) -> asyncio.Lock:
         lock = self._locks.get(did)
@@ -168,10 +182,11 @@ class RepoWriter:
         """Commit ``writes`` to ``did``'s repo atomically.
 
         The new commit is computed (MST, signature, event body) before the transaction,
-        from the repo as last read; the transaction then locks the repo row and, if the
-        repo is still at that commit (always, unless another process wrote to it
-        meanwhile), only stores the result, so it holds the database briefly. If the
-        repo moved, the commit is computed again under the lock.
+        from the repo as this writer last left it (or as read now). The transaction's
+        first statement moves the repo row to the new commit only if it is still at
+        that base, which also locks the row; then it only stores the result, so it
+        holds the database briefly. If the repo moved (another process wrote to it),
+        the commit is computed again under the row lock: still one transaction.
         """
         if len(writes) > self.limits.max_operations:
             raise InvalidRequest(f"Too many writes: at most {self.limits.max_operations}")
@@ -181,22 +196,51 @@ class RepoWriter:
                 block = encode(write.record)
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
         async with self._lock(did):
-            base = await lock_repo(current_client(), did, for_update=False)
-            prepared = await self._prepare(did, base, writes, record_blocks, swap_commit)
+            prepared = await self._prepare_optimistically(did, writes, record_blocks, swap_commit)
             async with self.database.transaction() as connection:
-                locked = await lock_repo(connection, did)
-                if locked != prepared.base:
+                if not await advance_repo(connection, did, prepared.base, prepared.after):
+                    # Another process moved the repo (or deleted it): compute under the lock.
+                    locked = await lock_repo(connection, did)
                     prepared = await self._prepare(did, locked, writes, record_blocks, swap_commit)
+                    await advance_repo(connection, did, prepared.base, prepared.after)
                 blobs_touched = await self._store(connection, did, writes, prepared)
                 event = await self.sequencer.sequence(
                     connection, did=did, type="commit", body=prepared.event_body
                 )
+            self._remember(did, prepared.after)
             if blobs_touched:
                 await self.blobs.settle(did)
         await self._after_commit(prepared.new_blocks, [event])
         return CommitResult(
             did=did, commit=prepared.commit, rev=prepared.rev, results=prepared.results
         )
+
+    async def _prepare_optimistically(
+        self,
+        did: str,
+        writes: Sequence[RecordWrite],
+        record_blocks: dict[str, tuple[Cid, bytes]],
+        swap_commit: Cid | Unset | None,
+    ) -> PreparedCommit:
+        """The commit computed from the repo as this writer last left it, else as read now.
+
+        The remembered state is only a guess (the transaction checks it); a write it
+        refuses is tried again on the stored state, which may have moved.
+        """
+        remembered = self._bases.get(did)
+        if remembered is not None:
+            try:
+                return await self._prepare(did, remembered, writes, record_blocks, swap_commit)
+            except (InvalidRequest, MissingBlock):
+                self._bases.pop(did, None)
+        base = await lock_repo(current_client(), did, for_update=False)
+        return await self._prepare(did, base, writes, record_blocks, swap_commit)
+
+    def _remember(self, did: str, state: LockedRepo) -> None:
+        self._bases[did] = state
+        self._bases.move_to_end(did)
+        while len(self._bases) > REMEMBERED_REPOS:
+            self._bases.popitem(last=False)
 
     async def _prepare(
         self,
@@ -247,7 +291,10 @@ class RepoWriter:
         writes: Sequence[RecordWrite],
         prepared: PreparedCommit,
     ) -> bool:
-        """Write a prepared commit in the open transaction; whether blob links changed."""
+        """Store a prepared commit's blocks and index in the open transaction.
+
+        Answers whether blob links changed.
+        """
         await _insert_blocks(connection, did, prepared.rev, prepared.new_blocks)
         await update_index(
             connection,
@@ -266,13 +313,6 @@ class RepoWriter:
             prepared.change,
             prepared.results,
             prepared.new_blocks,
-        )
-        await set_repo_root(
-            connection,
-            did,
-            head=str(prepared.commit),
-            rev=prepared.rev,
-            data=str(prepared.change.root),
         )
         return blobs_touched
 

@@ -50,6 +50,17 @@ def _repo_not_found(identifier: str) -> InvalidRequest:
     return InvalidRequest(f"Could not find repo: {identifier}", error="RepoNotFound")
 
 
+async def _own_did(ctx: XrpcContext, identifier: str) -> str:
+    """The caller's DID when ``identifier`` names the caller's own repo; else as _own_repo.
+
+    The caller naming its own DID costs no query: the write itself finds a missing repo
+    (RepoNotFound, as here).
+    """
+    if ctx.auth is not None and identifier == ctx.auth.did:
+        return identifier
+    return (await _own_repo(ctx, identifier)).did
+
+
 async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
     repo = await find_repo(ctx.pds, identifier)
     if ctx.auth is None or ctx.auth.did != repo.did:
@@ -95,7 +106,7 @@ def _write(
 async def create_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.createRecord``: add a record (rkey generated unless given)."""
     body = ctx.input
-    repo = await _own_repo(ctx, body["repo"])
+    did = await _own_did(ctx, body["repo"])
     write, status = _write(
         ctx,
         Action.CREATE,
@@ -105,7 +116,7 @@ async def create_record(ctx: XrpcContext) -> dict[str, Any]:
         body.get("validate"),
     )
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
-    result = await ctx.pds.repo_writer.apply_writes(repo.did, [write], swap_commit=swap_commit)
+    result = await ctx.pds.repo_writer.apply_writes(did, [write], swap_commit=swap_commit)
     return _written(result.results[0], result, status)
 
 
@@ -152,7 +163,7 @@ async def delete_record(ctx: XrpcContext) -> dict[str, Any]:
 async def apply_writes(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.applyWrites``: several creates/updates/deletes in one commit."""
     body = ctx.input
-    repo = await _own_repo(ctx, body["repo"])
+    did = await _own_did(ctx, body["repo"])
     validate = body.get("validate")
     writes: list[RecordWrite] = []
     statuses: list[ValidationStatus | None] = []
@@ -166,7 +177,7 @@ async def apply_writes(ctx: XrpcContext) -> dict[str, Any]:
         writes.append(write)
         statuses.append(status)
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
-    result = await ctx.pds.repo_writer.apply_writes(repo.did, writes, swap_commit=swap_commit)
+    result = await ctx.pds.repo_writer.apply_writes(did, writes, swap_commit=swap_commit)
     return {
         "commit": _commit_meta(result),
         "results": [
