@@ -9,7 +9,6 @@ repo (``SELECT ... FOR UPDATE``); SQLite serialises write transactions itself.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -67,13 +66,8 @@ class PreparedCommit:
     results: list[WriteResult]
     new_blocks: dict[Cid, bytes]
     event_body: dict[str, Any]
-
-    @property
-    def after(self) -> LockedRepo:
-        """The repo row once this commit is stored."""
-        return dataclasses.replace(
-            self.base, head=str(self.commit), rev=self.rev, data=str(self.change.root)
-        )
+    after: LockedRepo
+    """The repo row once this commit is stored."""
 
 
 @dataclass(frozen=True)
@@ -282,7 +276,10 @@ class RepoWriter:
             blocks={**change.proof_blocks, **new_blocks},
             ops=results,
         )
-        return PreparedCommit(repo, rev, commit_cid, change, results, new_blocks, body)
+        after = LockedRepo(
+            str(commit_cid), rev, str(change.root), repo.signing_key, repo.signing_key_curve
+        )
+        return PreparedCommit(repo, rev, commit_cid, change, results, new_blocks, body, after)
 
     async def _store(
         self,
