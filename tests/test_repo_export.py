@@ -14,6 +14,8 @@ import pytest
 from exprsn_pds.app import get_pds
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.datamodel import Cid, encode, read_car
+from exprsn_pds.repo.commit import parse_commit
+from exprsn_pds.repo.mst import MemoryBlockReader, Mst
 from exprsn_pds.repo.reader import EXPORT_CHUNK_BYTES
 from exprsn_pds.repo.store import block_page, insert_blocks, repo_state
 from exprsn_pds.repo.writes import Action, RecordWrite
@@ -59,7 +61,7 @@ async def test_every_block_keeps_its_cid_whatever_its_codec(pds: Any) -> None:
     assert {Cid.parse(cid): content for _, cid, content in rows} == blocks
 
 
-async def test_the_export_comes_in_pieces_not_one_per_block(pds: Any) -> None:
+async def test_a_large_commit_is_stored_whole_and_exported_in_pieces(pds: Any) -> None:
     for batch in range(2):
         writes = [
             RecordWrite(Action.CREATE, POST, f"3k{batch}{n:03d}", post(batch * 200 + n))
@@ -67,7 +69,12 @@ async def test_the_export_comes_in_pieces_not_one_per_block(pds: Any) -> None:
         ]
         await pds.repo_writer.apply_writes(DID, writes)
     chunks = await export(pds)
-    _, blocks = read_car(b"".join(chunks))
-    assert len(blocks) > 400
+    roots, blocks = read_car(b"".join(chunks))
+    commit = parse_commit(blocks[roots[0]])
+    leaves = {
+        key: value
+        async for key, value in (await Mst.load(MemoryBlockReader(blocks), commit.data)).walk()
+    }
+    assert len(leaves) == 400 and all(value in blocks for value in leaves.values())
     assert 1 < len(chunks) < len(blocks) // 100
     assert all(len(chunk) >= EXPORT_CHUNK_BYTES for chunk in chunks[:-1])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -23,9 +22,6 @@ from exprsn_pds.storage.sql import (
     placeholders,
     values_rows,
 )
-
-#: Most values one ``IN (...)`` list carries.
-MAX_IN_LIST: Final = 500
 
 
 @dataclass(frozen=True)
@@ -121,7 +117,7 @@ async def fetch_blocks(
 ) -> list[tuple[str, bytes]]:
     """The stored ``(cid, content)`` of those of ``cids`` the repo has."""
     found: list[tuple[str, bytes]] = []
-    for batch in chunks(list(cids), MAX_IN_LIST):
+    for batch in chunks(list(cids)):
         rows = await fetch(
             client,
             f"SELECT cid, content FROM repo_block WHERE did = ? AND cid IN"
@@ -136,7 +132,7 @@ async def insert_blocks(
     client: BaseDBAsyncClient, did: str, rev: str, blocks: Sequence[tuple[str, bytes]]
 ) -> None:
     """Store blocks added by commit ``rev``; a block the repo already has keeps its row."""
-    for batch in chunks(blocks):
+    for batch in chunks(blocks, width=4):
         values: list[object] = []
         for cid, content in batch:
             values += [did, cid, rev, content]
@@ -150,7 +146,7 @@ async def insert_blocks(
 
 async def delete_blocks(client: BaseDBAsyncClient, did: str, cids: Collection[str]) -> None:
     """Delete the repo's blocks ``cids``."""
-    for batch in chunks(list(cids), MAX_IN_LIST):
+    for batch in chunks(list(cids)):
         await execute(
             client,
             f"DELETE FROM repo_block WHERE did = ? AND cid IN ({placeholders(len(batch))})",
@@ -161,7 +157,7 @@ async def delete_blocks(client: BaseDBAsyncClient, did: str, cids: Collection[st
 async def cids_in_use(client: BaseDBAsyncClient, did: str, cids: Collection[str]) -> set[str]:
     """Those of ``cids`` some record of the repo still points at."""
     used: set[str] = set()
-    for batch in chunks(list(cids), MAX_IN_LIST):
+    for batch in chunks(list(cids)):
         rows = await fetch(
             client,
             f"SELECT DISTINCT cid FROM record WHERE did = ? AND cid IN"
@@ -178,7 +174,7 @@ async def update_index(
     """Apply a commit's record index changes: upsert written records, drop deleted ones."""
     now = dt.datetime.now(dt.UTC)
     upserts = [write for write in writes if write.cid is not None]
-    for batch in chunks(upserts):
+    for batch in chunks(upserts, width=6):
         values: list[object] = []
         for write in batch:
             values += [did, write.collection, write.rkey, write.cid, rev, now]

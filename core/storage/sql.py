@@ -24,8 +24,8 @@ from exprsn_pds.storage.apps import CONNECTION_NAME
 POSTGRES_DIALECT: Final = "postgres"
 PLACEHOLDER: Final = re.compile(r"\?")
 STATEMENT_CACHE_SIZE: Final = 512
-#: Most rows one multi-row INSERT carries (well under both databases' parameter limits).
-MAX_ROWS_PER_INSERT: Final = 500
+#: Most parameters one statement binds: SQLite builds before 3.32 allow no more.
+MAX_PARAMETERS: Final = 999
 
 Row = Sequence[Any]
 
@@ -78,7 +78,12 @@ def values_rows(width: int, count: int) -> str:
     return ", ".join([row] * count)
 
 
-def chunks(items: Sequence[Any], size: int = MAX_ROWS_PER_INSERT) -> Iterator[Sequence[Any]]:
-    """``items`` in consecutive slices of at most ``size``."""
+def chunks(items: Sequence[Any], width: int = 1) -> Iterator[Sequence[Any]]:
+    """``items`` in consecutive slices, each binding at most :data:`MAX_PARAMETERS`.
+
+    ``width`` is how many parameters one item binds (a row's columns); one parameter
+    per statement is left for a fixed one (e.g. the DID before an ``IN`` list).
+    """
+    size = (MAX_PARAMETERS - 1) // width
     for start in range(0, len(items), size):
         yield items[start : start + size]
