@@ -5,7 +5,7 @@ accounts, and drives it with one black-box httpx client, like the official PDS n
 in issue 3 were taken. Prints ops/s, p50/p95/p99 latency and the server's peak RSS.
 Every loop is bounded in count and time.
 
-Run: .venv/bin/python bench/pds_bench.py [--quick]
+Run: .venv/bin/python bench/pds_bench.py [--quick] [--workers N] [--wrap 'profiler ... --']
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +36,7 @@ JWT_SECRET = "bench-jwt-secret-" + "x" * 32
 TOKEN_TTL_S = 3600
 START_TIMEOUT_S = 60.0
 REPO_RECORDS = 5000
+PHASES = ("create", "apply", "get", "list", "repo", "blob")
 
 
 def post(n: int) -> dict[str, Any]:
@@ -45,13 +48,56 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+class ServerCpu:
+    """CPU seconds (user + system) the server process and its children have used."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.last = self.total()
+        self.client_last = time.process_time()
+
+    def total(self) -> float:
+        ticks = 0
+        for pid in [self.pid, *_children(self.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def lap(self) -> tuple[float, float]:
+        """CPU seconds the server and this client used since the previous lap."""
+        now, client_now = self.total(), time.process_time()
+        used, self.last = now - self.last, now
+        client_used, self.client_last = client_now - self.client_last, client_now
+        return used, client_used
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
+
+
 def report(
-    name: str, count: int, elapsed_s: float, latencies_s: list[float], unit: str = "ops"
+    name: str,
+    count: int,
+    elapsed_s: float,
+    latencies_s: list[float],
+    cpu: ServerCpu,
+    unit: str = "ops",
 ) -> None:
     ms = [value * 1000 for value in latencies_s]
+    server_s, client_s = cpu.lap()
+    per = unit.removesuffix("s") or unit
     print(
         f"{name:<34}{count / elapsed_s:>10.1f} {unit}/s   p50 {percentile(ms, 0.5):7.1f} ms"
         f"   p95 {percentile(ms, 0.95):7.1f} ms   p99 {percentile(ms, 0.99):7.1f} ms"
+        f"   CPU/{per}: server {server_s * 1000 / count:6.2f} ms,"
+        f" client {client_s * 1000 / count:6.2f} ms"
     )
 
 
@@ -98,13 +144,16 @@ async def prepare(data: Path, handles: list[str]) -> list[tuple[str, str]]:
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The peak RSS of the server: the sum over its processes (workers included)."""
+    total_kb = 0
+    for process in [pid, *_children(pid)]:
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
 
 
-async def main(quick: bool) -> None:
+async def main(quick: bool, workers: int, wrap: list[str], phases: frozenset[str]) -> None:
     scale = 0.2 if quick else 1.0
     with tempfile.TemporaryDirectory() as directory:
         data = Path(directory)
@@ -120,7 +169,7 @@ async def main(quick: bool) -> None:
             "PDS_LOG_LEVEL": "warning",
         }
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "pds"), "serve"],
+            [*wrap, str(Path(sys.executable).parent / "pds"), "serve", "--workers", str(workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -137,14 +186,20 @@ async def main(quick: bool) -> None:
                         if time.monotonic() > deadline:
                             raise
                         await asyncio.sleep(0.1)
-                await bench(http, accounts, scale)
+                await bench(http, accounts, scale, ServerCpu(server.pid), phases)
         finally:
             print(f"{'server peak RSS':<34}{peak_rss_mb(server.pid):>10.1f} MB")
-            server.terminate()
+            server.send_signal(signal.SIGINT)  # a profiler wrapping the server saves on SIGINT
             server.wait(30)
 
 
-async def bench(http: httpx.AsyncClient, accounts: list[tuple[str, str]], scale: float) -> None:
+async def bench(
+    http: httpx.AsyncClient,
+    accounts: list[tuple[str, str]],
+    scale: float,
+    cpu: ServerCpu,
+    phases: frozenset[str],
+) -> None:
     writers, big = accounts[:8], accounts[8]
 
     def auth(token: str) -> dict[str, str]:
@@ -159,9 +214,11 @@ async def bench(http: httpx.AsyncClient, accounts: list[tuple[str, str]], scale:
         )
         response.raise_for_status()
 
-    count = int(2000 * scale)
-    elapsed, latencies = await run_concurrently(count, 16, create)
-    report("createRecord (c16, 8 accounts)", count, elapsed, latencies)
+    if "create" in phases:
+        count = int(2000 * scale)
+        cpu.lap()
+        elapsed, latencies = await run_concurrently(count, 16, create)
+        report("createRecord (c16, 8 accounts)", count, elapsed, latencies, cpu)
 
     batches = int(10 * scale) or 1
     big_did, big_token = big
@@ -182,10 +239,15 @@ async def bench(http: httpx.AsyncClient, accounts: list[tuple[str, str]], scale:
         )
         response.raise_for_status()
 
-    elapsed, latencies = await run_concurrently(batches, 1, apply_batch)
-    report("applyWrites (batches of 200)", batches * 200, elapsed, latencies, unit="records")
-
-    total_big = batches * 200
+    if "apply" in phases:
+        cpu.lap()
+        elapsed, latencies = await run_concurrently(batches, 1, apply_batch)
+        report("applyWrites (batches of 200)", batches * 200, elapsed, latencies, cpu, "records")
+        total_big = batches * 200
+    else:
+        total_big = 0
+    if not phases & {"get", "list", "repo"}:
+        return
     while total_big < REPO_RECORDS * scale:
         await apply_batch(total_big // 200)
         total_big += 200
@@ -202,9 +264,11 @@ async def bench(http: httpx.AsyncClient, accounts: list[tuple[str, str]], scale:
         )
         response.raise_for_status()
 
-    count = int(3000 * scale)
-    elapsed, latencies = await run_concurrently(count, 32, get_record)
-    report("getRecord (c32)", count, elapsed, latencies)
+    if "get" in phases:
+        count = int(3000 * scale)
+        cpu.lap()
+        elapsed, latencies = await run_concurrently(count, 32, get_record)
+        report("getRecord (c32)", count, elapsed, latencies, cpu)
 
     async def list_page(index: int) -> None:
         response = await http.get(
@@ -213,17 +277,21 @@ async def bench(http: httpx.AsyncClient, accounts: list[tuple[str, str]], scale:
         )
         response.raise_for_status()
 
-    count = int(300 * scale)
-    elapsed, latencies = await run_concurrently(count, 4, list_page)
-    report("listRecords (pages of 100)", count, elapsed, latencies, unit="pages")
+    if "list" in phases:
+        count = int(300 * scale)
+        cpu.lap()
+        elapsed, latencies = await run_concurrently(count, 4, list_page)
+        report("listRecords (pages of 100)", count, elapsed, latencies, cpu, "pages")
 
     async def get_repo(index: int) -> None:
         response = await http.get("/xrpc/com.atproto.sync.getRepo", params={"did": big_did})
         response.raise_for_status()
 
-    count = 5
-    elapsed, latencies = await run_concurrently(count, 1, get_repo)
-    report(f"getRepo ({total_big}-record repo)", count, elapsed, latencies, unit="repos")
+    if "repo" in phases:
+        count = 5
+        cpu.lap()
+        elapsed, latencies = await run_concurrently(count, 1, get_repo)
+        report(f"getRepo ({total_big}-record repo)", count, elapsed, latencies, cpu, "repos")
 
     blob = os.urandom(1_000_000)
 
@@ -235,12 +303,27 @@ async def bench(http: httpx.AsyncClient, accounts: list[tuple[str, str]], scale:
         )
         response.raise_for_status()
 
-    count = int(50 * scale) or 1
-    elapsed, latencies = await run_concurrently(count, 4, upload)
-    report("uploadBlob (1 MB, c4)", count, elapsed, latencies, unit="MB")
+    if "blob" in phases:
+        count = int(50 * scale) or 1
+        cpu.lap()
+        elapsed, latencies = await run_concurrently(count, 4, upload)
+        report("uploadBlob (1 MB, c4)", count, elapsed, latencies, cpu, "MB")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a fifth of the operations")
-    asyncio.run(main(parser.parse_args().quick))
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--wrap", default="", help="command to run the server under, e.g. a profiler"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(PHASES),
+        help=f"comma-separated phases to run (default: all of {','.join(PHASES)})",
+    )
+    arguments = parser.parse_args()
+    chosen = frozenset(arguments.only.split(","))
+    if unknown := chosen - set(PHASES):
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    asyncio.run(main(arguments.quick, arguments.workers, shlex.split(arguments.wrap), chosen))

@@ -6,6 +6,8 @@ refresh tokens ``typ: refresh+jwt``. ``aud`` is the service DID, ``sub`` the acc
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ import jwt
 ALGORITHM = "HS256"
 ACCESS_TYP = "at+jwt"
 REFRESH_TYP = "refresh+jwt"
+#: How many verified tokens :func:`verify` remembers.
+VERIFIED_CACHE_SIZE = 4096
 
 
 class Scope(StrEnum):
@@ -76,7 +80,23 @@ def mint(
 def verify(
     token: str, *, secret: str, audience: str, typ: str, scopes: frozenset[Scope]
 ) -> TokenClaims:
-    """The claims of ``token``; :class:`TokenExpired` or :class:`TokenInvalid` otherwise."""
+    """The claims of ``token``; :class:`TokenExpired` or :class:`TokenInvalid` otherwise.
+
+    A client sends the same token with every request, so the outcome of checking its
+    signature and claims is remembered (only successes, for at most
+    :data:`VERIFIED_CACHE_SIZE` tokens); what changes with time, expiry, is checked on
+    every call, and a token once valid stays so until it expires.
+    """
+    claims = _verified(token, secret, audience, typ)
+    if claims.expires_at <= time.time():
+        raise TokenExpired("Token has expired")
+    if claims.scope not in scopes:
+        raise TokenInvalid("Bad token scope")
+    return dataclasses.replace(claims, raw=dict(claims.raw))
+
+
+@functools.lru_cache(maxsize=VERIFIED_CACHE_SIZE)
+def _verified(token: str, secret: str, audience: str, typ: str) -> TokenClaims:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:
@@ -99,8 +119,6 @@ def verify(
         scope = Scope(claims["scope"])
     except ValueError as error:
         raise TokenInvalid("Bad token scope") from error
-    if scope not in scopes:
-        raise TokenInvalid("Bad token scope")
     return TokenClaims(
         did=str(claims["sub"]),
         scope=scope,

@@ -53,7 +53,13 @@ async def visible_repo(pds: Pds, identifier: str, caller: Credentials | None) ->
     ``caller`` is the method's verified credentials (``None`` or anonymous: nobody).
     """
     repo = await hosted_repo(pds, identifier)
-    if repo.status == AccountStatus.ACTIVE.value or sees_hidden_repos(caller, repo.did):
-        return repo
-    error, message = STATUS_ERRORS.get(repo.status, ("RepoNotFound", "Could not find repo"))
+    check_visible(repo.status, repo.did, identifier, caller)
+    return repo
+
+
+def check_visible(status: str, did: str, identifier: str, caller: Credentials | None) -> None:
+    """400 with the reason unless a repo of ``status`` is readable by ``caller``."""
+    if status == AccountStatus.ACTIVE.value or sees_hidden_repos(caller, did):
+        return
+    error, message = STATUS_ERRORS.get(status, ("RepoNotFound", "Could not find repo"))
     raise InvalidRequest(f"{message}: {identifier}", error=error)

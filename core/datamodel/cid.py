@@ -9,7 +9,6 @@ plus a constant prefix.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 from typing import Self
@@ -39,7 +38,12 @@ _RAW_PREFIX = bytes((CID_VERSION, RAW_CODEC, SHA2_256, SHA2_256_BYTES))
 _BLESSED_PREFIXES = frozenset((_DAG_CBOR_PREFIX, _RAW_PREFIX))
 _BLESSED_LENGTH = len(_DAG_CBOR_PREFIX) + SHA2_256_BYTES
 _BASE32_BODY = re.compile("[a-z2-7]+")
-_BASE32_BLOCK_CHARS = 8
+_BASE32_BITS = 5
+_BASE32_RADIX = 32
+# RFC 4648 base32 digits (a-z, 2-7) onto the digits int(..., 32) reads (0-9, a-v).
+_TO_INT_DIGITS = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyz234567", "0123456789abcdefghijklmnopqrstuv"
+)
 
 
 def cid_length(data: bytes | memoryview, offset: int = 0) -> int:
@@ -59,6 +63,23 @@ def cid_length(data: bytes | memoryview, offset: int = 0) -> int:
     if end > len(data):
         raise ValueError("digest runs past the end of the data")
     return end - offset
+
+
+def _base32_bytes(body: str) -> bytes | None:
+    """The bytes of unpadded lowercase base32 ``body`` (already checked to be ``[a-z2-7]+``).
+
+    ``None`` unless it is the canonical encoding: a length no byte count encodes to, or
+    set bits after the last whole byte, would not round-trip. The digits are mapped onto
+    Python's own base-32 digits so that ``int`` decodes them, several times faster than
+    :func:`base64.b32decode`.
+    """
+    byte_count, spare_bits = divmod(len(body) * _BASE32_BITS, 8)
+    if spare_bits >= _BASE32_BITS:
+        return None
+    value = int(body.translate(_TO_INT_DIGITS), _BASE32_RADIX)
+    if value & ((1 << spare_bits) - 1):
+        return None
+    return (value >> spare_bits).to_bytes(byte_count, "big")
 
 
 def _check_binary(raw: object) -> None:
@@ -112,14 +133,14 @@ class Cid:
             raise DataModelError(
                 f"invalid CID {quote(text)}: must be a base32 CIDv1 string ('b' then a-z, 2-7)"
             )
-        body = text[len(BASE32_PREFIX) :].upper()
-        try:
-            raw = base64.b32decode(body + "=" * (-len(body) % _BASE32_BLOCK_CHARS))
-            cid = cls(raw)
-        except (binascii.Error, DataModelError) as exc:
-            raise DataModelError(f"invalid CID {quote(text)}: {exc}") from None
-        if str(cid) != text:
+        raw = _base32_bytes(text[len(BASE32_PREFIX) :])
+        if raw is None:
             raise DataModelError(f"invalid CID {quote(text)}: not canonical base32")
+        try:
+            cid = cls(raw)
+        except DataModelError as exc:
+            raise DataModelError(f"invalid CID {quote(text)}: {exc}") from None
+        cid._text = text
         return cid
 
     @classmethod

@@ -18,15 +18,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.events.frames import event_frame
 from exprsn_pds.events.hub import FirehoseHub
-from exprsn_pds.events.models import RepoEvent
-from exprsn_pds.events.store import head_seq
+from exprsn_pds.events.store import NO_EVENTS_SEQ
 from exprsn_pds.events.types import EventFrame, SequencedEvent
 from exprsn_pds.logs import get_logger
+from exprsn_pds.storage.sql import execute, fetch, is_postgres
 from exprsn_pds.syntax import Datetime
 
 # Any fixed 64-bit key works; this one spells "exprsn:s" (for sequencing).
 SEQUENCE_LOCK_KEY: Final = int.from_bytes(b"exprsn:s", "big")
-POSTGRES_DIALECT: Final = "postgres"
 
 log = get_logger(__name__)
 
@@ -51,14 +50,17 @@ class Sequencer:
         changed). Links in it are :class:`~exprsn_pds.datamodel.Cid`, byte strings
         ``bytes``.
         """
-        if connection.capabilities.dialect == POSTGRES_DIALECT:
-            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [SEQUENCE_LOCK_KEY])
-        seq = await head_seq(connection) + 1
+        if is_postgres(connection):
+            await fetch(connection, "SELECT pg_advisory_xact_lock(?)", [SEQUENCE_LOCK_KEY])
+        rows = await fetch(connection, "SELECT MAX(seq) FROM repo_event")
+        seq = (rows[0][0] or NO_EVENTS_SEQ) + 1
         now = dt.datetime.now(dt.UTC)
         stamped = {**body, "seq": seq, "time": str(Datetime.from_datetime(now))}
         frame = event_frame(type, stamped)
-        await RepoEvent.create(
-            using_db=connection, seq=seq, did=did, type=type, frame=frame, created_at=now
+        await execute(
+            connection,
+            "INSERT INTO repo_event (seq, did, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
+            [seq, did, type, frame, now],
         )
         return SequencedEvent(seq=seq, frame=frame, did=did, type=type, body=stamped)
 

@@ -10,8 +10,9 @@ from collections import OrderedDict
 from collections.abc import Collection
 
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.repo.models import RepoBlock
 from exprsn_pds.repo.mst import MissingBlock
+from exprsn_pds.repo.store import fetch_blocks
+from exprsn_pds.storage.sql import current_client
 
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 
@@ -44,7 +45,10 @@ class BlockCache:
 
 
 class RepoBlockReader:
-    """The MST's block reader for one repo: cache first, then one query per batch."""
+    """The MST's block reader for one repo: cache first, then one query per batch.
+
+    Queries run in the current task's transaction, if it has one.
+    """
 
     def __init__(self, did: str, cache: BlockCache) -> None:
         self.did = did
@@ -61,12 +65,8 @@ class RepoBlockReader:
             else:
                 found[cid] = cached
         if wanted:
-            rows = await RepoBlock.filter(did=self.did, cid__in=list(wanted)).values_list(
-                "cid", "content"
-            )
-            for text, content in rows:
+            for text, block in await fetch_blocks(current_client(), self.did, wanted):
                 cid = wanted.pop(text)
-                block = bytes(content)
                 self.cache.put(cid, block)
                 found[cid] = block
         if wanted:

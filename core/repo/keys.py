@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from exprsn_pds.crypto import Curve, MasterKeyring, PrivateKey
 
 DEFAULT_CURVE = Curve.K256
+#: How many opened signing keys a :class:`RepoKeys` keeps (one per recently written repo).
+OPENED_CACHE_SIZE = 1024
 
 
 class RepoKeys:
@@ -12,6 +16,10 @@ class RepoKeys:
 
     def __init__(self, keyring: MasterKeyring) -> None:
         self.keyring = keyring
+        # Every commit signs: remember the opened keys of recently written repos rather
+        # than decrypt and parse the envelope each time (keyed by the envelope, so a
+        # resealed or replaced key is opened afresh).
+        self._opened = functools.lru_cache(maxsize=OPENED_CACHE_SIZE)(self._open)
 
     def seal(self, did: str, key: PrivateKey) -> bytes:
         """The AES-256-GCM envelope of ``key`` for ``did``."""
@@ -19,6 +27,10 @@ class RepoKeys:
 
     def open(self, did: str, sealed: bytes, curve: str) -> PrivateKey:
         """The private key in ``sealed`` (raises ``KeyringError`` if it is not ``did``'s)."""
+        key: PrivateKey = self._opened(did, bytes(sealed), curve)
+        return key
+
+    def _open(self, did: str, sealed: bytes, curve: str) -> PrivateKey:
         return PrivateKey.from_bytes(self.keyring.decrypt(sealed, did.encode()), curve)
 
     def needs_rotation(self, sealed: bytes) -> bool:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.blobs import BlobService
 from exprsn_pds.blobs.refs import find_blob_refs
@@ -23,11 +26,25 @@ from exprsn_pds.events import SequencedEvent, Sequencer
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.commit import sign_commit
 from exprsn_pds.repo.keys import RepoKeys
-from exprsn_pds.repo.models import Record, Repo, RepoBlock
-from exprsn_pds.repo.mst import Mst, MstChange, MstOp, NodeCache
+from exprsn_pds.repo.models import Repo
+from exprsn_pds.repo.mst import MissingBlock, Mst, MstChange, MstOp, NodeCache
+from exprsn_pds.repo.store import (
+    IndexWrite,
+    LockedRepo,
+    advance_repo,
+    cids_in_use,
+    delete_blocks,
+    insert_blocks,
+    lock_repo,
+    update_index,
+)
 from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
 from exprsn_pds.storage import Database
+from exprsn_pds.storage.sql import current_client
 from exprsn_pds.syntax import TidClock
+
+#: How many repos' current commits a writer remembers, to skip reading them back.
+REMEMBERED_REPOS = 10_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,21 @@ class PendingEvent:
 
     type: str
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PreparedCommit:
+    """A signed commit computed from ``base``, ready to store."""
+
+    base: LockedRepo
+    rev: str
+    commit: Cid
+    change: MstChange
+    results: list[WriteResult]
+    new_blocks: dict[Cid, bytes]
+    event_body: dict[str, Any]
+    after: LockedRepo
+    """The repo row once this commit is stored."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,8 @@ class RepoWriter:
         self.limits = limits
         self.on_commit = on_commit
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Each repo's row as this writer's last commit left it (a guess the commit checks).
+        self._bases: OrderedDict[str, LockedRepo] = OrderedDict()
 
     def _lock(self, did: str) -> asyncio.Lock:
         lock = self._locks.get(did)
@@ -125,7 +159,7 @@ class RepoWriter:
                 )
                 if also is not None:
                     await also()
-                await _insert_blocks(did, rev, blocks)
+                await _insert_blocks(connection, did, rev, blocks)
                 sequenced = [
                     await self.sequencer.sequence(
                         connection, did=did, type=event.type, body=dict(event.body)
@@ -155,7 +189,15 @@ class RepoWriter:
         *,
         swap_commit: Cid | Unset | None = UNSET,
     ) -> CommitResult:
-        """Commit ``writes`` to ``did``'s repo atomically."""
+        """Commit ``writes`` to ``did``'s repo atomically.
+
+        The new commit is computed (MST, signature, event body) before the transaction,
+        from the repo as this writer last left it (or as read now). The transaction's
+        first statement moves the repo row to the new commit only if it is still at
+        that base, which also locks the row; then it only stores the result, so it
+        holds the database briefly. If the repo moved (another process wrote to it),
+        the commit is computed again under the row lock: still one transaction.
+        """
         if len(writes) > self.limits.max_operations:
             raise InvalidRequest(f"Too many writes: at most {self.limits.max_operations}")
         record_blocks = {}
@@ -164,67 +206,146 @@ class RepoWriter:
                 block = encode(write.record)
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
         async with self._lock(did):
+            prepared = await self._prepare_optimistically(did, writes, record_blocks, swap_commit)
             async with self.database.transaction() as connection:
-                repo = await Repo.filter(did=did).select_for_update().first()
-                if repo is None:
-                    raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
-                if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-                    raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
-                reader = RepoBlockReader(did, self.cache)
-                mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
-                ops, results = await _plan(did, mst, writes, record_blocks)
-                change = await mst.apply(ops)
-                rev = self._next_rev(repo.rev)
-                key = self.keys.open(did, bytes(repo.signing_key), repo.signing_key_curve)
-                commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
-                commit_block = commit.block()
-                commit_cid = Cid.for_dag_cbor(commit_block)
-                new_blocks = {cid: block for cid, block in record_blocks.values()}
-                new_blocks.update(change.new_blocks)
-                new_blocks[commit_cid] = commit_block
-                block_bytes = sum(len(block) for block in new_blocks.values())
-                if block_bytes > self.limits.max_block_bytes:
-                    raise InvalidRequest(
-                        f"Commit too large: {block_bytes} bytes of blocks,"
-                        f" at most {self.limits.max_block_bytes}"
-                    )
-                await _insert_blocks(did, rev, new_blocks)
-                await _update_index(did, rev, writes, results)
-                await self._update_blob_refs(did, writes)
-                await _drop_unused_blocks(did, repo.head, change, results, new_blocks)
-                repo.head, repo.rev, previous_rev, previous_data = (
-                    str(commit_cid),
-                    rev,
-                    repo.rev,
-                    repo.data,
+                if not await advance_repo(connection, did, prepared.base, prepared.after):
+                    # Another process moved the repo (or deleted it): compute under the lock.
+                    locked = await lock_repo(connection, did)
+                    prepared = await self._prepare(did, locked, writes, record_blocks, swap_commit)
+                    await advance_repo(connection, did, prepared.base, prepared.after)
+                blobs_touched = await self._store(connection, did, writes, prepared)
+                event = await self.sequencer.sequence(
+                    connection, did=did, type="commit", body=prepared.event_body
                 )
-                repo.data = str(change.root)
-                await repo.save(update_fields=["head", "rev", "data"])
-                event_blocks = {**change.proof_blocks, **new_blocks}
-                body = _commit_event(
-                    did=did,
-                    commit=commit_cid,
-                    rev=rev,
-                    since=previous_rev,
-                    prev_data=Cid.parse(previous_data),
-                    blocks=event_blocks,
-                    ops=results,
-                )
-                event = await self.sequencer.sequence(connection, did=did, type="commit", body=body)
-            await self.blobs.settle(did)
-        await self._after_commit(new_blocks, [event])
-        return CommitResult(did=did, commit=commit_cid, rev=rev, results=results)
+            self._remember(did, prepared.after)
+            if blobs_touched:
+                await self.blobs.settle(did)
+        await self._after_commit(prepared.new_blocks, [event])
+        return CommitResult(
+            did=did, commit=prepared.commit, rev=prepared.rev, results=prepared.results
+        )
 
-    async def _update_blob_refs(self, did: str, writes: Sequence[RecordWrite]) -> None:
+    async def _prepare_optimistically(
+        self,
+        did: str,
+        writes: Sequence[RecordWrite],
+        record_blocks: dict[str, tuple[Cid, bytes]],
+        swap_commit: Cid | Unset | None,
+    ) -> PreparedCommit:
+        """The commit computed from the repo as this writer last left it, else as read now.
+
+        The remembered state is only a guess (the transaction checks it); a write it
+        refuses is tried again on the stored state, which may have moved.
+        """
+        remembered = self._bases.get(did)
+        if remembered is not None:
+            try:
+                return await self._prepare(did, remembered, writes, record_blocks, swap_commit)
+            except (InvalidRequest, MissingBlock):
+                self._bases.pop(did, None)
+        base = await lock_repo(current_client(), did, for_update=False)
+        return await self._prepare(did, base, writes, record_blocks, swap_commit)
+
+    def _remember(self, did: str, state: LockedRepo) -> None:
+        self._bases[did] = state
+        self._bases.move_to_end(did)
+        while len(self._bases) > REMEMBERED_REPOS:
+            self._bases.popitem(last=False)
+
+    async def _prepare(
+        self,
+        did: str,
+        repo: LockedRepo | None,
+        writes: Sequence[RecordWrite],
+        record_blocks: dict[str, tuple[Cid, bytes]],
+        swap_commit: Cid | Unset | None,
+    ) -> PreparedCommit:
+        """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored."""
+        if repo is None:
+            raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
+            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        reader = RepoBlockReader(did, self.cache)
+        mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
+        ops, results = await _plan(did, mst, writes, record_blocks)
+        change = await mst.apply(ops)
+        rev = self._next_rev(repo.rev)
+        key = self.keys.open(did, repo.signing_key, repo.signing_key_curve)
+        commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
+        commit_block = commit.block()
+        commit_cid = Cid.for_dag_cbor(commit_block)
+        new_blocks = {cid: block for cid, block in record_blocks.values()}
+        new_blocks.update(change.new_blocks)
+        new_blocks[commit_cid] = commit_block
+        block_bytes = sum(len(block) for block in new_blocks.values())
+        if block_bytes > self.limits.max_block_bytes:
+            raise InvalidRequest(
+                f"Commit too large: {block_bytes} bytes of blocks,"
+                f" at most {self.limits.max_block_bytes}"
+            )
+        body = _commit_event(
+            did=did,
+            commit=commit_cid,
+            rev=rev,
+            since=repo.rev,
+            prev_data=Cid.parse(repo.data),
+            blocks={**change.proof_blocks, **new_blocks},
+            ops=results,
+        )
+        after = LockedRepo(
+            str(commit_cid), rev, str(change.root), repo.signing_key, repo.signing_key_curve
+        )
+        return PreparedCommit(repo, rev, commit_cid, change, results, new_blocks, body, after)
+
+    async def _store(
+        self,
+        connection: BaseDBAsyncClient,
+        did: str,
+        writes: Sequence[RecordWrite],
+        prepared: PreparedCommit,
+    ) -> bool:
+        """Store a prepared commit's blocks and index in the open transaction.
+
+        Answers whether blob links changed.
+        """
+        await _insert_blocks(connection, did, prepared.rev, prepared.new_blocks)
+        await update_index(
+            connection,
+            did,
+            prepared.rev,
+            [
+                IndexWrite(write.collection, write.rkey, _cid_text(result.cid))
+                for write, result in zip(writes, prepared.results, strict=True)
+            ],
+        )
+        blobs_touched = await self._update_blob_refs(did, writes)
+        await _drop_unused_blocks(
+            connection,
+            did,
+            prepared.base.head,
+            prepared.change,
+            prepared.results,
+            prepared.new_blocks,
+        )
+        return blobs_touched
+
+    async def _update_blob_refs(self, did: str, writes: Sequence[RecordWrite]) -> bool:
         """Record (and check) the blobs each written record references.
 
-        A new record without blobs has no links to replace, so it costs no query.
+        A new record without blobs has no links to replace, so it costs no query. The
+        answer says whether any blob link may have changed, i.e. whether the blobs need
+        settling after the commit (only a link makes a temporary blob permanent, only an
+        unlink frees one).
         """
+        touched = False
         for write in writes:
             if write.record is None:
                 await self.blobs.unlink(did, write.path)
+                touched = True
             elif write.action is not Action.CREATE or find_blob_refs(write.record):
                 await self.blobs.link(did, write.path, write.record)
+                touched = True
+        return touched
 
     async def _after_commit(
         self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
@@ -279,52 +400,36 @@ async def _plan(
     return ops, results
 
 
-async def _insert_blocks(did: str, rev: str, blocks: dict[Cid, bytes]) -> None:
-    rows = await RepoBlock.filter(did=did, cid__in=[str(cid) for cid in blocks]).values_list(
-        "cid", flat=True
-    )
-    existing = {str(row) for row in rows}
-    await RepoBlock.bulk_create(
-        [
-            RepoBlock(did=did, cid=str(cid), rev=rev, content=block)
-            for cid, block in blocks.items()
-            if str(cid) not in existing
-        ]
-    )
-
-
-async def _update_index(
-    did: str, rev: str, writes: Sequence[RecordWrite], results: Sequence[WriteResult]
+async def _insert_blocks(
+    connection: BaseDBAsyncClient, did: str, rev: str, blocks: dict[Cid, bytes]
 ) -> None:
-    for write, result in zip(writes, results, strict=True):
-        if result.action is Action.DELETE:
-            await Record.filter(did=did, collection=write.collection, rkey=write.rkey).delete()
-        elif result.action is Action.UPDATE:
-            await Record.filter(did=did, collection=write.collection, rkey=write.rkey).update(
-                cid=str(result.cid), rev=rev
-            )
-        else:
-            await Record.create(
-                did=did, collection=write.collection, rkey=write.rkey, cid=str(result.cid), rev=rev
-            )
+    await insert_blocks(connection, did, rev, [(str(cid), block) for cid, block in blocks.items()])
+
+
+def _cid_text(cid: Cid | None) -> str | None:
+    return None if cid is None else str(cid)
 
 
 async def _drop_unused_blocks(
+    connection: BaseDBAsyncClient,
     did: str,
     previous_head: str,
     change: MstChange,
     results: Sequence[WriteResult],
     new_blocks: dict[Cid, bytes],
 ) -> None:
-    """Delete the old commit, replaced MST nodes and record blocks no record uses now."""
+    """Delete the old commit, replaced MST nodes and record blocks no record uses now.
+
+    Runs after the record index is updated, so a replaced record block that another
+    record still points at is kept.
+    """
     old_records = {str(r.prev) for r in results if r.prev is not None}
-    rows = await Record.filter(did=did, cid__in=list(old_records)).values_list("cid", flat=True)
-    still_used = {str(row) for row in rows}
+    still_used = await cids_in_use(connection, did, old_records) if old_records else set()
     kept = {str(cid) for cid in new_blocks}
     doomed = ({previous_head} | {str(cid) for cid in change.removed} | old_records) - still_used
     doomed -= kept
     if doomed:
-        await RepoBlock.filter(did=did, cid__in=list(doomed)).delete()
+        await delete_blocks(connection, did, doomed)
 
 
 def _commit_event(

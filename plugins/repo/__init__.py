@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exprsn_pds import Forbidden, InvalidRequest, XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.accounts.visibility import visible_repo
+from exprsn_pds.accounts.visibility import check_visible, visible_repo
 from exprsn_pds.auth import account_full_auth, optional_auth, write_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
@@ -19,7 +19,7 @@ from exprsn_pds.plugins.repo.records import (
 )
 from exprsn_pds.ratelimit import LimitUse, RateLimit
 from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
-from exprsn_pds.repo.models import Repo
+from exprsn_pds.repo.store import RepoState
 from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
 from exprsn_pds.syntax import Did
 
@@ -35,20 +35,38 @@ RESULT_TYPES = {
 }
 
 
-async def find_repo(pds: Pds, identifier: str) -> Repo:
+async def find_repo(pds: Pds, identifier: str) -> RepoState:
     """The repo named by a DID (or a handle of a local account); 400 RepoNotFound."""
-    did = (
-        await pds.identity.resolve_to_did(identifier)
-        if not Did.is_valid(identifier)
-        else identifier
-    )
-    repo = await pds.repo_reader.get_repo(did) if did else None
+    did = await _repo_did(pds, identifier)
+    repo = await pds.repo_reader.state(did) if did else None
     if repo is None:
-        raise InvalidRequest(f"Could not find repo: {identifier}", error="RepoNotFound")
+        raise _repo_not_found(identifier)
     return repo
 
 
-async def _own_repo(ctx: XrpcContext, identifier: str) -> Repo:
+async def _repo_did(pds: Pds, identifier: str) -> str | None:
+    """The DID a repo identifier names: itself, or a local handle's (``None`` if unknown)."""
+    if Did.is_valid(identifier):
+        return identifier
+    return await pds.identity.resolve_to_did(identifier)
+
+
+def _repo_not_found(identifier: str) -> InvalidRequest:
+    return InvalidRequest(f"Could not find repo: {identifier}", error="RepoNotFound")
+
+
+async def _own_did(ctx: XrpcContext, identifier: str) -> str:
+    """The caller's DID when ``identifier`` names the caller's own repo; else as _own_repo.
+
+    The caller naming its own DID costs no query: the write itself finds a missing repo
+    (RepoNotFound, as here).
+    """
+    if ctx.auth is not None and identifier == ctx.auth.did:
+        return identifier
+    return (await _own_repo(ctx, identifier)).did
+
+
+async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
     repo = await find_repo(ctx.pds, identifier)
     if ctx.auth is None or ctx.auth.did != repo.did:
         raise Forbidden("Cannot write to another account's repository")
@@ -93,7 +111,7 @@ def _write(
 async def create_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.createRecord``: add a record (rkey generated unless given)."""
     body = ctx.input
-    repo = await _own_repo(ctx, body["repo"])
+    did = await _own_did(ctx, body["repo"])
     write, status = _write(
         ctx,
         Action.CREATE,
@@ -103,7 +121,7 @@ async def create_record(ctx: XrpcContext) -> dict[str, Any]:
         body.get("validate"),
     )
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
-    result = await ctx.pds.repo_writer.apply_writes(repo.did, [write], swap_commit=swap_commit)
+    result = await ctx.pds.repo_writer.apply_writes(did, [write], swap_commit=swap_commit)
     return _written(result.results[0], result, status)
 
 
@@ -150,7 +168,7 @@ async def delete_record(ctx: XrpcContext) -> dict[str, Any]:
 async def apply_writes(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.applyWrites``: several creates/updates/deletes in one commit."""
     body = ctx.input
-    repo = await _own_repo(ctx, body["repo"])
+    did = await _own_did(ctx, body["repo"])
     validate = body.get("validate")
     writes: list[RecordWrite] = []
     statuses: list[ValidationStatus | None] = []
@@ -164,7 +182,7 @@ async def apply_writes(ctx: XrpcContext) -> dict[str, Any]:
         writes.append(write)
         statuses.append(status)
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
-    result = await ctx.pds.repo_writer.apply_writes(repo.did, writes, swap_commit=swap_commit)
+    result = await ctx.pds.repo_writer.apply_writes(did, writes, swap_commit=swap_commit)
     return {
         "commit": _commit_meta(result),
         "results": [
@@ -190,14 +208,21 @@ def _written(
 async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.getRecord``: one record, optionally a specific version."""
     params = ctx.params
-    repo = await visible_repo(ctx.pds, params["repo"], ctx.auth)
     cid = _cid_or_unset(params.get("cid"), "cid" in params)
-    record = await ctx.pds.repo_reader.get_record(
-        repo.did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
+    did = await _repo_did(ctx.pds, params["repo"])
+    status, record = (
+        await ctx.pds.repo_reader.find_record(
+            did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
+        )
+        if did
+        else (None, None)
     )
+    if did is None or status is None:
+        raise _repo_not_found(params["repo"])
+    check_visible(status, did, params["repo"], ctx.auth)
     if record is None:
         raise InvalidRequest(
-            f"Could not locate record: at://{repo.did}/{params['collection']}/{params['rkey']}",
+            f"Could not locate record: at://{did}/{params['collection']}/{params['rkey']}",
             error="RecordNotFound",
         )
     return {"uri": record.uri, "cid": str(record.cid), "value": ipld_to_json(record.value)}
