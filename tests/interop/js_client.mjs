@@ -9,6 +9,8 @@
 //       post embedding it, sync.getBlob/getLatestCommit/getRepo (checked with verifyRepoCar)
 //   expired {session, expiredAccessJwt}        a session whose access token has expired is
 //       refreshed by the client on its own; then logout, after which the session is dead
+//   refusals {handle, email, password}         a failed login; an app-password session
+//       calling a full-access method (and whether the client spent a refresh on it)
 import { readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import {
@@ -24,9 +26,62 @@ const POST = 'app.bsky.feed.post'
 const [service, scenario, rawParams] = process.argv.slice(2)
 const params = JSON.parse(rawParams ?? '{}')
 
+// Every request the client makes is also checked the way a browser would check it on a web
+// page of another origin: a CORS preflight when the request needs one, then
+// Access-Control-Allow-Origin on the answer. What a browser would block lands in cors.problems.
+const ORIGIN = 'https://app.example'
+const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST'])
+const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language'])
+const SIMPLE_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
+const cors = { requests: 0, preflights: 0, problems: [] }
+
+function unsafeHeaders(headers) {
+  return [...headers.keys()].filter((name) => !SAFELISTED_HEADERS.has(name) && !(name === 'content-type'
+    && SIMPLE_CONTENT_TYPES.has(headers.get(name).split(';')[0].trim().toLowerCase()))).sort()
+}
+
+function allowsOrigin(response) {
+  const allowed = response.headers.get('access-control-allow-origin')
+  return allowed === '*' || allowed === ORIGIN
+}
+
+async function preflight(request, headers) {
+  cors.preflights += 1
+  const path = new URL(request.url).pathname
+  const answer = await fetch(request.url, { method: 'OPTIONS', headers: {
+    origin: ORIGIN, 'access-control-request-method': request.method,
+    'access-control-request-headers': headers.join(',') } })
+  const listed = (name) => (answer.headers.get(name) ?? '').split(',').map((v) => v.trim().toLowerCase())
+  if (!answer.ok) cors.problems.push(`${path}: preflight answered ${answer.status}`)
+  if (!allowsOrigin(answer)) cors.problems.push(`${path}: preflight without Access-Control-Allow-Origin`)
+  const methods = listed('access-control-allow-methods')
+  if (!SAFELISTED_METHODS.has(request.method) && !methods.includes(request.method.toLowerCase())) {
+    cors.problems.push(`${path}: method ${request.method} not allowed`)
+  }
+  const allowedHeaders = listed('access-control-allow-headers')
+  for (const name of headers) {
+    // "*" never covers Authorization (Fetch standard, CORS-preflight fetch)
+    const wildcard = allowedHeaders.includes('*') && name !== 'authorization'
+    if (!wildcard && !allowedHeaders.includes(name)) cors.problems.push(`${path}: header ${name} not allowed`)
+  }
+}
+
+async function browserFetch(input, init) {
+  const request = new Request(input, init)
+  cors.requests += 1
+  const headers = unsafeHeaders(request.headers)
+  if (headers.length > 0 || !SAFELISTED_METHODS.has(request.method)) await preflight(request, headers)
+  request.headers.set('origin', ORIGIN)
+  const response = await fetch(request)
+  if (!allowsOrigin(response)) {
+    cors.problems.push(`${new URL(request.url).pathname}: ${response.status} without Access-Control-Allow-Origin`)
+  }
+  return response
+}
+
 /** A new agent on the service; `events` collects what it tells persistSession. */
 function newAgent(events = []) {
-  return new AtpAgent({ service, persistSession: (event) => events.push(event) })
+  return new AtpAgent({ service, fetch: browserFetch, persistSession: (event) => events.push(event) })
 }
 
 /** What the client made of a failed call: the class it chose, status, error name. */
@@ -281,12 +336,27 @@ async function expired() {
   return out
 }
 
-const scenarios = { lifecycle, expired }
+async function refusals() {
+  const { handle, email, password } = params
+  const out = { wrongPassword: await failure(() => newAgent().login({ identifier: handle, password })) }
+  const agent = newAgent()
+  await agent.createAccount({ handle, email, password })
+  const appPassword = await agent.com.atproto.server.createAppPassword({ name: 'limited' })
+  const appEvents = []
+  const appAgent = newAgent(appEvents)
+  await appAgent.login({ identifier: handle, password: appPassword.data.password })
+  out.appPasswordEscalation = await failure(() =>
+    appAgent.com.atproto.server.createAppPassword({ name: 'escalation' }))
+  out.appPasswordEvents = appEvents
+  return out
+}
+
+const scenarios = { lifecycle, expired, refusals }
 
 async function main() {
   const run = scenarios[scenario]
   if (!run) throw new Error(`unknown scenario ${scenario}`)
-  return { ok: true, ...(await run()) }
+  return { ok: true, ...(await run()), cors }
 }
 
 main().then(
