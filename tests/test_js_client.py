@@ -178,7 +178,8 @@ def check_records(seen: dict[str, Any], did: str) -> None:
 
 
 def check_blob_and_sync(seen: dict[str, Any], did: str, png: bytes) -> None:
-    """uploadBlob and a post embedding it; getBlob; getLatestCommit; getRepo, verified."""
+    """uploadBlob and a post embedding it; getBlob; getLatestCommit; getRepo and
+    sync.getRecord, verified by @atproto/repo."""
     blob = seen["blob"]
     expected = str(Cid.for_raw(png))
     assert blob["isBlobRef"] and blob["embeddedIsBlobRef"]
@@ -193,6 +194,7 @@ def check_blob_and_sync(seen: dict[str, Any], did: str, png: bytes) -> None:
     assert sync["verifiedCommit"] == sync["latestCommit"]["cid"]
     assert sync["verifiedRev"] == sync["latestCommit"]["rev"]
     assert sync["records"] == sorted([r["uri"] for r in seen["listRecords"]] + [blob["postUri"]])
+    assert sync["proven"] == [{"uri": blob["postUri"], "text": "a picture"}]
 
 
 async def test_official_js_client_accounts_sessions_records_blobs_and_sync(

@@ -6,7 +6,8 @@
 //   lifecycle {handle, email, password, png}   describeServer, createAccount, logins (handle,
 //       e-mail, app password), getSession, resumeSession, refreshSession, app passwords,
 //       typed errors, resolveHandle, every com.atproto.repo write and read, uploadBlob and a
-//       post embedding it, sync.getBlob/getLatestCommit/getRepo (checked with verifyRepoCar)
+//       post embedding it, sync.getBlob/listBlobs/getLatestCommit, sync.getRepo and
+//       sync.getRecord (checked with @atproto/repo verifyRepoCar and verifyRecords)
 //   expired {session, expiredAccessJwt}        a session whose access token has expired is
 //       refreshed by the client on its own; then logout, after which the session is dead
 //   refusals {handle, email, password}         a failed login; an app-password session
@@ -21,7 +22,7 @@ import {
 } from '@atproto/api'
 import repo from '@atproto/repo'
 
-const { verifyRepoCar } = repo
+const { verifyRecords, verifyRepoCar } = repo
 const POST = 'app.bsky.feed.post'
 const [service, scenario, rawParams] = process.argv.slice(2)
 const params = JSON.parse(rawParams ?? '{}')
@@ -285,12 +286,16 @@ async function sync(out, agent, did) {
   const latest = await agent.com.atproto.sync.getLatestCommit({ did })
   const car = await agent.com.atproto.sync.getRepo({ did })
   const verified = await verifyRepoCar(car.data, did, out.signingKey)
+  const blobPost = rkeyOf(out.blob.postUri)
+  const proof = await agent.com.atproto.sync.getRecord({ did, collection: POST, rkey: blobPost })
+  const proven = await verifyRecords(proof.data, did, out.signingKey)
   out.sync = {
     latestCommit: latest.data,
     carType: car.headers['content-type'] ?? null,
     verifiedCommit: verified.commit.cid?.toString() ?? null,
     verifiedRev: verified.commit.rev,
     records: verified.creates.map((c) => `at://${did}/${c.collection}/${c.rkey}`).sort(),
+    proven: proven.map((c) => ({ uri: `at://${did}/${c.collection}/${c.rkey}`, text: c.record.text })),
   }
 }
 
