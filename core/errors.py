@@ -50,7 +50,7 @@ class AuthRequired(XrpcError):
     """401: missing or invalid credentials."""
 
     status = 401
-    default_error = "AuthRequired"
+    default_error = "AuthenticationRequired"
 
 
 class Forbidden(XrpcError):

@@ -88,7 +88,7 @@ async def test_admin_methods_refuse_anything_but_admin_credentials(client: Any, 
         bearer(session["accessJwt"]),
     ]
     for headers in refused:
-        await fails(await call(client, nsid, headers), 401, "AuthRequired")
+        await fails(await call(client, nsid, headers), 401, "AuthenticationRequired")
 
 
 async def test_admin_methods_are_served(client: Any) -> None:
@@ -442,7 +442,7 @@ async def test_get_account_invite_codes_lists_the_callers_own(
     assert sorted(code["code"] for code in every["codes"]) == sorted([used, fresh])
     unused = await ok(await call(client, mine, bearer(alice["accessJwt"]), includeUsed="false"))
     assert [code["code"] for code in unused["codes"]] == [fresh]
-    await fails(await call(client, mine, admin_headers), 401, "AuthRequired")
+    await fails(await call(client, mine, admin_headers), 401, "AuthenticationRequired")
 
 
 async def test_send_email_reaches_the_accounts_address(

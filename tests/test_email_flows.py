@@ -459,7 +459,7 @@ async def test_delete_account_needs_the_password_and_the_code(client: Any) -> No
 
     wrong_password = {"did": did, "password": "wrong password", "token": token}
     assert await error_of(await call(client, "deleteAccount", wrong_password), 401) == (
-        "AuthRequired"
+        "AuthenticationRequired"
     )
     wrong_code = {"did": did, "password": PASSWORD, "token": other_code(token)}
     assert await error_of(await call(client, "deleteAccount", wrong_code)) == "InvalidToken"

