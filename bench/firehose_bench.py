@@ -19,14 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +28,7 @@ from pathlib import Path
 import httpx
 import libipld
 import websockets
-from pds_bench import JWT_SECRET, START_TIMEOUT_S, peak_rss_mb, percentile, post, prepare
+from pds_bench import START_TIMEOUT_S, percentile, post, prepare, serving
 
 SUBSCRIBE = "/xrpc/com.atproto.sync.subscribeRepos"
 COMMIT_MESSAGE = "#commit"
@@ -61,44 +55,6 @@ class Writes:
     offered: int = 0
     failed: int = 0
     first_failure: str = ""
-
-
-@contextlib.asynccontextmanager
-async def serving(data: Path) -> AsyncIterator[tuple[str, int]]:
-    """``pds serve`` on a free 127.0.0.1 port over ``data``; its URL and process id."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
-    env |= {
-        "PDS_PORT": str(port),
-        "PDS_DATA_DIRECTORY": str(data),
-        "PDS_JWT_SECRET": JWT_SECRET,
-        "PDS_LOG_LEVEL": "warning",
-    }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "pds"), "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as http:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                try:
-                    await http.get("/xrpc/_health")
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise
-                    await asyncio.sleep(0.1)
-        yield url, server.pid
-    finally:
-        print(f"{'server peak RSS':<34}{peak_rss_mb(server.pid):>10.1f} MB")
-        server.terminate()
-        server.wait(30)
 
 
 async def subscribe(

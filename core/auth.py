@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from exprsn_pds.accounts.models import Account
 from exprsn_pds.errors import AuthRequired, ExpiredToken, Forbidden
 from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
+from exprsn_pds.storage.sql import current_client, fetch
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
 from exprsn_pds.tokens import verify as verify_token
 
@@ -83,14 +83,19 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
+# Every write asks this: one plain query, not an ORM model load.
+STANDING_QUERY = "SELECT takedown_ref, deactivated_at FROM account WHERE did = ?"
+
+
 async def check_account_standing(did: str, *, takedown: bool, deactivated: bool) -> None:
     """403 AccountNotFound, or 401 AccountTakedown / AccountDeactivated when checked."""
-    account = await Account.get_or_none(did=did)
-    if account is None:
+    rows = await fetch(current_client(), STANDING_QUERY, [did])
+    if not rows:
         raise Forbidden("Account not found", error="AccountNotFound")
-    if takedown and account.takedown_ref:
+    takedown_ref, deactivated_at = rows[0]
+    if takedown and takedown_ref:
         raise AuthRequired("Account has been taken down", error="AccountTakedown")
-    if deactivated and account.deactivated_at is not None:
+    if deactivated and deactivated_at is not None:
         raise AuthRequired("Account is deactivated", error="AccountDeactivated")
 
 
