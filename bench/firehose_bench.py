@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import httpx
+import aiohttp
 import libipld
 import websockets
 from pds_bench import START_TIMEOUT_S, percentile, post, prepare, serving
@@ -35,6 +35,7 @@ COMMIT_MESSAGE = "#commit"
 #: How long subscribers may take, after the last write's answer, to receive its event.
 DRAIN_TIMEOUT_S = 15.0
 #: How long after connecting the subscribers get before the first write.
+WRITE_TIMEOUT_S = 60.0
 SETTLE_S = 1.0
 
 
@@ -87,7 +88,7 @@ async def subscribe(
 
 
 async def write_paced(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     accounts: list[tuple[str, str]],
     *,
     rate: float,
@@ -104,14 +105,14 @@ async def write_paced(
         did, token = accounts[index % len(accounts)]
         try:
             sent = time.time()
-            response = await http.post(
+            async with http.post(
                 "/xrpc/com.atproto.repo.createRecord",
                 headers={"Authorization": f"Bearer {token}"},
                 json={"repo": did, "collection": "app.bsky.feed.post", "record": post(index)},
-            )
-            response.raise_for_status()
-            writes.sent[(did, response.json()["commit"]["rev"])] = sent
-        except httpx.HTTPError as error:
+            ) as response:
+                answer = await response.json()
+            writes.sent[(did, answer["commit"]["rev"])] = sent
+        except aiohttp.ClientError as error:
             writes.failed += 1
             writes.first_failure = writes.first_failure or f"{type(error).__name__}: {error}"
         finally:
@@ -162,8 +163,12 @@ async def main(args: argparse.Namespace) -> None:
                 asyncio.gather(*(ready.wait() for ready in connected)), START_TIMEOUT_S
             )
             await asyncio.sleep(SETTLE_S)
-            limits = httpx.Limits(max_connections=args.in_flight)
-            async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+            async with aiohttp.ClientSession(
+                url,
+                connector=aiohttp.TCPConnector(limit=args.in_flight),
+                timeout=aiohttp.ClientTimeout(total=WRITE_TIMEOUT_S),
+                raise_for_status=True,
+            ) as http:
                 writes, elapsed = await write_paced(
                     http, accounts, rate=args.rate, seconds=args.seconds, in_flight=args.in_flight
                 )
