@@ -139,10 +139,6 @@ class SessionManager:
         found = await AppPassword.get_or_none(did=did, name=app_password_name)
         return AppPasswordGrant(found.name, found.privileged) if found else None
 
-    async def is_live(self, token_id: str) -> bool:
-        """Whether a refresh token is stored and not expired."""
-        return await RefreshToken.exists(id=token_id, expires_at__gt=_now())
-
     async def revoke(self, token_id: str) -> None:
         """Revoke one refresh token (``deleteSession``)."""
         await RefreshToken.filter(id=token_id).delete()

@@ -53,10 +53,6 @@ class PlcClient:
         """The DID document, or ``None`` when the DID is unknown or tombstoned."""
         return await self._get_object(self._url(did))
 
-    async def get_document_data(self, did: str) -> dict[str, Any] | None:
-        """The DID's current data (rotation keys, methods, aka, services), or ``None``."""
-        return await self._get_object(self._url(did, "/data"))
-
     async def get_last_operation(self, did: str) -> dict[str, Any] | None:
         """The newest valid operation, or ``None`` when the DID is unknown."""
         return await self._get_object(self._url(did, "/log/last"))
