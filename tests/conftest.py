@@ -279,9 +279,9 @@ def admin_headers() -> dict[str, str]:
 
 # --- Accounts ------------------------------------------------------------------------------
 #
-# ``account_factory(client, handle)`` creates a hosted account (repo with its first commit)
-# and an access token for it. Account creation over XRPC arrives with the session plugin;
-# until then this goes through the repo engine directly.
+# ``account_factory(server, handle)`` creates a hosted account (repo with its first commit)
+# and an access token for it on a started Pds or an app's test client, through the repo
+# engine directly (no XRPC round trip).
 
 
 @dataclass
@@ -306,27 +306,46 @@ class TestAccount:
 
 @pytest.fixture
 def account_factory() -> Callable[..., Awaitable[TestAccount]]:
-    """``await make(client, handle, did=None, key=None)``: a new account on ``client``'s
-    server (see :func:`create_test_account`)."""
+    """``await make(server, handle, did=None, key=None, server_did=False)``: a new account
+    on ``server``, a started :class:`Pds` or an app's test client (see
+    :func:`create_test_account`)."""
 
     async def make(
-        client: Any, handle: str, *, did: str | None = None, key: PrivateKey | None = None
+        server: Any,
+        handle: str,
+        *,
+        did: str | None = None,
+        key: PrivateKey | None = None,
+        server_did: bool = False,
     ) -> TestAccount:
-        return await create_test_account(get_pds(client.app), handle, did=did, key=key)
+        pds = server if isinstance(server, Pds) else get_pds(server.app)
+        return await create_test_account(pds, handle, did=did, key=key, server_did=server_did)
 
     return make
 
 
 async def create_test_account(
-    pds: Pds, handle: str, *, did: str | None = None, key: PrivateKey | None = None
+    pds: Pds,
+    handle: str,
+    *,
+    did: str | None = None,
+    key: PrivateKey | None = None,
+    server_did: bool = False,
 ) -> TestAccount:
     """A hosted account on a started ``pds``, with an access token.
 
     ``did`` and ``key`` default to new ones; give them to host an account that another
-    server holds too (account migration).
+    server holds too (account migration). The new DID is a random did:plc that no
+    directory knows, or with ``server_did`` the one the server's identity service makes
+    (did:web of the handle, or a did:plc registered with the configured directory).
     """
-    did = did or f"did:plc:{uuid.uuid4().hex[:24]}"
     key = key or PrivateKey.generate("k256")
+    if did is None:
+        did = (
+            await pds.identity.create_did(handle, key.public_key(), None)
+            if server_did
+            else f"did:plc:{uuid.uuid4().hex[:24]}"
+        )
     await pds.repo_writer.create_repo(did, key)
     await Account.create(did=did, handle=handle)
     token = mint_token(
@@ -503,11 +522,11 @@ async def live_server(
             server.process.wait(SERVER_STOP_TIMEOUT_S)
 
 
-
 # --- A did:plc directory ----------------------------------------------------------------------
 #
 # ``plc_directory``: the URL of the official PLC directory server running in memory on
 # 127.0.0.1 (fixture code in tests/plc_directory.py, loaded by path: tests/ is no package).
+
 
 def _load_plc_directory_fixture() -> Any:
     import importlib.util
