@@ -101,33 +101,45 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
 
 
+@asynccontextmanager
+async def redis_key_space() -> AsyncIterator[tuple[str, str]]:
+    """The test Redis URL and a fresh key prefix; the keys under it are deleted on exit."""
+    redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
+    prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        await reach_service("Redis", REDIS_URL_ENV, client.ping())
+        yield redis_url, prefix
+        async for key in client.scan_iter(match=f"{prefix}*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def backend_key_space(backend: str) -> AsyncIterator[tuple[str | None, str]]:
+    """``(redis_url, key_prefix)`` of a "memory" or "redis" backend (see redis_key_space)."""
+    if backend != "redis":
+        yield None, f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
+        return
+    async with redis_key_space() as key_space:
+        yield key_space
+
+
 @pytest.fixture(params=["memory", "redis"])
 async def cache_factory(request: pytest.FixtureRequest) -> AsyncIterator[CacheFactory]:
     """Makes caches of one backend; Redis ones get ``key_prefix`` under a per-test prefix.
 
     Every cache made is closed afterwards, and the test's Redis keys deleted.
     """
-    redis_url = None
-    test_prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
-    if request.param == "redis":
-        redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
     made: list[Cache] = []
+    async with backend_key_space(request.param) as (redis_url, test_prefix):
 
-    def make(key_prefix: str) -> Cache:
-        made.append(create_cache(redis_url, key_prefix=f"{test_prefix}{key_prefix}"))
-        return made[-1]
+        def make(key_prefix: str) -> Cache:
+            made.append(create_cache(redis_url, key_prefix=f"{test_prefix}{key_prefix}"))
+            return made[-1]
 
-    if redis_url is None:
         yield make
-    else:
-        client = redis.asyncio.Redis.from_url(redis_url)
-        try:
-            await reach_service("Redis", REDIS_URL_ENV, client.ping())
-            yield make
-            async for key in client.scan_iter(match=f"{test_prefix}*"):
-                await client.delete(key)
-        finally:
-            await client.aclose()
     for cache in made:
         await cache.close()
 
@@ -148,29 +160,16 @@ async def rate_limiter_factory(request: pytest.FixtureRequest) -> AsyncIterator[
     Redis ones share one per-test key prefix, so two of them share counters the way two
     server processes do; the test's Redis keys are deleted afterwards.
     """
-    redis_url = None
-    test_prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
-    if request.param == "redis":
-        redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
     made: list[RateLimiter] = []
+    async with backend_key_space(request.param) as (redis_url, test_prefix):
 
-    async def make() -> RateLimiter:
-        limiter = RateLimiter(enabled=True, redis_url=redis_url, redis_key_prefix=test_prefix)
-        await limiter.open()
-        made.append(limiter)
-        return limiter
+        async def make() -> RateLimiter:
+            limiter = RateLimiter(enabled=True, redis_url=redis_url, redis_key_prefix=test_prefix)
+            await limiter.open()
+            made.append(limiter)
+            return limiter
 
-    if redis_url is None:
         yield make
-    else:
-        client = redis.asyncio.Redis.from_url(redis_url)
-        try:
-            await reach_service("Redis", REDIS_URL_ENV, client.ping())
-            yield make
-            async for key in client.scan_iter(match=f"{test_prefix}*"):
-                await client.delete(key)
-        finally:
-            await client.aclose()
     for limiter in made:
         await limiter.close()
 
@@ -198,17 +197,8 @@ async def backend_config(request: pytest.FixtureRequest) -> AsyncIterator[dict[s
     if request.param == "sqlite+memory":
         yield {}
         return
-    redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
-    client = redis.asyncio.Redis.from_url(redis_url)
-    prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
-    try:
-        await reach_service("Redis", REDIS_URL_ENV, client.ping())
-        async with fresh_postgres_database() as database:
-            yield {"database": {"url": database}, "redis": {"url": redis_url, "key_prefix": prefix}}
-        async for key in client.scan_iter(match=f"{prefix}*"):
-            await client.delete(key)
-    finally:
-        await client.aclose()
+    async with redis_key_space() as (redis_url, prefix), fresh_postgres_database() as database:
+        yield {"database": {"url": database}, "redis": {"url": redis_url, "key_prefix": prefix}}
 
 
 @pytest.fixture
