@@ -101,33 +101,45 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
 
 
+@asynccontextmanager
+async def redis_key_space() -> AsyncIterator[tuple[str, str]]:
+    """The test Redis URL and a fresh key prefix; the keys under it are deleted on exit."""
+    redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
+    prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        await reach_service("Redis", REDIS_URL_ENV, client.ping())
+        yield redis_url, prefix
+        async for key in client.scan_iter(match=f"{prefix}*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def backend_key_space(backend: str) -> AsyncIterator[tuple[str | None, str]]:
+    """``(redis_url, key_prefix)`` of a "memory" or "redis" backend (see redis_key_space)."""
+    if backend != "redis":
+        yield None, f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
+        return
+    async with redis_key_space() as key_space:
+        yield key_space
+
+
 @pytest.fixture(params=["memory", "redis"])
 async def cache_factory(request: pytest.FixtureRequest) -> AsyncIterator[CacheFactory]:
     """Makes caches of one backend; Redis ones get ``key_prefix`` under a per-test prefix.
 
     Every cache made is closed afterwards, and the test's Redis keys deleted.
     """
-    redis_url = None
-    test_prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
-    if request.param == "redis":
-        redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
     made: list[Cache] = []
+    async with backend_key_space(request.param) as (redis_url, test_prefix):
 
-    def make(key_prefix: str) -> Cache:
-        made.append(create_cache(redis_url, key_prefix=f"{test_prefix}{key_prefix}"))
-        return made[-1]
+        def make(key_prefix: str) -> Cache:
+            made.append(create_cache(redis_url, key_prefix=f"{test_prefix}{key_prefix}"))
+            return made[-1]
 
-    if redis_url is None:
         yield make
-    else:
-        client = redis.asyncio.Redis.from_url(redis_url)
-        try:
-            await reach_service("Redis", REDIS_URL_ENV, client.ping())
-            yield make
-            async for key in client.scan_iter(match=f"{test_prefix}*"):
-                await client.delete(key)
-        finally:
-            await client.aclose()
     for cache in made:
         await cache.close()
 
@@ -148,29 +160,16 @@ async def rate_limiter_factory(request: pytest.FixtureRequest) -> AsyncIterator[
     Redis ones share one per-test key prefix, so two of them share counters the way two
     server processes do; the test's Redis keys are deleted afterwards.
     """
-    redis_url = None
-    test_prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
-    if request.param == "redis":
-        redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
     made: list[RateLimiter] = []
+    async with backend_key_space(request.param) as (redis_url, test_prefix):
 
-    async def make() -> RateLimiter:
-        limiter = RateLimiter(enabled=True, redis_url=redis_url, redis_key_prefix=test_prefix)
-        await limiter.open()
-        made.append(limiter)
-        return limiter
+        async def make() -> RateLimiter:
+            limiter = RateLimiter(enabled=True, redis_url=redis_url, redis_key_prefix=test_prefix)
+            await limiter.open()
+            made.append(limiter)
+            return limiter
 
-    if redis_url is None:
         yield make
-    else:
-        client = redis.asyncio.Redis.from_url(redis_url)
-        try:
-            await reach_service("Redis", REDIS_URL_ENV, client.ping())
-            yield make
-            async for key in client.scan_iter(match=f"{test_prefix}*"):
-                await client.delete(key)
-        finally:
-            await client.aclose()
     for limiter in made:
         await limiter.close()
 
@@ -198,17 +197,8 @@ async def backend_config(request: pytest.FixtureRequest) -> AsyncIterator[dict[s
     if request.param == "sqlite+memory":
         yield {}
         return
-    redis_url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
-    client = redis.asyncio.Redis.from_url(redis_url)
-    prefix = f"{TEST_KEY_PREFIX}{uuid.uuid4().hex}:"
-    try:
-        await reach_service("Redis", REDIS_URL_ENV, client.ping())
-        async with fresh_postgres_database() as database:
-            yield {"database": {"url": database}, "redis": {"url": redis_url, "key_prefix": prefix}}
-        async for key in client.scan_iter(match=f"{prefix}*"):
-            await client.delete(key)
-    finally:
-        await client.aclose()
+    async with redis_key_space() as (redis_url, prefix), fresh_postgres_database() as database:
+        yield {"database": {"url": database}, "redis": {"url": redis_url, "key_prefix": prefix}}
 
 
 @pytest.fixture
@@ -279,9 +269,9 @@ def admin_headers() -> dict[str, str]:
 
 # --- Accounts ------------------------------------------------------------------------------
 #
-# ``account_factory(client, handle)`` creates a hosted account (repo with its first commit)
-# and an access token for it. Account creation over XRPC arrives with the session plugin;
-# until then this goes through the repo engine directly.
+# ``account_factory(server, handle)`` creates a hosted account (repo with its first commit)
+# and an access token for it on a started Pds or an app's test client, through the repo
+# engine directly (no XRPC round trip).
 
 
 @dataclass
@@ -306,27 +296,46 @@ class TestAccount:
 
 @pytest.fixture
 def account_factory() -> Callable[..., Awaitable[TestAccount]]:
-    """``await make(client, handle, did=None, key=None)``: a new account on ``client``'s
-    server (see :func:`create_test_account`)."""
+    """``await make(server, handle, did=None, key=None, server_did=False)``: a new account
+    on ``server``, a started :class:`Pds` or an app's test client (see
+    :func:`create_test_account`)."""
 
     async def make(
-        client: Any, handle: str, *, did: str | None = None, key: PrivateKey | None = None
+        server: Any,
+        handle: str,
+        *,
+        did: str | None = None,
+        key: PrivateKey | None = None,
+        server_did: bool = False,
     ) -> TestAccount:
-        return await create_test_account(get_pds(client.app), handle, did=did, key=key)
+        pds = server if isinstance(server, Pds) else get_pds(server.app)
+        return await create_test_account(pds, handle, did=did, key=key, server_did=server_did)
 
     return make
 
 
 async def create_test_account(
-    pds: Pds, handle: str, *, did: str | None = None, key: PrivateKey | None = None
+    pds: Pds,
+    handle: str,
+    *,
+    did: str | None = None,
+    key: PrivateKey | None = None,
+    server_did: bool = False,
 ) -> TestAccount:
     """A hosted account on a started ``pds``, with an access token.
 
     ``did`` and ``key`` default to new ones; give them to host an account that another
-    server holds too (account migration).
+    server holds too (account migration). The new DID is a random did:plc that no
+    directory knows, or with ``server_did`` the one the server's identity service makes
+    (did:web of the handle, or a did:plc registered with the configured directory).
     """
-    did = did or f"did:plc:{uuid.uuid4().hex[:24]}"
     key = key or PrivateKey.generate("k256")
+    if did is None:
+        did = (
+            await pds.identity.create_did(handle, key.public_key(), None)
+            if server_did
+            else f"did:plc:{uuid.uuid4().hex[:24]}"
+        )
     await pds.repo_writer.create_repo(did, key)
     await Account.create(did=did, handle=handle)
     token = mint_token(
@@ -503,11 +512,11 @@ async def live_server(
             server.process.wait(SERVER_STOP_TIMEOUT_S)
 
 
-
 # --- A did:plc directory ----------------------------------------------------------------------
 #
 # ``plc_directory``: the URL of the official PLC directory server running in memory on
 # 127.0.0.1 (fixture code in tests/plc_directory.py, loaded by path: tests/ is no package).
+
 
 def _load_plc_directory_fixture() -> Any:
     import importlib.util

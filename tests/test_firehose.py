@@ -19,6 +19,7 @@ import libipld
 import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
+from quart.testing.connections import WebsocketDisconnectError
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Request
 
@@ -127,9 +128,7 @@ async def receive_until_closed(socket: Any) -> list[bytes]:
     try:
         while True:
             received.append(await receive(socket))
-    except TimeoutError:
-        raise
-    except Exception:  # the server closed the socket
+    except WebsocketDisconnectError:  # the server closed the socket
         return received
 
 

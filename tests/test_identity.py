@@ -27,8 +27,6 @@ from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.identity.did_resolver import DidResolver
 from exprsn_pds.identity.handle_resolver import HandleResolver
 from exprsn_pds.pds import Pds
-from exprsn_pds.tokens import ACCESS_TYP, Scope
-from exprsn_pds.tokens import mint as mint_token
 
 DOMAINS = [".pds.test"]
 RESOLVE_TIMEOUT_S = 2.0
@@ -151,32 +149,15 @@ async def client(
     return test_client
 
 
-@dataclass
-class Hosted:
-    """A hosted account with a full-access token."""
+@pytest.fixture
+def hosted(client: Any, account_factory: Any) -> Callable[[str], Awaitable[Any]]:
+    """``await hosted(handle)``: a hosted account on ``client``'s server, with the DID the
+    server makes for it (did:web:<handle>)."""
 
-    did: str
-    handle: str
-    key: PrivateKey
-    headers: dict[str, str]
+    async def make(handle: str) -> Any:
+        return await account_factory(client, handle, server_did=True)
 
-
-async def hosted(client: Any, handle: str, did: str | None = None) -> Hosted:
-    """A hosted account (did:web:<handle> unless ``did`` is given)."""
-    pds = get_pds(client.app)
-    key = PrivateKey.generate("k256")
-    did = did or await pds.identity.create_did(handle, key.public_key(), None)
-    await pds.repo_writer.create_repo(did, key)
-    await Account.create(did=did, handle=handle)
-    token = mint_token(
-        secret=pds.settings.jwt_secret,
-        did=did,
-        audience=pds.settings.service_did,
-        scope=Scope.ACCESS,
-        ttl_s=3600,
-        typ=ACCESS_TYP,
-    )
-    return Hosted(did, handle, key, {"Authorization": f"Bearer {token}"})
+    return make
 
 
 async def resolve_handle(client: Any, handle: str) -> tuple[int, dict[str, Any]]:
@@ -186,7 +167,7 @@ async def resolve_handle(client: Any, handle: str) -> tuple[int, dict[str, Any]]
     return response.status_code, await response.get_json()
 
 
-async def update_handle(client: Any, account: Hosted, handle: str) -> tuple[int, Any]:
+async def update_handle(client: Any, account: Any, handle: str) -> tuple[int, Any]:
     response = await client.post(
         "/xrpc/com.atproto.identity.updateHandle", json={"handle": handle}, headers=account.headers
     )
@@ -196,8 +177,8 @@ async def update_handle(client: Any, account: Hosted, handle: str) -> tuple[int,
 # --- resolveHandle ----------------------------------------------------------------------------
 
 
-async def test_a_hosted_handle_resolves_from_the_database(client: Any) -> None:
-    alice = await hosted(client, "alice.pds.test")
+async def test_a_hosted_handle_resolves_from_the_database(client: Any, hosted: Any) -> None:
+    alice = await hosted("alice.pds.test")
     assert await resolve_handle(client, "Alice.PDS.test") == (200, {"did": alice.did})
 
 
@@ -267,8 +248,8 @@ async def test_a_bad_handle_is_refused_by_the_lexicon(client: Any) -> None:
 # --- /.well-known ----------------------------------------------------------------------------
 
 
-async def test_atproto_did_answers_the_did_of_the_host_handle(client: Any) -> None:
-    alice = await hosted(client, "alice.pds.test")
+async def test_atproto_did_answers_the_did_of_the_host_handle(client: Any, hosted: Any) -> None:
+    alice = await hosted("alice.pds.test")
     response = await client.get("/.well-known/atproto-did", headers={"Host": "alice.pds.test"})
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain")
@@ -276,19 +257,23 @@ async def test_atproto_did_answers_the_did_of_the_host_handle(client: Any) -> No
 
 
 @pytest.mark.parametrize("host", ["nobody.pds.test", "elsewhere.example.com"])
-async def test_atproto_did_of_an_unknown_host_is_404(client: Any, host: str) -> None:
-    await hosted(client, "alice.pds.test")
+async def test_atproto_did_of_an_unknown_host_is_404(client: Any, host: str, hosted: Any) -> None:
+    await hosted("alice.pds.test")
     response = await client.get("/.well-known/atproto-did", headers={"Host": host})
     assert response.status_code == 404
 
 
-async def test_without_plc_a_new_account_gets_did_web_of_its_handle(client: Any) -> None:
-    alice = await hosted(client, "alice.pds.test")
+async def test_without_plc_a_new_account_gets_did_web_of_its_handle(
+    client: Any, hosted: Any
+) -> None:
+    alice = await hosted("alice.pds.test")
     assert alice.did == "did:web:alice.pds.test"
 
 
-async def test_did_json_serves_a_did_web_accounts_document_by_host(client: Any) -> None:
-    alice = await hosted(client, "alice.pds.test")
+async def test_did_json_serves_a_did_web_accounts_document_by_host(
+    client: Any, hosted: Any
+) -> None:
+    alice = await hosted("alice.pds.test")
     response = await client.get("/.well-known/did.json", headers={"Host": "alice.pds.test"})
     assert response.status_code == 200
     document = await response.get_json()
@@ -327,8 +312,8 @@ async def test_did_web_needs_a_handle_under_the_service_domains(client: Any) -> 
     assert raised.value.error == "UnsupportedDomain"
 
 
-async def test_a_taken_did_web_is_not_available(client: Any) -> None:
-    await hosted(client, "alice.pds.test")
+async def test_a_taken_did_web_is_not_available(client: Any, hosted: Any) -> None:
+    await hosted("alice.pds.test")
     with pytest.raises(InvalidRequest) as raised:
         await get_pds(client.app).identity.create_did(
             "alice.pds.test", PrivateKey.generate("k256").public_key(), None
@@ -363,9 +348,9 @@ async def test_a_document_for_another_did_is_not_accepted(client: Any, network: 
 
 
 async def test_resolve_identity_verifies_the_handle_both_ways(
-    client: Any, network: Network
+    client: Any, network: Network, hosted: Any
 ) -> None:
-    alice = await hosted(client, "alice.pds.test")
+    alice = await hosted("alice.pds.test")
     response = await client.get(
         "/xrpc/com.atproto.identity.resolveIdentity", query_string={"identifier": alice.did}
     )
@@ -398,8 +383,10 @@ async def identity_events(client: Any, count: int) -> list[dict[str, Any]]:
     return found
 
 
-async def test_update_handle_changes_the_handle_and_emits_an_identity_event(client: Any) -> None:
-    alice = await hosted(client, "alice.pds.test")
+async def test_update_handle_changes_the_handle_and_emits_an_identity_event(
+    client: Any, hosted: Any
+) -> None:
+    alice = await hosted("alice.pds.test")
     assert await update_handle(client, alice, "Alice2.pds.test") == (200, None)
     assert (await Account.get(did=alice.did)).handle == "alice2.pds.test"
     events = await identity_events(client, 1)
@@ -409,8 +396,8 @@ async def test_update_handle_changes_the_handle_and_emits_an_identity_event(clie
     assert status == 400
 
 
-async def test_the_did_web_document_follows_the_new_handle(client: Any) -> None:
-    alice = await hosted(client, "alice.pds.test")
+async def test_the_did_web_document_follows_the_new_handle(client: Any, hosted: Any) -> None:
+    alice = await hosted("alice.pds.test")
     await update_handle(client, alice, "alice2.pds.test")
     response = await client.get("/.well-known/did.json", headers={"Host": "alice.pds.test"})
     assert (await response.get_json())["alsoKnownAs"] == ["at://alice2.pds.test"]
@@ -425,18 +412,20 @@ async def test_the_did_web_document_follows_the_new_handle(client: Any) -> None:
         ("alice.localhost", "InvalidHandle"),
     ],
 )
-async def test_update_handle_refuses_by_the_rules(client: Any, handle: str, error: str) -> None:
-    alice = await hosted(client, "alice.pds.test")
-    await hosted(client, "bob.pds.test")
+async def test_update_handle_refuses_by_the_rules(
+    client: Any, handle: str, error: str, hosted: Any
+) -> None:
+    alice = await hosted("alice.pds.test")
+    await hosted("bob.pds.test")
     status, body = await update_handle(client, alice, handle)
     assert (status, body["error"]) == (400, error)
     assert (await Account.get(did=alice.did)).handle == "alice.pds.test"
 
 
 async def test_an_external_handle_must_resolve_to_the_account(
-    client: Any, network: Network
+    client: Any, network: Network, hosted: Any
 ) -> None:
-    alice = await hosted(client, "alice.pds.test")
+    alice = await hosted("alice.pds.test")
     network.dns.records["_atproto.alice.example.com"] = [f"did={EXTERNAL_DID}"]
     status, body = await update_handle(client, alice, "alice.example.com")
     assert (status, body["message"]) == (400, "External handle did not resolve to DID")

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from exprsn_pds.accounts.models import Account
 from exprsn_pds.app import get_pds
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.datamodel import encode
@@ -29,23 +28,25 @@ from exprsn_pds.identity.plc_ops import (
     update_operation,
 )
 from exprsn_pds.pds import Pds
-from exprsn_pds.tokens import ACCESS_TYP, Scope
-from exprsn_pds.tokens import mint as mint_token
 
 DOMAINS = [".pds.test"]
 
 
 @pytest.fixture
-async def pds(
+async def client(
     client_factory: Callable[..., Awaitable[Any]],
     settings_factory: Callable[..., Any],
     plc_directory: str,
-) -> Pds:
+) -> Any:
     settings = settings_factory(
         identity={"did_plc_url": plc_directory},
         accounts={"service_handle_domains": DOMAINS},
     )
-    client = await client_factory(settings)
+    return await client_factory(settings)
+
+
+@pytest.fixture
+def pds(client: Any) -> Pds:
     return get_pds(client.app)
 
 
@@ -225,62 +226,36 @@ async def test_a_remote_did_plc_resolves_through_the_directory(
 # --- Hosted did:plc accounts over XRPC ---------------------------------------------------------
 
 
-async def plc_account(pds: Pds, handle: str) -> tuple[str, PrivateKey, dict[str, str]]:
-    """A hosted did:plc account registered with the directory, and its access headers."""
-    key = PrivateKey.generate("k256")
-    did = await pds.identity.create_did(handle, key.public_key(), None)
-    await pds.repo_writer.create_repo(did, key)
-    await Account.create(did=did, handle=handle)
-    token = mint_token(
-        secret=pds.settings.jwt_secret,
-        did=did,
-        audience=pds.settings.service_did,
-        scope=Scope.ACCESS,
-        ttl_s=3600,
-        typ=ACCESS_TYP,
-    )
-    return did, key, {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
-async def client(
-    client_factory: Callable[..., Awaitable[Any]],
-    settings_factory: Callable[..., Any],
-    plc_directory: str,
-) -> Any:
-    settings = settings_factory(
-        identity={"did_plc_url": plc_directory},
-        accounts={"service_handle_domains": DOMAINS},
-    )
-    return await client_factory(settings)
+async def alice(pds: Pds, account_factory: Any) -> Any:
+    """A hosted did:plc account registered with the directory."""
+    return await account_factory(pds, "alice.pds.test", server_did=True)
 
 
 async def test_update_handle_of_a_plc_account_updates_the_directory(
-    client: Any, plc_directory: str
+    client: Any, pds: Pds, alice: Any, plc_directory: str
 ) -> None:
-    pds = get_pds(client.app)
-    did, _, headers = await plc_account(pds, "alice.pds.test")
     response = await client.post(
         "/xrpc/com.atproto.identity.updateHandle",
         json={"handle": "alice2.pds.test"},
-        headers=headers,
+        headers=alice.headers,
     )
     assert response.status_code == 200, await response.get_json()
-    data = await directory_get(plc_directory, f"{did}/data")
+    data = await directory_get(plc_directory, f"{alice.did}/data")
     assert data["alsoKnownAs"] == ["at://alice2.pds.test"]
-    assert len(await directory_get(plc_directory, f"{did}/log/audit")) == 2
+    assert len(await directory_get(plc_directory, f"{alice.did}/log/audit")) == 2
 
 
-async def test_recommended_credentials_describe_this_server(client: Any) -> None:
-    pds = get_pds(client.app)
-    _, key, headers = await plc_account(pds, "alice.pds.test")
+async def test_recommended_credentials_describe_this_server(
+    client: Any, pds: Pds, alice: Any
+) -> None:
     response = await client.get(
-        "/xrpc/com.atproto.identity.getRecommendedDidCredentials", headers=headers
+        "/xrpc/com.atproto.identity.getRecommendedDidCredentials", headers=alice.headers
     )
     assert await response.get_json() == {
         "rotationKeys": [pds.identity.rotation_did_key],
         "alsoKnownAs": ["at://alice.pds.test"],
-        "verificationMethods": {"atproto": key.public_key().did_key()},
+        "verificationMethods": {"atproto": alice.key.public_key().did_key()},
         "services": {
             "atproto_pds": {
                 "type": "AtprotoPersonalDataServer",
@@ -299,20 +274,20 @@ async def submit(client: Any, headers: dict[str, str], operation: dict[str, Any]
 
 
 async def test_a_valid_plc_operation_is_submitted_and_announced(
-    client: Any, plc_directory: str
+    client: Any, pds: Pds, alice: Any, plc_directory: str
 ) -> None:
-    pds = get_pds(client.app)
-    did, _, headers = await plc_account(pds, "alice.pds.test")
     assert pds.identity.plc is not None
-    last = await pds.identity.plc.get_last_operation(did)
+    last = await pds.identity.plc.get_last_operation(alice.did)
     assert last is not None
     extra = PrivateKey.generate("k256").public_key().did_key()
     unsigned = update_operation(last, rotation_keys=[extra, pds.identity.rotation_did_key])
-    response = await submit(client, headers, sign_operation(unsigned, pds.identity.rotation_key))
+    response = await submit(
+        client, alice.headers, sign_operation(unsigned, pds.identity.rotation_key)
+    )
     assert response.status_code == 200, await response.get_json()
-    data = await directory_get(plc_directory, f"{did}/data")
+    data = await directory_get(plc_directory, f"{alice.did}/data")
     assert data["rotationKeys"] == [extra, pds.identity.rotation_did_key]
-    events = await RepoEvent.filter(did=did, type="identity").count()
+    events = await RepoEvent.filter(did=alice.did, type="identity").count()
     assert events == 1
 
 
@@ -332,21 +307,17 @@ async def test_a_valid_plc_operation_is_submitted_and_announced(
     ],
 )
 async def test_an_operation_that_takes_the_account_away_is_refused(
-    client: Any, change: dict[str, Any], message: str
+    client: Any, pds: Pds, alice: Any, change: dict[str, Any], message: str
 ) -> None:
-    pds = get_pds(client.app)
-    did, _, headers = await plc_account(pds, "alice.pds.test")
     assert pds.identity.plc is not None
-    last = await pds.identity.plc.get_last_operation(did)
+    last = await pds.identity.plc.get_last_operation(alice.did)
     assert last is not None
     operation = sign_operation(update_operation(last, **change), pds.identity.rotation_key)
-    response = await submit(client, headers, operation)
+    response = await submit(client, alice.headers, operation)
     assert (response.status_code, (await response.get_json())["message"]) == (400, message)
 
 
-async def test_a_malformed_operation_is_an_invalid_request(client: Any) -> None:
-    pds = get_pds(client.app)
-    _, _, headers = await plc_account(pds, "alice.pds.test")
-    response = await submit(client, headers, {"type": "plc_operation"})
+async def test_a_malformed_operation_is_an_invalid_request(client: Any, alice: Any) -> None:
+    response = await submit(client, alice.headers, {"type": "plc_operation"})
     assert response.status_code == 400
     assert (await response.get_json())["message"].startswith("Invalid operation")

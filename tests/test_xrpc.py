@@ -9,6 +9,7 @@ from typing import Any
 
 import libipld
 import pytest
+from quart.testing.connections import WebsocketDisconnectError
 
 from exprsn_pds import (
     InvalidRequest,
@@ -373,7 +374,7 @@ async def _receive_all(client: Any, path: str) -> list[bytes]:
         try:
             while True:
                 received.append(await socket.receive())
-        except Exception:  # the server closed the socket
+        except WebsocketDisconnectError:  # the server closed the socket
             return received
 
 
