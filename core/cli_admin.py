@@ -102,26 +102,29 @@ def _client(context: click.Context) -> AdminClient:
     return client
 
 
-def _server_options(group: Callable[..., Any]) -> Callable[..., Any]:
-    group = click.option(
+def _server_group(name: str, help_text: str) -> click.Group:
+    """A group of verbs that talk to the running server (``--url``, ``--timeout``)."""
+
+    @click.group(name, help=help_text)
+    @click.option(
+        "--url", default=None, help="The running server (default: the configured public URL)."
+    )
+    @click.option(
         "--timeout",
         "timeout_s",
         type=float,
         default=DEFAULT_TIMEOUT_S,
         show_default=True,
         help="Seconds to wait for the server.",
-    )(group)
-    return click.option(
-        "--url", default=None, help="The running server (default: the configured public URL)."
-    )(group)
+    )
+    @click.pass_context
+    def group(context: click.Context, url: str | None, timeout_s: float) -> None:
+        context.obj = _Holder(context.obj, url, timeout_s)
+
+    return group
 
 
-@click.group("account")
-@_server_options
-@click.pass_context
-def account_group(context: click.Context, url: str | None, timeout_s: float) -> None:
-    """Manage accounts on the running server."""
-    context.obj = _Holder(context.obj, url, timeout_s)
+account_group = _server_group("account", "Manage accounts on the running server.")
 
 
 @account_group.command("create")
@@ -226,12 +229,7 @@ def account_reset_password(context: click.Context, did: str) -> None:
     click.echo(f"New password: {password}")
 
 
-@click.group("invite")
-@_server_options
-@click.pass_context
-def invite_group(context: click.Context, url: str | None, timeout_s: float) -> None:
-    """Manage invite codes on the running server."""
-    context.obj = _Holder(context.obj, url, timeout_s)
+invite_group = _server_group("invite", "Manage invite codes on the running server.")
 
 
 @invite_group.command("create")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -50,6 +50,15 @@ USER_AGENT = f"exprsn-pds/{__version__}"
 CORE_MODEL_APPS = (ACCOUNTS_MODEL_APP, REPO_MODEL_APP, EVENTS_MODEL_APP)
 
 log = get_logger(__name__)
+
+_T = TypeVar("_T")
+
+
+def _opened(value: _T | None, what: str) -> _T:
+    """``value``, which :meth:`Pds.start` opens; ``what`` names it in the error before then."""
+    if value is None:
+        raise RuntimeError(f"{what} is opened when the server starts")
+    return value
 
 
 class Pds:
@@ -146,30 +155,22 @@ class Pds:
     @property
     def repo_writer(self) -> RepoWriter:
         """The write path (needs the master keyring, opened at start)."""
-        if self._repo_writer is None:
-            raise RuntimeError("the repo writer is opened when the server starts")
-        return self._repo_writer
+        return _opened(self._repo_writer, "the repo writer")
 
     @property
     def crawlers(self) -> CrawlerNotifier:
         """Asks the configured relays to crawl this server (rate-limited)."""
-        if self._crawlers is None:
-            raise RuntimeError("the crawler notifier is opened when the server starts")
-        return self._crawlers
+        return _opened(self._crawlers, "the crawler notifier")
 
     @property
     def cache(self) -> Cache:
         """The shared cache (in-process, or Redis when configured)."""
-        if self._cache is None:
-            raise RuntimeError("the cache is opened when the server starts")
-        return self._cache
+        return _opened(self._cache, "the cache")
 
     @property
     def http(self) -> httpx.AsyncClient:
         """The one shared outgoing HTTP client."""
-        if self._http is None:
-            raise RuntimeError("the HTTP client is opened when the server starts")
-        return self._http
+        return _opened(self._http, "the HTTP client")
 
     async def start(self) -> None:
         """Open the database (migrated when configured), cache, rate-limit counters and HTTP

@@ -22,7 +22,7 @@ from exprsn_pds.config.schema import (
 )
 from exprsn_pds.config.secrets_file import load_or_generate
 from exprsn_pds.config.settings import Settings, mask_url_password
-from exprsn_pds.net import parse_networks
+from exprsn_pds.net import IpNetwork, parse_networks
 
 CONFIG_PATH_VARIABLE = "PDS_CONFIG"
 SQLITE_FILENAME = "pds.sqlite"
@@ -54,9 +54,9 @@ def load_settings(
     if overrides:
         _deep_merge(merged, copy.deepcopy(dict(overrides)))
     _validate(merged, sources)
-    _check_networks(merged, sources)
+    trusted_proxies = _trusted_proxies(merged, sources)
     _fill_derived(merged)
-    return _to_settings(merged)
+    return _to_settings(merged, trusted_proxies)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -130,10 +130,10 @@ def _validate(tree: dict[str, Any], sources: Mapping[str, str]) -> None:
     raise ConfigError(f"{where}: {error.message}")
 
 
-def _check_networks(tree: dict[str, Any], sources: Mapping[str, str]) -> None:
+def _trusted_proxies(tree: dict[str, Any], sources: Mapping[str, str]) -> tuple[IpNetwork, ...]:
     dotted = "server.trusted_proxies"
     try:
-        parse_networks(tree["server"]["trusted_proxies"])
+        return parse_networks(tree["server"]["trusted_proxies"])
     except ValueError as error:
         where = f"{sources[dotted]} ({dotted})" if dotted in sources else dotted
         raise ConfigError(f"{where}: {error}") from None
@@ -180,7 +180,7 @@ def _did_plc_url(hostname: str, configured: str) -> str:
     return configured
 
 
-def _to_settings(tree: dict[str, Any]) -> Settings:
+def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -> Settings:
     server, plugins = tree["server"], tree["plugins"]
     return Settings(
         hostname=server["hostname"],
@@ -193,7 +193,7 @@ def _to_settings(tree: dict[str, Any]) -> Settings:
         privacy_policy_url=server["privacy_policy_url"],
         terms_of_service_url=server["terms_of_service_url"],
         log_level=server["log_level"],
-        trusted_proxies=parse_networks(server["trusted_proxies"]),
+        trusted_proxies=trusted_proxies,
         admin_password=tree["secrets"]["admin_password"],
         jwt_secret=tree["secrets"]["jwt_secret"],
         key_encryption_keys=tree["secrets"].get("key_encryption_keys"),

@@ -262,15 +262,11 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_DISABLE_PLUGINS": "plugins.disabled",
 }
 
-SECRET_KEYS: tuple[str, ...] = (
-    "secrets.admin_password",
-    "secrets.jwt_secret",
-    "secrets.key_encryption_keys",
-    "secrets.plc_rotation_key",
-)
+#: Secrets generated into the data directory's secrets file when not configured.
 GENERATED_SECRET_KEYS: tuple[str, ...] = (
     "secrets.admin_password",
     "secrets.jwt_secret",
     "secrets.plc_rotation_key",
 )
+SECRET_KEYS: tuple[str, ...] = (*GENERATED_SECRET_KEYS, "secrets.key_encryption_keys")
 CREDENTIAL_URL_KEYS: tuple[str, ...] = ("database.url", "redis.url", "email.smtp_url")

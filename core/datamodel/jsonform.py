@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any
 
 from exprsn_pds.datamodel.cid import Cid
@@ -62,7 +63,7 @@ def _from_json(value: Any) -> Any:
     if kind is dict:
         return _from_json_object(value)
     if kind is list:
-        return _from_json_list(value)
+        return _convert_list(value, _from_json)
     if isinstance(value, float):
         if value.is_integer():
             return check_int(int(value))
@@ -74,15 +75,16 @@ def _from_json(value: Any) -> Any:
     if isinstance(value, dict):
         return _from_json_object(value)
     if isinstance(value, list):
-        return _from_json_list(value)
+        return _convert_list(value, _from_json)
     raise not_allowed(value)
 
 
-def _from_json_list(items: list[Any]) -> list[Any]:
+def _convert_list(items: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` applied to each item; an error names the index it came from."""
     out = []
     for index, item in enumerate(items):
         try:
-            out.append(_from_json(item))
+            out.append(convert(item))
         except DataModelError as exc:
             exc.inside(index)
             raise
@@ -167,14 +169,7 @@ def _to_json(value: Any) -> Any:
                 raise
         return out
     if kind is list or isinstance(value, list):
-        items = []
-        for index, item in enumerate(value):
-            try:
-                items.append(_to_json(item))
-            except DataModelError as exc:
-                exc.inside(index)
-                raise
-        return items
+        return _convert_list(value, _to_json)
     if isinstance(value, Cid):
         return {LINK_KEY: str(value)}
     if isinstance(value, bytes):

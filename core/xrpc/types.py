@@ -34,19 +34,14 @@ class XrpcContext:
     websocket: Websocket | None = None
     max_body_bytes: int | None = None
     rate_limit_status: RateLimitStatus | None = None
-    _client_ip: str | None = field(default=None, init=False, repr=False)
 
-    @property
+    @cached_property
     def client_ip(self) -> str:
         """The caller's IP address, ``X-Forwarded-For`` honoured from trusted proxies."""
-        if self._client_ip is None:
-            connection = self.request if self.request is not None else self.websocket
-            self._client_ip = (
-                client_ip(connection, self.pds.settings.trusted_proxies)
-                if connection is not None
-                else UNKNOWN_CLIENT
-            )
-        return self._client_ip
+        connection = self.request if self.request is not None else self.websocket
+        if connection is None:
+            return UNKNOWN_CLIENT
+        return client_ip(connection, self.pds.settings.trusted_proxies)
 
     async def consume_rate_limit(
         self, limit: RateLimit, *, cost: int = 1, key: str | None = None
