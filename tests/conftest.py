@@ -6,6 +6,7 @@ import asyncio
 import base64
 import copy
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, urlsplit
 
 import asyncpg
@@ -64,10 +65,28 @@ async def reach_service(service: str, env_var: str, attempt: Awaitable[T]) -> T:
         async with asyncio.timeout(SERVICE_PROBE_TIMEOUT_S):
             return await attempt
     except (OSError, TimeoutError, asyncpg.PostgresError, redis.exceptions.RedisError) as error:
-        message = f"{service} ({env_var}) is unreachable: {type(error).__name__}: {error}"
-        if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
-            pytest.fail(f"{message}; {REQUIRE_SERVICES_ENV}=1 requires it", pytrace=False)
-        pytest.skip(message)
+        unavailable(f"{service} ({env_var}) is unreachable: {type(error).__name__}: {error}")
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip the test for want of ``message``'s service; fail it in CI (services required)."""
+    if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+        pytest.fail(f"{message}; {REQUIRE_SERVICES_ENV}=1 requires it", pytrace=False)
+    pytest.skip(message)
+
+
+INTEROP_FOLDER = Path(__file__).resolve().parent / "interop"
+
+
+@pytest.fixture(scope="session")
+def interop_node() -> Path:
+    """``tests/interop``, where node runs the official npm packages (``npm ci``).
+
+    Without node or the packages the tests that need them are skipped, or fail in CI.
+    """
+    if shutil.which("node") is None or not (INTEROP_FOLDER / "node_modules").is_dir():
+        unavailable("node and tests/interop/node_modules (npm ci) are needed")
+    return INTEROP_FOLDER
 
 
 @asynccontextmanager

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -18,17 +17,9 @@ from pathlib import Path
 
 import pytest
 
-INTEROP = Path(__file__).resolve().parent / "interop"
-SCRIPT = INTEROP / "plc_directory.mjs"
+SCRIPT_NAME = "plc_directory.mjs"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
-REQUIRE_SERVICES_ENV = "PDS_TEST_REQUIRE_SERVICES"
-
-
-def _unavailable(message: str) -> None:
-    if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
-        pytest.fail(f"{message}; {REQUIRE_SERVICES_ENV}=1 requires it", pytrace=False)
-    pytest.skip(message)
 
 
 def _first_line(process: subprocess.Popen[bytes]) -> bytes:
@@ -43,13 +34,11 @@ def _first_line(process: subprocess.Popen[bytes]) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def plc_directory() -> Iterator[str]:
+def plc_directory(interop_node: Path) -> Iterator[str]:
     """The URL of a running did:plc directory (in-memory, fresh for the session)."""
-    if shutil.which("node") is None or not (INTEROP / "node_modules" / "@did-plc").is_dir():
-        _unavailable("the PLC directory needs node and tests/interop/node_modules (npm ci)")
     process = subprocess.Popen(
-        ["node", str(SCRIPT)],
-        cwd=INTEROP,
+        ["node", SCRIPT_NAME],
+        cwd=interop_node,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import struct
 import subprocess
 import time
@@ -36,10 +35,7 @@ HANDLE = "js-user.test"
 EMAIL = "js-user@example.com"
 PASSWORD = "js-client-password-1"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (INTEROP / "node_modules" / "@atproto" / "api").is_dir(),
-    reason="needs node and tests/interop/node_modules (npm ci)",
-)
+pytestmark = pytest.mark.usefixtures("interop_node")
 
 
 def one_pixel_png() -> bytes:
