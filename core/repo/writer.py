@@ -107,14 +107,16 @@ class RepoWriter:
         # Each repo's row as this writer's last commit left it (a guess the commit checks).
         self._bases: OrderedDict[str, LockedRepo] = OrderedDict()
 
-    def _lock(self, did: str) -> asyncio.Lock:
+    def lock(self, did: str) -> asyncio.Lock:
+        """The in-process lock that serialises every change to ``did``'s repo."""
         lock = self._locks.get(did)
         if lock is None:
             lock = asyncio.Lock()
             self._locks[did] = lock
         return lock
 
-    def _next_rev(self, after: str | None) -> str:
+    def next_rev(self, after: str | None) -> str:
+        """A new revision, later than ``after``."""
         rev = str(self.clock.next())
         while after is not None and rev <= after:
             rev = str(self.clock.next())
@@ -136,10 +138,10 @@ class RepoWriter:
         ``sequence_commit=False`` stores the commit without announcing it (an account
         migrating here starts deactivated and silent).
         """
-        async with self._lock(did):
+        async with self.lock(did):
             reader = RepoBlockReader(did, self.cache)
             change = await Mst.empty(reader, cache=self.nodes).apply([])
-            rev = self._next_rev(None)
+            rev = self.next_rev(None)
             commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
             commit_block = commit.block()
             commit_cid = Cid.for_dag_cbor(commit_block)
@@ -179,7 +181,7 @@ class RepoWriter:
                     sequenced.append(
                         await self.sequencer.sequence(connection, did=did, type="commit", body=body)
                     )
-        await self._after_commit(blocks, sequenced)
+        await self.after_commit(blocks, sequenced)
         return CommitResult(did=did, commit=commit_cid, rev=rev)
 
     async def apply_writes(
@@ -205,7 +207,7 @@ class RepoWriter:
             if write.record is not None:
                 block = encode(write.record)
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
-        async with self._lock(did):
+        async with self.lock(did):
             prepared = await self._prepare_optimistically(did, writes, record_blocks, swap_commit)
             async with self.database.transaction() as connection:
                 if not await advance_repo(connection, did, prepared.base, prepared.after):
@@ -220,7 +222,7 @@ class RepoWriter:
             self._remember(did, prepared.after)
             if blobs_touched:
                 await self.blobs.settle(did)
-        await self._after_commit(prepared.new_blocks, [event])
+        await self.after_commit(prepared.new_blocks, [event])
         return CommitResult(
             did=did, commit=prepared.commit, rev=prepared.rev, results=prepared.results
         )
@@ -269,7 +271,7 @@ class RepoWriter:
         mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
         ops, results = await _plan(did, mst, writes, record_blocks)
         change = await mst.apply(ops)
-        rev = self._next_rev(repo.rev)
+        rev = self.next_rev(repo.rev)
         key = self.keys.open(did, repo.signing_key, repo.signing_key_curve)
         commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
         commit_block = commit.block()
@@ -347,30 +349,15 @@ class RepoWriter:
                 touched = True
         return touched
 
-    async def _after_commit(
+    async def after_commit(
         self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
     ) -> None:
+        """After a commit: cache ``blocks``, publish ``events``, notify the crawlers."""
         for cid, block in blocks.items():
             self.cache.put(cid, block)
         for event in events:
             await self.sequencer.publish(event)
         self.on_commit()
-
-    # --- For write paths outside this class (e.g. the repo importer) ---------------------
-
-    def lock(self, did: str) -> asyncio.Lock:
-        """The in-process lock that serialises every change to ``did``'s repo."""
-        return self._lock(did)
-
-    def next_rev(self, after: str | None) -> str:
-        """A new revision, later than ``after``."""
-        return self._next_rev(after)
-
-    async def after_commit(
-        self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
-    ) -> None:
-        """After a commit: cache ``blocks``, publish ``events``, notify the crawlers."""
-        await self._after_commit(blocks, events)
 
 
 async def _plan(
