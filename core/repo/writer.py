@@ -38,7 +38,15 @@ from exprsn_pds.repo.store import (
     lock_repo,
     update_index,
 )
-from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
+from exprsn_pds.repo.writes import (
+    UNSET,
+    Action,
+    CommitResult,
+    RecordWrite,
+    Unset,
+    WriteResult,
+    check_swap_commit,
+)
 from exprsn_pds.storage import Database
 from exprsn_pds.storage.sql import current_client
 from exprsn_pds.syntax import TidClock
@@ -265,8 +273,7 @@ class RepoWriter:
         """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored."""
         if repo is None:
             raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
-        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        check_swap_commit(swap_commit, repo.head)
         reader = RepoBlockReader(did, self.cache)
         mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
         ops, results = await _plan(did, mst, writes, record_blocks)

@@ -20,7 +20,15 @@ from exprsn_pds.plugins.repo.records import (
 from exprsn_pds.ratelimit import LimitUse, RateLimit
 from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
 from exprsn_pds.repo.store import RepoState
-from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
+from exprsn_pds.repo.writes import (
+    UNSET,
+    Action,
+    CommitResult,
+    RecordWrite,
+    Unset,
+    WriteResult,
+    check_swap_commit,
+)
 from exprsn_pds.syntax import Did
 
 APPLY_WRITES_TYPES = {
@@ -138,8 +146,7 @@ async def put_record(ctx: XrpcContext) -> dict[str, Any]:
     )
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
     if current is not None and write.record == current.value and isinstance(swap_record, Unset):
-        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        check_swap_commit(swap_commit, repo.head)
         answer: dict[str, Any] = {"uri": current.uri, "cid": str(current.cid)}
         if status is not None:
             answer["validationStatus"] = status.value
@@ -157,8 +164,7 @@ async def delete_record(ctx: XrpcContext) -> dict[str, Any]:
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
     current = await ctx.pds.repo_reader.get_record(repo.did, collection, body["rkey"])
     if current is None and isinstance(swap_record, Unset):
-        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        check_swap_commit(swap_commit, repo.head)
         return {}
     write = RecordWrite(Action.DELETE, collection, body["rkey"], None, swap_record)
     result = await ctx.pds.repo_writer.apply_writes(repo.did, [write], swap_commit=swap_commit)
