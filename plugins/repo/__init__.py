@@ -43,15 +43,6 @@ RESULT_TYPES = {
 }
 
 
-async def find_repo(pds: Pds, identifier: str) -> RepoState:
-    """The repo named by a DID (or a handle of a local account); 400 RepoNotFound."""
-    did = await _repo_did(pds, identifier)
-    repo = await pds.repo_reader.state(did) if did else None
-    if repo is None:
-        raise _repo_not_found(identifier)
-    return repo
-
-
 async def _repo_did(pds: Pds, identifier: str) -> str | None:
     """The DID a repo identifier names: itself, or a local handle's (``None`` if unknown)."""
     if Did.is_valid(identifier):
@@ -75,7 +66,12 @@ async def _own_did(ctx: XrpcContext, identifier: str) -> str:
 
 
 async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
-    repo = await find_repo(ctx.pds, identifier)
+    """The caller's repo, named by a DID or a local handle; 400 RepoNotFound, 403 if not
+    the caller's."""
+    did = await _repo_did(ctx.pds, identifier)
+    repo = await ctx.pds.repo_reader.state(did) if did else None
+    if repo is None:
+        raise _repo_not_found(identifier)
     if ctx.auth is None or ctx.auth.did != repo.did:
         raise Forbidden("Cannot write to another account's repository")
     return repo
@@ -216,14 +212,12 @@ async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     params = ctx.params
     cid = _cid_or_unset(params.get("cid"), "cid" in params)
     did = await _repo_did(ctx.pds, params["repo"])
-    status, record = (
-        await ctx.pds.repo_reader.find_record(
-            did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
-        )
-        if did
-        else (None, None)
+    if did is None:
+        raise _repo_not_found(params["repo"])
+    status, record = await ctx.pds.repo_reader.find_record(
+        did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
     )
-    if did is None or status is None:
+    if status is None:
         raise _repo_not_found(params["repo"])
     check_visible(status, did, params["repo"], ctx.auth)
     if record is None:
