@@ -17,7 +17,7 @@ from exprsn_pds.plugins.repo.records import (
     choose_rkey,
     prepare_record,
 )
-from exprsn_pds.ratelimit import LimitUse, RateLimit
+from exprsn_pds.ratelimit import RateLimit
 from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
 from exprsn_pds.repo.store import RepoState
 from exprsn_pds.repo.writes import (
@@ -30,6 +30,7 @@ from exprsn_pds.repo.writes import (
     check_swap_commit,
 )
 from exprsn_pds.syntax import Did
+from exprsn_pds.xrpc.types import Handler
 
 APPLY_WRITES_TYPES = {
     "com.atproto.repo.applyWrites#create": Action.CREATE,
@@ -277,40 +278,25 @@ def apply_writes_points(ctx: XrpcContext) -> int:
     )
 
 
-def _write_limits(points: int | Callable[[XrpcContext], int]) -> list[LimitUse]:
-    return [limit.costing(points) for limit in REPO_WRITE_LIMITS]
-
-
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
     """Serve ``com.atproto.repo``: records (writes cost repo-write points) and imports.
 
     ``importRepo`` takes CARs as large as ``repo.import_max_bytes``.
     """
-    registry.add(
-        "com.atproto.repo.createRecord",
-        create_record,
-        auth=write_auth,
-        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.CREATE]),
+    writes: tuple[tuple[str, Handler, int | Callable[[XrpcContext], int]], ...] = (
+        ("createRecord", create_record, REPO_WRITE_POINTS[Action.CREATE]),
+        ("putRecord", put_record, REPO_WRITE_POINTS[Action.UPDATE]),
+        ("deleteRecord", delete_record, REPO_WRITE_POINTS[Action.DELETE]),
+        ("applyWrites", apply_writes, apply_writes_points),
     )
-    registry.add(
-        "com.atproto.repo.putRecord",
-        put_record,
-        auth=write_auth,
-        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.UPDATE]),
-    )
-    registry.add(
-        "com.atproto.repo.deleteRecord",
-        delete_record,
-        auth=write_auth,
-        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.DELETE]),
-    )
-    registry.add(
-        "com.atproto.repo.applyWrites",
-        apply_writes,
-        auth=write_auth,
-        rate_limits=_write_limits(apply_writes_points),
-    )
+    for name, handler, points in writes:
+        registry.add(
+            f"com.atproto.repo.{name}",
+            handler,
+            auth=write_auth,
+            rate_limits=[limit.costing(points) for limit in REPO_WRITE_LIMITS],
+        )
     registry.add("com.atproto.repo.getRecord", get_record, auth=optional_auth)
     registry.add("com.atproto.repo.listRecords", list_records, auth=optional_auth)
     registry.add("com.atproto.repo.describeRepo", describe_repo)
