@@ -24,7 +24,7 @@ from exprsn_pds.datamodel import Cid, encode, write_car
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events import SequencedEvent, Sequencer
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
-from exprsn_pds.repo.commit import sign_commit
+from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import MissingBlock, Mst, MstChange, MstOp, NodeCache
@@ -150,9 +150,9 @@ class RepoWriter:
             reader = RepoBlockReader(did, self.cache)
             change = await Mst.empty(reader, cache=self.nodes).apply([])
             rev = self.next_rev(None)
-            commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
-            commit_block = commit.block()
-            commit_cid = Cid.for_dag_cbor(commit_block)
+            commit_cid, commit_block = signed_commit_block(
+                did=did, data=change.root, rev=rev, key=key
+            )
             blocks = {**change.new_blocks, commit_cid: commit_block}
             async with self.database.transaction() as connection:
                 if await Repo.exists(did=did):
@@ -280,9 +280,7 @@ class RepoWriter:
         change = await mst.apply(ops)
         rev = self.next_rev(repo.rev)
         key = self.keys.open(did, repo.signing_key, repo.signing_key_curve)
-        commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
-        commit_block = commit.block()
-        commit_cid = Cid.for_dag_cbor(commit_block)
+        commit_cid, commit_block = signed_commit_block(did=did, data=change.root, rev=rev, key=key)
         new_blocks = {cid: block for cid, block in record_blocks.values()}
         new_blocks.update(change.new_blocks)
         new_blocks[commit_cid] = commit_block
