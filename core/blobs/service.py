@@ -10,7 +10,6 @@ deletes temporary blobs nobody referenced in time and finishes what a crash inte
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from exprsn_pds.errors import InvalidRequest, ServiceUnavailable
 from exprsn_pds.logs import get_logger
 from exprsn_pds.repo.models import Blob, Record, RecordBlob
 from exprsn_pds.storage import Database
+from exprsn_pds.tasks import stop_task
 
 #: How often an upload retries recording itself when concurrent changes get in the way.
 UPLOAD_RECORD_ATTEMPTS = 3
@@ -325,7 +325,4 @@ class BlobService:
     async def stop_gc(self) -> None:
         """Stop the background garbage collector, if running."""
         task, self._gc_task = self._gc_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)

@@ -12,7 +12,6 @@ subscribes again, and subscribers reconnect with their cursor and lose nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -22,6 +21,7 @@ from exprsn_pds.cache import Cache, Subscription, SubscriptionLost
 from exprsn_pds.events.errors import ConsumerTooSlow, StreamInterrupted
 from exprsn_pds.events.types import EventFrame
 from exprsn_pds.logs import get_logger
+from exprsn_pds.tasks import stop_task
 
 EVENTS_CHANNEL: Final = "events:repo"
 DEFAULT_QUEUE_MAX_EVENTS: Final = 1000
@@ -82,10 +82,7 @@ class FirehoseHub:
     async def stop(self) -> None:
         """Unsubscribe; every subscriber's stream ends with :class:`StreamInterrupted`."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
         self._cache = None
         self._interrupt(SHUT_DOWN)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from typing import Final
 
 from exprsn_pds.events.store import purge_events
 from exprsn_pds.logs import get_logger
+from exprsn_pds.tasks import stop_task
 
 DEFAULT_RETENTION_S: Final = 72 * 3600.0
 DEFAULT_PURGE_INTERVAL_S: Final = 3600.0
@@ -51,10 +51,7 @@ class EventPurger:
     async def stop(self) -> None:
         """Stop purging."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
 
     async def _run(self) -> None:
         while True:

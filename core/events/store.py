@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.events.types import EventFrame
 
 NO_EVENTS_SEQ: Final = 0
 
 
-async def head_seq(connection: BaseDBAsyncClient | None = None) -> int:
+async def head_seq() -> int:
     """The newest ``seq``, or 0 before the first event."""
-    newest = await RepoEvent.all().using_db(connection).order_by("-seq").only("seq").first()
+    newest = await RepoEvent.all().order_by("-seq").only("seq").first()
     return NO_EVENTS_SEQ if newest is None else newest.seq
 
 

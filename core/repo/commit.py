@@ -53,6 +53,12 @@ def sign_commit(
     return Commit(did=did, data=data, rev=rev, prev=prev, sig=key.sign(encode(unsigned.unsigned())))
 
 
+def signed_commit_block(*, did: str, data: Cid, rev: str, key: PrivateKey) -> tuple[Cid, bytes]:
+    """The CID and DAG-CBOR block of a new commit of ``data`` at ``rev``, signed by ``key``."""
+    block = sign_commit(did=did, data=data, rev=rev, key=key).block()
+    return Cid.for_dag_cbor(block), block
+
+
 def parse_commit(block: bytes) -> Commit:
     """Decode and check the shape of a commit block (not its signature)."""
     try:

@@ -21,7 +21,7 @@ from typing import Any, Final
 from exprsn_pds.crypto import PublicKey, parse_multikey
 from exprsn_pds.datamodel import Cid, write_car
 from exprsn_pds.errors import InvalidRequest
-from exprsn_pds.repo.commit import sign_commit
+from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.import_check import ImportedRecord, VerifiedRepo, verify_repo_car
 from exprsn_pds.repo.models import Record, Repo, RepoBlock
 from exprsn_pds.repo.writer import RepoWriter
@@ -92,9 +92,8 @@ class RepoImporter:
         """A new commit of the imported tree, signed with the key this server holds."""
         rev = self.writer.next_rev(max(repo.rev, verified.commit.rev))
         key = self.writer.keys.open(repo.did, bytes(repo.signing_key), repo.signing_key_curve)
-        commit = sign_commit(did=repo.did, data=verified.commit.data, rev=rev, key=key)
-        block = commit.block()
-        return Cid.for_dag_cbor(block), block, rev
+        cid, block = signed_commit_block(did=repo.did, data=verified.commit.data, rev=rev, key=key)
+        return cid, block, rev
 
 
 async def _store(did: str, rev: str, blocks: dict[Cid, bytes]) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from exprsn_pds.crypto import Curve, MasterKeyring, PrivateKey
+from exprsn_pds.crypto import MasterKeyring, PrivateKey
 
-DEFAULT_CURVE = Curve.K256
 #: How many opened signing keys a :class:`RepoKeys` keeps (one per recently written repo).
 OPENED_CACHE_SIZE = 1024
 

@@ -24,7 +24,7 @@ from exprsn_pds.datamodel import Cid, encode, write_car
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events import SequencedEvent, Sequencer
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
-from exprsn_pds.repo.commit import sign_commit
+from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import MissingBlock, Mst, MstChange, MstOp, NodeCache
@@ -38,7 +38,15 @@ from exprsn_pds.repo.store import (
     lock_repo,
     update_index,
 )
-from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
+from exprsn_pds.repo.writes import (
+    UNSET,
+    Action,
+    CommitResult,
+    RecordWrite,
+    Unset,
+    WriteResult,
+    check_swap_commit,
+)
 from exprsn_pds.storage import Database
 from exprsn_pds.storage.sql import current_client
 from exprsn_pds.syntax import TidClock
@@ -107,14 +115,16 @@ class RepoWriter:
         # Each repo's row as this writer's last commit left it (a guess the commit checks).
         self._bases: OrderedDict[str, LockedRepo] = OrderedDict()
 
-    def _lock(self, did: str) -> asyncio.Lock:
+    def lock(self, did: str) -> asyncio.Lock:
+        """The in-process lock that serialises every change to ``did``'s repo."""
         lock = self._locks.get(did)
         if lock is None:
             lock = asyncio.Lock()
             self._locks[did] = lock
         return lock
 
-    def _next_rev(self, after: str | None) -> str:
+    def next_rev(self, after: str | None) -> str:
+        """A new revision, later than ``after``."""
         rev = str(self.clock.next())
         while after is not None and rev <= after:
             rev = str(self.clock.next())
@@ -136,13 +146,13 @@ class RepoWriter:
         ``sequence_commit=False`` stores the commit without announcing it (an account
         migrating here starts deactivated and silent).
         """
-        async with self._lock(did):
+        async with self.lock(did):
             reader = RepoBlockReader(did, self.cache)
             change = await Mst.empty(reader, cache=self.nodes).apply([])
-            rev = self._next_rev(None)
-            commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
-            commit_block = commit.block()
-            commit_cid = Cid.for_dag_cbor(commit_block)
+            rev = self.next_rev(None)
+            commit_cid, commit_block = signed_commit_block(
+                did=did, data=change.root, rev=rev, key=key
+            )
             blocks = {**change.new_blocks, commit_cid: commit_block}
             async with self.database.transaction() as connection:
                 if await Repo.exists(did=did):
@@ -179,7 +189,7 @@ class RepoWriter:
                     sequenced.append(
                         await self.sequencer.sequence(connection, did=did, type="commit", body=body)
                     )
-        await self._after_commit(blocks, sequenced)
+        await self.after_commit(blocks, sequenced)
         return CommitResult(did=did, commit=commit_cid, rev=rev)
 
     async def apply_writes(
@@ -205,7 +215,7 @@ class RepoWriter:
             if write.record is not None:
                 block = encode(write.record)
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
-        async with self._lock(did):
+        async with self.lock(did):
             prepared = await self._prepare_optimistically(did, writes, record_blocks, swap_commit)
             async with self.database.transaction() as connection:
                 if not await advance_repo(connection, did, prepared.base, prepared.after):
@@ -220,7 +230,7 @@ class RepoWriter:
             self._remember(did, prepared.after)
             if blobs_touched:
                 await self.blobs.settle(did)
-        await self._after_commit(prepared.new_blocks, [event])
+        await self.after_commit(prepared.new_blocks, [event])
         return CommitResult(
             did=did, commit=prepared.commit, rev=prepared.rev, results=prepared.results
         )
@@ -263,17 +273,14 @@ class RepoWriter:
         """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored."""
         if repo is None:
             raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
-        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        check_swap_commit(swap_commit, repo.head)
         reader = RepoBlockReader(did, self.cache)
         mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
         ops, results = await _plan(did, mst, writes, record_blocks)
         change = await mst.apply(ops)
-        rev = self._next_rev(repo.rev)
+        rev = self.next_rev(repo.rev)
         key = self.keys.open(did, repo.signing_key, repo.signing_key_curve)
-        commit = sign_commit(did=did, data=change.root, rev=rev, key=key)
-        commit_block = commit.block()
-        commit_cid = Cid.for_dag_cbor(commit_block)
+        commit_cid, commit_block = signed_commit_block(did=did, data=change.root, rev=rev, key=key)
         new_blocks = {cid: block for cid, block in record_blocks.values()}
         new_blocks.update(change.new_blocks)
         new_blocks[commit_cid] = commit_block
@@ -347,30 +354,15 @@ class RepoWriter:
                 touched = True
         return touched
 
-    async def _after_commit(
+    async def after_commit(
         self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
     ) -> None:
+        """After a commit: cache ``blocks``, publish ``events``, notify the crawlers."""
         for cid, block in blocks.items():
             self.cache.put(cid, block)
         for event in events:
             await self.sequencer.publish(event)
         self.on_commit()
-
-    # --- For write paths outside this class (e.g. the repo importer) ---------------------
-
-    def lock(self, did: str) -> asyncio.Lock:
-        """The in-process lock that serialises every change to ``did``'s repo."""
-        return self._lock(did)
-
-    def next_rev(self, after: str | None) -> str:
-        """A new revision, later than ``after``."""
-        return self._next_rev(after)
-
-    async def after_commit(
-        self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
-    ) -> None:
-        """After a commit: cache ``blocks``, publish ``events``, notify the crawlers."""
-        await self._after_commit(blocks, events)
 
 
 async def _plan(

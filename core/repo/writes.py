@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from exprsn_pds.datamodel import Cid
+from exprsn_pds.errors import InvalidRequest
 
 
 class Action(StrEnum):
@@ -22,6 +23,12 @@ class Unset:
 
 
 UNSET = Unset()
+
+
+def check_swap_commit(swap_commit: Cid | Unset | None, head: str) -> None:
+    """400 InvalidSwap unless ``swap_commit`` is unset or names the repo's ``head``."""
+    if not isinstance(swap_commit, Unset) and str(swap_commit) != head:
+        raise InvalidRequest(f"Commit was at {head}", error="InvalidSwap")
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,20 @@ from exprsn_pds.plugins.repo.records import (
     choose_rkey,
     prepare_record,
 )
-from exprsn_pds.ratelimit import LimitUse, RateLimit
+from exprsn_pds.ratelimit import RateLimit
 from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
 from exprsn_pds.repo.store import RepoState
-from exprsn_pds.repo.writes import UNSET, Action, CommitResult, RecordWrite, Unset, WriteResult
+from exprsn_pds.repo.writes import (
+    UNSET,
+    Action,
+    CommitResult,
+    RecordWrite,
+    Unset,
+    WriteResult,
+    check_swap_commit,
+)
 from exprsn_pds.syntax import Did
+from exprsn_pds.xrpc.types import Handler
 
 APPLY_WRITES_TYPES = {
     "com.atproto.repo.applyWrites#create": Action.CREATE,
@@ -33,15 +42,6 @@ RESULT_TYPES = {
     Action.UPDATE: "com.atproto.repo.applyWrites#updateResult",
     Action.DELETE: "com.atproto.repo.applyWrites#deleteResult",
 }
-
-
-async def find_repo(pds: Pds, identifier: str) -> RepoState:
-    """The repo named by a DID (or a handle of a local account); 400 RepoNotFound."""
-    did = await _repo_did(pds, identifier)
-    repo = await pds.repo_reader.state(did) if did else None
-    if repo is None:
-        raise _repo_not_found(identifier)
-    return repo
 
 
 async def _repo_did(pds: Pds, identifier: str) -> str | None:
@@ -67,7 +67,12 @@ async def _own_did(ctx: XrpcContext, identifier: str) -> str:
 
 
 async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
-    repo = await find_repo(ctx.pds, identifier)
+    """The caller's repo, named by a DID or a local handle; 400 RepoNotFound, 403 if not
+    the caller's."""
+    did = await _repo_did(ctx.pds, identifier)
+    repo = await ctx.pds.repo_reader.state(did) if did else None
+    if repo is None:
+        raise _repo_not_found(identifier)
     if ctx.auth is None or ctx.auth.did != repo.did:
         raise Forbidden("Cannot write to another account's repository")
     return repo
@@ -138,8 +143,7 @@ async def put_record(ctx: XrpcContext) -> dict[str, Any]:
     )
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
     if current is not None and write.record == current.value and isinstance(swap_record, Unset):
-        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        check_swap_commit(swap_commit, repo.head)
         answer: dict[str, Any] = {"uri": current.uri, "cid": str(current.cid)}
         if status is not None:
             answer["validationStatus"] = status.value
@@ -157,8 +161,7 @@ async def delete_record(ctx: XrpcContext) -> dict[str, Any]:
     swap_commit = _cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
     current = await ctx.pds.repo_reader.get_record(repo.did, collection, body["rkey"])
     if current is None and isinstance(swap_record, Unset):
-        if not isinstance(swap_commit, Unset) and str(swap_commit) != repo.head:
-            raise InvalidRequest(f"Commit was at {repo.head}", error="InvalidSwap")
+        check_swap_commit(swap_commit, repo.head)
         return {}
     write = RecordWrite(Action.DELETE, collection, body["rkey"], None, swap_record)
     result = await ctx.pds.repo_writer.apply_writes(repo.did, [write], swap_commit=swap_commit)
@@ -210,14 +213,12 @@ async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     params = ctx.params
     cid = _cid_or_unset(params.get("cid"), "cid" in params)
     did = await _repo_did(ctx.pds, params["repo"])
-    status, record = (
-        await ctx.pds.repo_reader.find_record(
-            did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
-        )
-        if did
-        else (None, None)
+    if did is None:
+        raise _repo_not_found(params["repo"])
+    status, record = await ctx.pds.repo_reader.find_record(
+        did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
     )
-    if did is None or status is None:
+    if status is None:
         raise _repo_not_found(params["repo"])
     check_visible(status, did, params["repo"], ctx.auth)
     if record is None:
@@ -277,40 +278,25 @@ def apply_writes_points(ctx: XrpcContext) -> int:
     )
 
 
-def _write_limits(points: int | Callable[[XrpcContext], int]) -> list[LimitUse]:
-    return [limit.costing(points) for limit in REPO_WRITE_LIMITS]
-
-
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
     """Serve ``com.atproto.repo``: records (writes cost repo-write points) and imports.
 
     ``importRepo`` takes CARs as large as ``repo.import_max_bytes``.
     """
-    registry.add(
-        "com.atproto.repo.createRecord",
-        create_record,
-        auth=write_auth,
-        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.CREATE]),
+    writes: tuple[tuple[str, Handler, int | Callable[[XrpcContext], int]], ...] = (
+        ("createRecord", create_record, REPO_WRITE_POINTS[Action.CREATE]),
+        ("putRecord", put_record, REPO_WRITE_POINTS[Action.UPDATE]),
+        ("deleteRecord", delete_record, REPO_WRITE_POINTS[Action.DELETE]),
+        ("applyWrites", apply_writes, apply_writes_points),
     )
-    registry.add(
-        "com.atproto.repo.putRecord",
-        put_record,
-        auth=write_auth,
-        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.UPDATE]),
-    )
-    registry.add(
-        "com.atproto.repo.deleteRecord",
-        delete_record,
-        auth=write_auth,
-        rate_limits=_write_limits(REPO_WRITE_POINTS[Action.DELETE]),
-    )
-    registry.add(
-        "com.atproto.repo.applyWrites",
-        apply_writes,
-        auth=write_auth,
-        rate_limits=_write_limits(apply_writes_points),
-    )
+    for name, handler, points in writes:
+        registry.add(
+            f"com.atproto.repo.{name}",
+            handler,
+            auth=write_auth,
+            rate_limits=[limit.costing(points) for limit in REPO_WRITE_LIMITS],
+        )
     registry.add("com.atproto.repo.getRecord", get_record, auth=optional_auth)
     registry.add("com.atproto.repo.listRecords", list_records, auth=optional_auth)
     registry.add("com.atproto.repo.describeRepo", describe_repo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
+from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.accounts.visibility import hosted_repo, visible_repo
 from exprsn_pds.datamodel import Cid, car_header, car_section
 from exprsn_pds.repo.blocks import RepoBlockReader
@@ -12,7 +13,6 @@ from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import MissingBlock
 
 CAR_ENCODING = "application/vnd.ipld.car"
-ACTIVE = "active"
 
 
 async def get_repo(ctx: XrpcContext) -> XrpcResponse:
@@ -55,8 +55,8 @@ async def get_latest_commit(ctx: XrpcContext) -> dict[str, Any]:
 async def get_repo_status(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.getRepoStatus``: whether the repo is active, and its rev."""
     repo = await hosted_repo(ctx.pds, ctx.params["did"])
-    answer: dict[str, Any] = {"did": repo.did, "active": repo.status == ACTIVE}
-    if repo.status == ACTIVE:
+    answer: dict[str, Any] = {"did": repo.did, "active": repo.status == AccountStatus.ACTIVE}
+    if repo.status == AccountStatus.ACTIVE:
         answer["rev"] = repo.rev
     else:
         answer["status"] = repo.status
@@ -81,8 +81,8 @@ def _listed(repo: Repo) -> dict[str, Any]:
         "did": repo.did,
         "head": repo.head,
         "rev": repo.rev,
-        "active": repo.status == ACTIVE,
+        "active": repo.status == AccountStatus.ACTIVE,
     }
-    if repo.status != ACTIVE:
+    if repo.status != AccountStatus.ACTIVE:
         listed["status"] = repo.status
     return listed
