@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import httpx
 from tortoise.exceptions import IntegrityError
@@ -60,6 +60,15 @@ from exprsn_pds.syntax import Handle
 INVALID_HANDLE: Final = "handle.invalid"
 DID_CACHE_PREFIX: Final = "identity:did:"
 HANDLE_CACHE_PREFIX: Final = "identity:handle:"
+
+_T = TypeVar("_T")
+
+
+def _opened(value: _T | None) -> _T:
+    """``value``, set when the service opened; ``RuntimeError`` before that."""
+    if value is None:
+        raise RuntimeError("the identity service is opened when the server starts")
+    return value
 
 
 @dataclass(frozen=True)
@@ -111,22 +120,18 @@ class IdentityService:
     @property
     def cache(self) -> Cache:
         """The shared cache (opened at start)."""
-        if self._cache is None:
-            raise RuntimeError("the identity service is opened when the server starts")
-        return self._cache
+        return _opened(self._cache)
 
     @property
     def plc(self) -> PlcClient | None:
         """The PLC directory client, or ``None`` when no directory is configured."""
-        self._check_open()
+        _opened(self._cache)
         return self._plc
 
     @property
     def dids(self) -> DidResolver:
         """The network DID resolver (replaceable, e.g. in tests)."""
-        if self._dids is None:
-            raise RuntimeError("the identity service is opened when the server starts")
-        return self._dids
+        return _opened(self._dids)
 
     @dids.setter
     def dids(self, resolver: DidResolver) -> None:
@@ -135,17 +140,11 @@ class IdentityService:
     @property
     def handles(self) -> HandleResolver:
         """The network handle resolver (replaceable, e.g. in tests)."""
-        if self._handles is None:
-            raise RuntimeError("the identity service is opened when the server starts")
-        return self._handles
+        return _opened(self._handles)
 
     @handles.setter
     def handles(self, resolver: HandleResolver) -> None:
         self._handles = resolver
-
-    def _check_open(self) -> None:
-        if self._cache is None:
-            raise RuntimeError("the identity service is opened when the server starts")
 
     @property
     def rotation_did_key(self) -> str:
