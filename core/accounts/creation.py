@@ -22,6 +22,7 @@ from exprsn_pds.accounts.status import AccountStatus, status_fields
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
+from exprsn_pds.identity.service import identity_event_body
 from exprsn_pds.repo.writer import PendingEvent
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
         []
         if deactivated
         else [
-            PendingEvent(type="identity", body={"did": did, "handle": handle}),
+            PendingEvent(type="identity", body=identity_event_body(did, handle)),
             PendingEvent(type="account", body={"did": did, **status_fields(AccountStatus.ACTIVE)}),
         ]
     )

@@ -23,6 +23,7 @@ from exprsn_pds.datamodel import Cid, write_car
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.events.types import SequencedEvent
+from exprsn_pds.identity.service import sequence_identity_event
 from exprsn_pds.logs import get_logger
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
 
@@ -70,12 +71,9 @@ async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
         events = []
         if after != before:
             if after is AccountStatus.ACTIVE:
-                identity = (
-                    {"did": did, "handle": account.handle} if account.handle else {"did": did}
-                )
                 events.append(
-                    await pds.sequencer.sequence(
-                        connection, did=did, type="identity", body=identity
+                    await sequence_identity_event(
+                        pds.sequencer, connection, did, account.handle or None
                     )
                 )
             events.append(await sequence_account_event(pds, connection, did, after))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import httpx
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from exprsn_pds.accounts.models import Account
@@ -30,7 +31,7 @@ from exprsn_pds.crypto import (
     parse_multikey,
 )
 from exprsn_pds.errors import InvalidRequest, UpstreamFailure
-from exprsn_pds.events import Sequencer
+from exprsn_pds.events import SequencedEvent, Sequencer
 from exprsn_pds.identity.did_document import (
     build_did_document,
     handle_of,
@@ -69,6 +70,19 @@ def _opened(value: _T | None) -> _T:
     if value is None:
         raise RuntimeError("the identity service is opened when the server starts")
     return value
+
+
+def identity_event_body(did: str, handle: str | None = None) -> dict[str, Any]:
+    """An ``#identity`` event: relays should re-resolve ``did`` (and ``handle``)."""
+    return {"did": did} if handle is None else {"did": did, "handle": handle}
+
+
+async def sequence_identity_event(
+    sequencer: Sequencer, connection: BaseDBAsyncClient, did: str, handle: str | None = None
+) -> SequencedEvent:
+    """Sequence ``#identity`` for ``did`` in the open transaction."""
+    body = identity_event_body(did, handle)
+    return await sequencer.sequence(connection, did=did, type="identity", body=body)
 
 
 @dataclass(frozen=True)
@@ -384,18 +398,15 @@ class IdentityService:
     async def sequence_identity(self, did: str, handle: str | None = None) -> None:
         """Sequence an ``#identity`` event: relays should re-resolve ``did`` (and ``handle``)."""
         await self.cache.delete(DID_CACHE_PREFIX + did)
-        body = {"did": did} if handle is None else {"did": did, "handle": handle}
         async with self.database.transaction() as connection:
-            event = await self.sequencer.sequence(connection, did=did, type="identity", body=body)
+            event = await sequence_identity_event(self.sequencer, connection, did, handle)
         await self.sequencer.publish(event)
 
     async def _store_handle(self, did: str, handle: str) -> None:
         try:
             async with self.database.transaction() as connection:
                 await Account.filter(did=did).using_db(connection).update(handle=handle)
-                event = await self.sequencer.sequence(
-                    connection, did=did, type="identity", body={"did": did, "handle": handle}
-                )
+                event = await sequence_identity_event(self.sequencer, connection, did, handle)
         except IntegrityError as error:
             raise InvalidRequest(
                 f"Handle already taken: {handle}", error="HandleNotAvailable"
