@@ -261,11 +261,14 @@ class IdentityService:
 
     async def local_did_document(self, did: str) -> dict[str, Any] | None:
         """The DID document of an account hosted here, built from its handle and repo key."""
+        account = await Account.get_or_none(did=did)
+        return await self.hosted_did_document(did, account.handle if account else None)
+
+    async def hosted_did_document(self, did: str, handle: str | None) -> dict[str, Any] | None:
+        """:meth:`local_did_document` for a caller that already has the account's handle."""
         repo = await Repo.get_or_none(did=did)
         if repo is None:
             return None
-        account = await Account.get_or_none(did=did)
-        handle = account.handle if account is not None else None
         return build_did_document(
             did, handle, parse_multikey(repo.signing_public_key), self.pds_endpoint
         )
@@ -339,7 +342,7 @@ class IdentityService:
         return IdentityInfo(
             did=did,
             handle=handle or INVALID_HANDLE,
-            did_document=await self.local_did_document(did),
+            did_document=await self.hosted_did_document(did, handle),
             handle_is_correct=handle is not None,
         )
 
