@@ -41,11 +41,16 @@ async def require_account(did: str) -> Account:
     return account
 
 
+def account_event_body(did: str, status: AccountStatus) -> dict[str, object]:
+    """An ``#account`` event: ``did`` and what its standing now is."""
+    return {"did": did, **status_fields(status)}
+
+
 async def sequence_account_event(
     pds: Pds, connection: BaseDBAsyncClient, did: str, status: AccountStatus
 ) -> SequencedEvent:
     """Sequence ``#account`` for ``did`` in the open transaction."""
-    body = {"did": did, **status_fields(status)}
+    body = account_event_body(did, status)
     return await pds.sequencer.sequence(connection, did=did, type="account", body=body)
 
 
