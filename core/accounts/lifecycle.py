@@ -33,12 +33,23 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
+NO_EMAIL = "account does not have an email address"
+
+
 async def require_account(did: str) -> Account:
     """The account ``did``; 400 AccountNotFound when there is none."""
     account = await Account.get_or_none(did=did)
     if account is None:
         raise InvalidRequest("Account not found", error="AccountNotFound")
     return account
+
+
+async def require_account_with_email(did: str) -> tuple[Account, str]:
+    """The account ``did`` and its e-mail address; 400 when it has none."""
+    account = await require_account(did)
+    if not account.email:
+        raise InvalidRequest(NO_EMAIL)
+    return account, account.email
 
 
 def account_event_body(did: str, status: AccountStatus) -> dict[str, object]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext
 from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
+from exprsn_pds.accounts.lifecycle import NO_EMAIL
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.auth import caller_did
 from exprsn_pds.identity.did_resolver import DID_PLC_PREFIX
@@ -32,7 +33,7 @@ async def request_plc_operation_signature(ctx: XrpcContext) -> None:
     did = caller_did(ctx.auth)
     account = await Account.get_or_none(did=did)
     if account is None or not account.email:
-        raise InvalidRequest("account does not have an email address")
+        raise InvalidRequest(NO_EMAIL)
     token = await ctx.pds.email_tokens.create(did, EmailTokenPurpose.PLC_OPERATION)
     await send_code(
         ctx.pds, CodeMails.PLC_OPERATION, to=account.email, token=token, handle=account.handle

@@ -15,25 +15,16 @@ from tortoise.exceptions import IntegrityError
 from exprsn_pds import XrpcContext
 from exprsn_pds.accounts.creation import check_email
 from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
-from exprsn_pds.accounts.lifecycle import require_account
+from exprsn_pds.accounts.lifecycle import require_account, require_account_with_email
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.auth import caller_did
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.mail.codes import CodeMails, send_code
 
-NO_EMAIL = "account does not have an email address"
-
-
-async def _account_with_email(did: str) -> tuple[Account, str]:
-    account = await require_account(did)
-    if not account.email:
-        raise InvalidRequest(NO_EMAIL)
-    return account, account.email
-
 
 async def request_email_confirmation(ctx: XrpcContext) -> None:
     """E-mail a confirmation code to the account's address."""
-    account, email = await _account_with_email(caller_did(ctx.auth))
+    account, email = await require_account_with_email(caller_did(ctx.auth))
     token = await ctx.pds.email_tokens.create(account.did, EmailTokenPurpose.CONFIRM_EMAIL)
     await send_code(ctx.pds, CodeMails.CONFIRM_EMAIL, to=email, token=token, handle=account.handle)
 
@@ -41,9 +32,7 @@ async def request_email_confirmation(ctx: XrpcContext) -> None:
 async def confirm_email(ctx: XrpcContext) -> None:
     """Mark the address confirmed, given the address and the code sent to it."""
     did = caller_did(ctx.auth)
-    account = await Account.get_or_none(did=did)
-    if account is None:
-        raise InvalidRequest("Account not found", error="AccountNotFound")
+    account = await require_account(did)
     if account.email is None or account.email != ctx.input["email"].strip().lower():
         raise InvalidRequest("invalid email", error="InvalidEmail")
     tokens = ctx.pds.email_tokens
@@ -54,7 +43,7 @@ async def confirm_email(ctx: XrpcContext) -> None:
 
 async def request_email_update(ctx: XrpcContext) -> dict[str, Any]:
     """Whether changing the address needs a code; if so, e-mail one to the current address."""
-    account, email = await _account_with_email(caller_did(ctx.auth))
+    account, email = await require_account_with_email(caller_did(ctx.auth))
     if account.email_confirmed_at is None:
         return {"tokenRequired": False}
     token = await ctx.pds.email_tokens.create(account.did, EmailTokenPurpose.UPDATE_EMAIL)
