@@ -49,6 +49,18 @@ class Credentials:
 AuthVerifier = Callable[["Request", "Pds"], Awaitable[Credentials]]
 
 
+def authenticated(auth: Credentials | None) -> Credentials:
+    """``auth`` when it names the caller's DID; 401 AuthRequired otherwise."""
+    if auth is None or auth.did is None:
+        raise AuthRequired("Authentication Required")
+    return auth
+
+
+def caller_did(auth: Credentials | None) -> str:
+    """The DID of an authenticated caller; 401 AuthRequired for a caller without one."""
+    return str(authenticated(auth).did)
+
+
 async def admin_basic_auth(request: Request, pds: Pds) -> Credentials:
     """HTTP Basic ``admin:<PDS_ADMIN_PASSWORD>``; anything else is 401 AuthRequired."""
     header = request.headers.get("Authorization", "")
@@ -133,7 +145,7 @@ access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, ACCESS_SCOPES, ACCESS_
 """A session access token (full, app password, or a taken-down account's)."""
 
 write_auth: AuthVerifier = _session_verifier(
-    ACCESS_TYP, WRITE_SCOPES, "access", check_takedown=True, check_deactivated=True
+    ACCESS_TYP, WRITE_SCOPES, ACCESS_KIND, check_takedown=True, check_deactivated=True
 )
 """A session that may change its repo: the account is neither taken down nor deactivated."""
 
@@ -146,7 +158,7 @@ For what a deactivated (e.g. migrating) account may still do: upload blobs, conf
 its e-mail address.
 """
 
-full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPES, "access")
+full_access_auth: AuthVerifier = _session_verifier(ACCESS_TYP, FULL_ACCESS_SCOPES, ACCESS_KIND)
 """A full-access session token: not an app password."""
 
 account_full_auth: AuthVerifier = _session_verifier(

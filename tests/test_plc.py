@@ -184,7 +184,7 @@ async def test_the_directory_accepts_a_signed_handle_update(pds: Pds, plc_direct
         update_operation(last, handle="alice2.pds.test"), pds.identity.rotation_key
     )
     await pds.identity.submit_plc_operation(did, update)
-    log = await pds.identity.plc.get_audit_log(did)
+    log = await directory_get(plc_directory, f"{did}/log/audit")
     assert [entry["cid"] for entry in log] == [str(operation_cid(last)), str(operation_cid(update))]
     data = await directory_get(plc_directory, f"{did}/data")
     assert data["alsoKnownAs"] == ["at://alice2.pds.test"]

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from exprsn_pds.accounts.invites import spend_code
+from exprsn_pds.accounts.lifecycle import account_event_body
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.passwords import (
     NEW_PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
     hash_password,
 )
-from exprsn_pds.accounts.status import AccountStatus, status_fields
+from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
+from exprsn_pds.identity.service import identity_event_body
 from exprsn_pds.repo.writer import PendingEvent
 
 if TYPE_CHECKING:
@@ -104,8 +106,8 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
         []
         if deactivated
         else [
-            PendingEvent(type="identity", body={"did": did, "handle": handle}),
-            PendingEvent(type="account", body={"did": did, **status_fields(AccountStatus.ACTIVE)}),
+            PendingEvent(type="identity", body=identity_event_body(did, handle)),
+            PendingEvent(type="account", body=account_event_body(did, AccountStatus.ACTIVE)),
         ]
     )
     await pds.repo_writer.create_repo(

@@ -23,6 +23,7 @@ from exprsn_pds.datamodel import Cid, write_car
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.events.types import SequencedEvent
+from exprsn_pds.identity.service import sequence_identity_event
 from exprsn_pds.logs import get_logger
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
 
 log = get_logger(__name__)
+
+
+NO_EMAIL = "account does not have an email address"
 
 
 async def require_account(did: str) -> Account:
@@ -40,11 +44,24 @@ async def require_account(did: str) -> Account:
     return account
 
 
+async def require_account_with_email(did: str) -> tuple[Account, str]:
+    """The account ``did`` and its e-mail address; 400 when it has none."""
+    account = await require_account(did)
+    if not account.email:
+        raise InvalidRequest(NO_EMAIL)
+    return account, account.email
+
+
+def account_event_body(did: str, status: AccountStatus) -> dict[str, object]:
+    """An ``#account`` event: ``did`` and what its standing now is."""
+    return {"did": did, **status_fields(status)}
+
+
 async def sequence_account_event(
     pds: Pds, connection: BaseDBAsyncClient, did: str, status: AccountStatus
 ) -> SequencedEvent:
     """Sequence ``#account`` for ``did`` in the open transaction."""
-    body = {"did": did, **status_fields(status)}
+    body = account_event_body(did, status)
     return await pds.sequencer.sequence(connection, did=did, type="account", body=body)
 
 
@@ -70,12 +87,9 @@ async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
         events = []
         if after != before:
             if after is AccountStatus.ACTIVE:
-                identity = (
-                    {"did": did, "handle": account.handle} if account.handle else {"did": did}
-                )
                 events.append(
-                    await pds.sequencer.sequence(
-                        connection, did=did, type="identity", body=identity
+                    await sequence_identity_event(
+                        pds.sequencer, connection, did, account.handle or None
                     )
                 )
             events.append(await sequence_account_event(pds, connection, did, after))

@@ -57,13 +57,6 @@ class PlcClient:
         """The newest valid operation, or ``None`` when the DID is unknown."""
         return await self._get_object(self._url(did, "/log/last"))
 
-    async def get_audit_log(self, did: str) -> list[dict[str, Any]]:
-        """Every operation of ``did`` (``{did, operation, cid, nullified, createdAt}``)."""
-        body = await self._get(self._url(did, "/log/audit"))
-        if not isinstance(body, list):
-            raise PlcError("PLC directory sent a malformed audit log", 502)
-        return body
-
     async def _get_object(self, url: str) -> dict[str, Any] | None:
         try:
             body = await self._get(url)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import httpx
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from exprsn_pds.accounts.models import Account
@@ -30,7 +31,7 @@ from exprsn_pds.crypto import (
     parse_multikey,
 )
 from exprsn_pds.errors import InvalidRequest, UpstreamFailure
-from exprsn_pds.events import Sequencer
+from exprsn_pds.events import SequencedEvent, Sequencer
 from exprsn_pds.identity.did_document import (
     build_did_document,
     handle_of,
@@ -60,6 +61,28 @@ from exprsn_pds.syntax import Handle
 INVALID_HANDLE: Final = "handle.invalid"
 DID_CACHE_PREFIX: Final = "identity:did:"
 HANDLE_CACHE_PREFIX: Final = "identity:handle:"
+
+_T = TypeVar("_T")
+
+
+def _opened(value: _T | None) -> _T:
+    """``value``, set when the service opened; ``RuntimeError`` before that."""
+    if value is None:
+        raise RuntimeError("the identity service is opened when the server starts")
+    return value
+
+
+def identity_event_body(did: str, handle: str | None = None) -> dict[str, Any]:
+    """An ``#identity`` event: relays should re-resolve ``did`` (and ``handle``)."""
+    return {"did": did} if handle is None else {"did": did, "handle": handle}
+
+
+async def sequence_identity_event(
+    sequencer: Sequencer, connection: BaseDBAsyncClient, did: str, handle: str | None = None
+) -> SequencedEvent:
+    """Sequence ``#identity`` for ``did`` in the open transaction."""
+    body = identity_event_body(did, handle)
+    return await sequencer.sequence(connection, did=did, type="identity", body=body)
 
 
 @dataclass(frozen=True)
@@ -111,22 +134,18 @@ class IdentityService:
     @property
     def cache(self) -> Cache:
         """The shared cache (opened at start)."""
-        if self._cache is None:
-            raise RuntimeError("the identity service is opened when the server starts")
-        return self._cache
+        return _opened(self._cache)
 
     @property
     def plc(self) -> PlcClient | None:
         """The PLC directory client, or ``None`` when no directory is configured."""
-        self._check_open()
+        _opened(self._cache)
         return self._plc
 
     @property
     def dids(self) -> DidResolver:
         """The network DID resolver (replaceable, e.g. in tests)."""
-        if self._dids is None:
-            raise RuntimeError("the identity service is opened when the server starts")
-        return self._dids
+        return _opened(self._dids)
 
     @dids.setter
     def dids(self, resolver: DidResolver) -> None:
@@ -135,17 +154,11 @@ class IdentityService:
     @property
     def handles(self) -> HandleResolver:
         """The network handle resolver (replaceable, e.g. in tests)."""
-        if self._handles is None:
-            raise RuntimeError("the identity service is opened when the server starts")
-        return self._handles
+        return _opened(self._handles)
 
     @handles.setter
     def handles(self, resolver: HandleResolver) -> None:
         self._handles = resolver
-
-    def _check_open(self) -> None:
-        if self._cache is None:
-            raise RuntimeError("the identity service is opened when the server starts")
 
     @property
     def rotation_did_key(self) -> str:
@@ -248,11 +261,14 @@ class IdentityService:
 
     async def local_did_document(self, did: str) -> dict[str, Any] | None:
         """The DID document of an account hosted here, built from its handle and repo key."""
+        account = await Account.get_or_none(did=did)
+        return await self.hosted_did_document(did, account.handle if account else None)
+
+    async def hosted_did_document(self, did: str, handle: str | None) -> dict[str, Any] | None:
+        """:meth:`local_did_document` for a caller that already has the account's handle."""
         repo = await Repo.get_or_none(did=did)
         if repo is None:
             return None
-        account = await Account.get_or_none(did=did)
-        handle = account.handle if account is not None else None
         return build_did_document(
             did, handle, parse_multikey(repo.signing_public_key), self.pds_endpoint
         )
@@ -326,7 +342,7 @@ class IdentityService:
         return IdentityInfo(
             did=did,
             handle=handle or INVALID_HANDLE,
-            did_document=await self.local_did_document(did),
+            did_document=await self.hosted_did_document(did, handle),
             handle_is_correct=handle is not None,
         )
 
@@ -385,18 +401,15 @@ class IdentityService:
     async def sequence_identity(self, did: str, handle: str | None = None) -> None:
         """Sequence an ``#identity`` event: relays should re-resolve ``did`` (and ``handle``)."""
         await self.cache.delete(DID_CACHE_PREFIX + did)
-        body = {"did": did} if handle is None else {"did": did, "handle": handle}
         async with self.database.transaction() as connection:
-            event = await self.sequencer.sequence(connection, did=did, type="identity", body=body)
+            event = await sequence_identity_event(self.sequencer, connection, did, handle)
         await self.sequencer.publish(event)
 
     async def _store_handle(self, did: str, handle: str) -> None:
         try:
             async with self.database.transaction() as connection:
                 await Account.filter(did=did).using_db(connection).update(handle=handle)
-                event = await self.sequencer.sequence(
-                    connection, did=did, type="identity", body={"did": did, "handle": handle}
-                )
+                event = await sequence_identity_event(self.sequencer, connection, did, handle)
         except IntegrityError as error:
             raise InvalidRequest(
                 f"Handle already taken: {handle}", error="HandleNotAvailable"

@@ -11,7 +11,8 @@ from exprsn_pds import XrpcContext
 from exprsn_pds.accounts.invites import ADMIN_CREATOR, create_codes, describe_codes
 from exprsn_pds.accounts.lifecycle import require_account
 from exprsn_pds.accounts.models import Account, InviteCode
-from exprsn_pds.errors import AuthRequired, InvalidRequest
+from exprsn_pds.auth import caller_did
+from exprsn_pds.errors import InvalidRequest
 
 #: How many codes one createInviteCodes call may mint, unless ``[plugins.admin]`` says.
 DEFAULT_MAX_CODES_PER_REQUEST = 1000
@@ -137,9 +138,7 @@ async def get_account_invite_codes(ctx: XrpcContext) -> dict[str, Any]:
     accounts earn none over time (the official PDS's default, without an invite
     interval), so ``createAvailable`` has nothing to create.
     """
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("Authentication Required")
-    codes = await InviteCode.filter(for_account=ctx.auth.did, disabled=False).order_by(
+    codes = await InviteCode.filter(for_account=caller_did(ctx.auth), disabled=False).order_by(
         "-created_at", "-code"
     )
     views = await describe_codes(codes)

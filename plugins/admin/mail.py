@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import XrpcContext
+from exprsn_pds.accounts.lifecycle import NO_EMAIL
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.errors import InvalidRequest, ServiceUnavailable
 from exprsn_pds.logs import get_logger
@@ -22,7 +23,7 @@ async def send_email(ctx: XrpcContext) -> dict[str, Any]:
     if account is None:
         raise InvalidRequest("Recipient not found")
     if not account.email:
-        raise InvalidRequest("account does not have an email address")
+        raise InvalidRequest(NO_EMAIL)
     try:
         await ctx.pds.mailer.send(
             account.email, body.get("subject") or DEFAULT_SUBJECT, body["content"]

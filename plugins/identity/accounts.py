@@ -7,13 +7,6 @@ from exprsn_pds.crypto import PrivateKey, PublicKey, parse_multikey
 from exprsn_pds.repo.models import Repo
 
 
-def caller_did(ctx: XrpcContext) -> str:
-    """The DID of the authenticated caller."""
-    if ctx.auth is None or ctx.auth.did is None:
-        raise InvalidRequest("This method needs an account's credentials")
-    return ctx.auth.did
-
-
 async def repo_of(did: str) -> Repo:
     """The repo of hosted account ``did``."""
     repo = await Repo.get_or_none(did=did)

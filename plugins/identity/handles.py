@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext
+from exprsn_pds.auth import caller_did
 from exprsn_pds.identity.handles import normalize_handle, service_domain_of
-from exprsn_pds.plugins.identity.accounts import caller_did
 
 
 async def resolve_handle(ctx: XrpcContext) -> dict[str, Any]:
@@ -27,4 +27,4 @@ async def resolve_handle(ctx: XrpcContext) -> dict[str, Any]:
 async def update_handle(ctx: XrpcContext) -> None:
     """``com.atproto.identity.updateHandle``: the caller's new handle (rules in
     :meth:`~exprsn_pds.identity.IdentityService.update_handle`)."""
-    await ctx.pds.identity.update_handle(caller_did(ctx), ctx.input["handle"])
+    await ctx.pds.identity.update_handle(caller_did(ctx.auth), ctx.input["handle"])

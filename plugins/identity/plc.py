@@ -6,6 +6,7 @@ from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext
 from exprsn_pds.accounts.models import Account
+from exprsn_pds.auth import caller_did
 from exprsn_pds.identity.did_resolver import DID_PLC_PREFIX
 from exprsn_pds.identity.plc_ops import (
     AT_URI_PREFIX,
@@ -15,13 +16,13 @@ from exprsn_pds.identity.plc_ops import (
     InvalidOperation,
     check_operation,
 )
-from exprsn_pds.plugins.identity.accounts import caller_did, signing_public_key
+from exprsn_pds.plugins.identity.accounts import signing_public_key
 
 
 async def get_recommended_did_credentials(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.identity.getRecommendedDidCredentials``: what the caller's DID
     document should hold to be served from here (keys, handle, PDS endpoint)."""
-    did = caller_did(ctx)
+    did = caller_did(ctx.auth)
     identity = ctx.pds.identity
     account = await Account.get_or_none(did=did)
     credentials: dict[str, Any] = {
@@ -38,7 +39,7 @@ async def submit_plc_operation(ctx: XrpcContext) -> None:
     """``com.atproto.identity.submitPlcOperation``: send the caller's signed operation to
     the directory, if it keeps this server in control (rotation key, signing key, PDS
     endpoint, handle), then sequence an ``#identity`` event."""
-    did = caller_did(ctx)
+    did = caller_did(ctx.auth)
     if not did.startswith(DID_PLC_PREFIX):
         raise InvalidRequest("Only did:plc identities have PLC operations")
     try:

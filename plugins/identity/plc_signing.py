@@ -11,7 +11,9 @@ from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext
 from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
+from exprsn_pds.accounts.lifecycle import NO_EMAIL
 from exprsn_pds.accounts.models import Account
+from exprsn_pds.auth import caller_did
 from exprsn_pds.identity.did_resolver import DID_PLC_PREFIX
 from exprsn_pds.identity.plc_ops import (
     OPERATION_TYPE,
@@ -22,17 +24,16 @@ from exprsn_pds.identity.plc_ops import (
     sign_operation,
 )
 from exprsn_pds.mail.codes import CodeMails, send_code
-from exprsn_pds.plugins.identity.accounts import caller_did
 
 REPLACEABLE_FIELDS = ("rotationKeys", "alsoKnownAs", "verificationMethods", "services")
 
 
 async def request_plc_operation_signature(ctx: XrpcContext) -> None:
     """E-mail the caller a code that lets this server sign one PLC operation for them."""
-    did = caller_did(ctx)
+    did = caller_did(ctx.auth)
     account = await Account.get_or_none(did=did)
     if account is None or not account.email:
-        raise InvalidRequest("account does not have an email address")
+        raise InvalidRequest(NO_EMAIL)
     token = await ctx.pds.email_tokens.create(did, EmailTokenPurpose.PLC_OPERATION)
     await send_code(
         ctx.pds, CodeMails.PLC_OPERATION, to=account.email, token=token, handle=account.handle
@@ -45,7 +46,7 @@ async def sign_plc_operation(ctx: XrpcContext) -> dict[str, Any]:
     It follows the directory's newest operation; each field given in the input
     replaces that operation's. The e-mailed code is spent.
     """
-    did = caller_did(ctx)
+    did = caller_did(ctx.auth)
     if not did.startswith(DID_PLC_PREFIX):
         raise InvalidRequest("Only did:plc identities have PLC operations")
     body = ctx.input

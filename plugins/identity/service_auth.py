@@ -6,7 +6,8 @@ import time
 from typing import Any, Final
 
 from exprsn_pds import InvalidRequest, XrpcContext
-from exprsn_pds.plugins.identity.accounts import caller_did, signing_private_key
+from exprsn_pds.auth import caller_did
+from exprsn_pds.plugins.identity.accounts import signing_private_key
 from exprsn_pds.service_auth import (
     PRIVILEGED_METHODS,
     PROTECTED_METHODS,
@@ -29,7 +30,7 @@ async def get_service_auth(ctx: XrpcContext) -> dict[str, Any]:
     refused; privileged ones (account creation, chat) need a full-access or privileged
     app-password session.
     """
-    did = caller_did(ctx)
+    did = caller_did(ctx.auth)
     aud: str = ctx.params["aud"]
     lxm: str | None = ctx.params.get("lxm")
     exp: int | None = ctx.params.get("exp")

@@ -9,18 +9,12 @@ from exprsn_pds.accounts import lifecycle
 from exprsn_pds.accounts.creation import NewAccount, create_account
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.status import AccountStatus
-from exprsn_pds.auth import service_auth
+from exprsn_pds.auth import caller_did, service_auth
 from exprsn_pds.errors import AuthRequired, InvalidRequest
 from exprsn_pds.plugins.session.views import session_view
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
 
 MIGRATION_AUTH = service_auth()
-
-
-def _did(ctx: XrpcContext) -> str:
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("Authentication Required")
-    return ctx.auth.did
 
 
 async def _check_migration_auth(ctx: XrpcContext, did: str) -> None:
@@ -62,7 +56,7 @@ async def create_account_handler(ctx: XrpcContext) -> dict[str, Any]:
 
 async def check_account_status(ctx: XrpcContext) -> dict[str, Any]:
     """What the caller's repo holds here: commit, blocks, records, blobs (for migrations)."""
-    did = _did(ctx)
+    did = caller_did(ctx.auth)
     account = await Account.get_or_none(did=did)
     repo = await Repo.get_or_none(did=did)
     if account is None or repo is None:
@@ -88,7 +82,7 @@ async def check_account_status(ctx: XrpcContext) -> dict[str, Any]:
 
 async def deactivate_account(ctx: XrpcContext) -> None:
     """Deactivate the caller's account: no writes, hidden from reads and sync."""
-    await lifecycle.deactivate(ctx.pds, _did(ctx))
+    await lifecycle.deactivate(ctx.pds, caller_did(ctx.auth))
 
 
 async def activate_account(ctx: XrpcContext) -> None:
@@ -97,7 +91,7 @@ async def activate_account(ctx: XrpcContext) -> None:
     The DID document must already name this server and its key: relays told of the
     activation resolve it.
     """
-    did = _did(ctx)
+    did = caller_did(ctx.auth)
     if not await ctx.pds.identity.did_points_here(did):
         raise InvalidRequest("The DID document does not name this server and its signing key yet")
     status = await lifecycle.activate(ctx.pds, did)

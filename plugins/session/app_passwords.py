@@ -9,19 +9,14 @@ from tortoise.exceptions import IntegrityError
 from exprsn_pds import XrpcContext
 from exprsn_pds.accounts.models import AppPassword
 from exprsn_pds.accounts.passwords import generate_app_password, hash_app_password
-from exprsn_pds.errors import AuthRequired, InvalidRequest
+from exprsn_pds.auth import caller_did
+from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.syntax import Datetime
-
-
-def _did(ctx: XrpcContext) -> str:
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("Authentication Required")
-    return ctx.auth.did
 
 
 async def create_app_password(ctx: XrpcContext) -> dict[str, Any]:
     """A new app password; the only time its plain text is shown."""
-    did = _did(ctx)
+    did = caller_did(ctx.auth)
     name = ctx.input["name"].strip()
     if not name:
         raise InvalidRequest("App password name is required")
@@ -46,7 +41,7 @@ async def create_app_password(ctx: XrpcContext) -> dict[str, Any]:
 
 async def list_app_passwords(ctx: XrpcContext) -> dict[str, Any]:
     """The caller's app passwords (names and dates, never the passwords)."""
-    rows = await AppPassword.filter(did=_did(ctx)).order_by("-created_at", "name")
+    rows = await AppPassword.filter(did=caller_did(ctx.auth)).order_by("-created_at", "name")
     return {
         "passwords": [
             {
@@ -61,7 +56,7 @@ async def list_app_passwords(ctx: XrpcContext) -> dict[str, Any]:
 
 async def revoke_app_password(ctx: XrpcContext) -> None:
     """Delete an app password and end every session opened with it."""
-    did = _did(ctx)
+    did = caller_did(ctx.auth)
     name = ctx.input["name"]
     async with ctx.pds.database.transaction():
         await AppPassword.filter(did=did, name=name).delete()

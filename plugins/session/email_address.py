@@ -15,40 +15,24 @@ from tortoise.exceptions import IntegrityError
 from exprsn_pds import XrpcContext
 from exprsn_pds.accounts.creation import check_email
 from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
-from exprsn_pds.accounts.lifecycle import require_account
+from exprsn_pds.accounts.lifecycle import require_account, require_account_with_email
 from exprsn_pds.accounts.models import Account
-from exprsn_pds.errors import AuthRequired, InvalidRequest
+from exprsn_pds.auth import caller_did
+from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.mail.codes import CodeMails, send_code
-
-NO_EMAIL = "account does not have an email address"
-
-
-def _did(ctx: XrpcContext) -> str:
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("Authentication Required")
-    return ctx.auth.did
-
-
-async def _account_with_email(did: str) -> tuple[Account, str]:
-    account = await require_account(did)
-    if not account.email:
-        raise InvalidRequest(NO_EMAIL)
-    return account, account.email
 
 
 async def request_email_confirmation(ctx: XrpcContext) -> None:
     """E-mail a confirmation code to the account's address."""
-    account, email = await _account_with_email(_did(ctx))
+    account, email = await require_account_with_email(caller_did(ctx.auth))
     token = await ctx.pds.email_tokens.create(account.did, EmailTokenPurpose.CONFIRM_EMAIL)
     await send_code(ctx.pds, CodeMails.CONFIRM_EMAIL, to=email, token=token, handle=account.handle)
 
 
 async def confirm_email(ctx: XrpcContext) -> None:
     """Mark the address confirmed, given the address and the code sent to it."""
-    did = _did(ctx)
-    account = await Account.get_or_none(did=did)
-    if account is None:
-        raise InvalidRequest("Account not found", error="AccountNotFound")
+    did = caller_did(ctx.auth)
+    account = await require_account(did)
     if account.email is None or account.email != ctx.input["email"].strip().lower():
         raise InvalidRequest("invalid email", error="InvalidEmail")
     tokens = ctx.pds.email_tokens
@@ -59,7 +43,7 @@ async def confirm_email(ctx: XrpcContext) -> None:
 
 async def request_email_update(ctx: XrpcContext) -> dict[str, Any]:
     """Whether changing the address needs a code; if so, e-mail one to the current address."""
-    account, email = await _account_with_email(_did(ctx))
+    account, email = await require_account_with_email(caller_did(ctx.auth))
     if account.email_confirmed_at is None:
         return {"tokenRequired": False}
     token = await ctx.pds.email_tokens.create(account.did, EmailTokenPurpose.UPDATE_EMAIL)
@@ -73,7 +57,7 @@ async def update_email(ctx: XrpcContext) -> None:
     A code from ``requestEmailUpdate`` is required when the current address is confirmed.
     Every outstanding code of the account is dropped.
     """
-    did = _did(ctx)
+    did = caller_did(ctx.auth)
     email = check_email(ctx.input["email"])
     token: str | None = ctx.input.get("token")
     account = await require_account(did)

@@ -14,9 +14,9 @@ from exprsn_pds.accounts.creation import check_new_password
 from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.passwords import OLD_PASSWORD_MAX_LENGTH, hash_password, verify_password
+from exprsn_pds.auth import caller_did
 from exprsn_pds.errors import AuthRequired, InvalidRequest
 from exprsn_pds.mail.codes import CodeMails, send_code, send_code_quietly
-from exprsn_pds.plugins.session.email_address import NO_EMAIL
 
 
 async def request_password_reset(ctx: XrpcContext) -> None:
@@ -46,15 +46,9 @@ async def reset_password(ctx: XrpcContext) -> None:
 
 async def request_account_delete(ctx: XrpcContext) -> None:
     """E-mail the code that ``deleteAccount`` asks for."""
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("Authentication Required")
-    account = await lifecycle.require_account(ctx.auth.did)
-    if not account.email:
-        raise InvalidRequest(NO_EMAIL)
+    account, email = await lifecycle.require_account_with_email(caller_did(ctx.auth))
     token = await ctx.pds.email_tokens.create(account.did, EmailTokenPurpose.DELETE_ACCOUNT)
-    await send_code(
-        ctx.pds, CodeMails.DELETE_ACCOUNT, to=account.email, token=token, handle=account.handle
-    )
+    await send_code(ctx.pds, CodeMails.DELETE_ACCOUNT, to=email, token=token, handle=account.handle)
 
 
 async def delete_account(ctx: XrpcContext) -> None:

@@ -7,18 +7,12 @@ from typing import Any
 from exprsn_pds import XrpcContext
 from exprsn_pds.accounts.login import check_login
 from exprsn_pds.accounts.models import Account
-from exprsn_pds.auth import Credentials
+from exprsn_pds.auth import authenticated
 from exprsn_pds.errors import AuthRequired, ExpiredToken
 from exprsn_pds.plugins.session.views import session_view
 from exprsn_pds.tokens import Scope
 
 EMAIL_SCOPES = frozenset({Scope.ACCESS.value, Scope.APP_PASS_PRIVILEGED.value})
-
-
-def _caller(ctx: XrpcContext) -> Credentials:
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("Authentication Required")
-    return ctx.auth
 
 
 async def _account(did: str) -> Account:
@@ -52,7 +46,7 @@ async def create_session(ctx: XrpcContext) -> dict[str, Any]:
 
 async def refresh_session(ctx: XrpcContext) -> dict[str, Any]:
     """Trade a refresh token for a new pair; the old one keeps working for the grace period."""
-    caller = _caller(ctx)
+    caller = authenticated(ctx.auth)
     token_id = caller.claims.get("jti")
     rotated = await ctx.pds.sessions.rotate(str(token_id)) if token_id else None
     if rotated is None:
@@ -63,13 +57,13 @@ async def refresh_session(ctx: XrpcContext) -> dict[str, Any]:
 
 async def get_session(ctx: XrpcContext) -> dict[str, Any]:
     """The caller's account: handle, DID, DID document, e-mail (for full sessions), status."""
-    caller = _caller(ctx)
+    caller = authenticated(ctx.auth)
     account = await _account(str(caller.did))
     return await session_view(ctx.pds, account, with_email=caller.scope in EMAIL_SCOPES)
 
 
 async def delete_session(ctx: XrpcContext) -> None:
     """Log out: revoke the refresh token presented."""
-    token_id = _caller(ctx).claims.get("jti")
+    token_id = authenticated(ctx.auth).claims.get("jti")
     if token_id:
         await ctx.pds.sessions.revoke(str(token_id))

@@ -15,14 +15,14 @@ async def session_view(
     pds: Pds, account: Account, tokens: SessionTokens | None = None, *, with_email: bool = True
 ) -> dict[str, Any]:
     """``did``, ``handle``, ``didDoc``, e-mail fields, status (and the tokens, if given)."""
-    identity = await pds.identity.describe(account.did)
+    did_document = await pds.identity.hosted_did_document(account.did, account.handle)
     view: dict[str, Any] = {
         "did": account.did,
         "handle": account.handle or INVALID_HANDLE,
         **status_fields(account_status(account)),
     }
-    if identity.did_document is not None:
-        view["didDoc"] = identity.did_document
+    if did_document is not None:
+        view["didDoc"] = did_document
     if with_email and account.email:
         view["email"] = account.email
         view["emailConfirmed"] = account.email_confirmed_at is not None
