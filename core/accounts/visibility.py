@@ -18,7 +18,6 @@ from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.auth import ACCESS_KIND, ADMIN_KIND, Credentials
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.repo.models import Repo
-from exprsn_pds.syntax import Did
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -40,7 +39,7 @@ def sees_hidden_repos(caller: Credentials | None, did: str) -> bool:
 
 async def hosted_repo(pds: Pds, identifier: str) -> Repo:
     """The repo named by a DID or a local handle, whatever its standing; 400 RepoNotFound."""
-    did = identifier if Did.is_valid(identifier) else await pds.identity.resolve_to_did(identifier)
+    did = await pds.identity.resolve_to_did(identifier)
     repo = await Repo.get_or_none(did=did) if did else None
     if repo is None:
         raise InvalidRequest(f"Could not find repo for DID: {identifier}", error="RepoNotFound")

@@ -56,7 +56,7 @@ from exprsn_pds.identity.plc_ops import (
 )
 from exprsn_pds.repo.models import Repo
 from exprsn_pds.storage import Database
-from exprsn_pds.syntax import Handle
+from exprsn_pds.syntax import Did, Handle
 
 INVALID_HANDLE: Final = "handle.invalid"
 DID_CACHE_PREFIX: Final = "identity:did:"
@@ -298,7 +298,10 @@ class IdentityService:
         return did
 
     async def resolve_to_did(self, identifier: str) -> str | None:
-        """The DID of a local account by handle (case-insensitive), or ``None``."""
+        """The DID an at-identifier names: a DID itself, or a local account's handle
+        (case-insensitive); ``None`` for an unknown handle."""
+        if Did.is_valid(identifier):
+            return identifier
         if not Handle.is_valid(identifier):
             return None
         account = await Account.get_or_none(handle=identifier.lower())

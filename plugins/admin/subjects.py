@@ -19,7 +19,7 @@ from exprsn_pds.accounts.status import account_status
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.plugins.admin.views import iso
 from exprsn_pds.repo.models import Blob, Record
-from exprsn_pds.syntax import AtUri, Did
+from exprsn_pds.syntax import AtUri
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -64,7 +64,7 @@ async def _record_address(pds: Pds, uri: str) -> RecordAddress:
     if parsed.collection is None or parsed.rkey is None:
         raise InvalidRequest(f"Not a record URI: {uri}")
     authority = str(parsed.authority)
-    did = authority if Did.is_valid(authority) else await pds.identity.resolve_to_did(authority)
+    did = await pds.identity.resolve_to_did(authority)
     if did is None:
         raise InvalidRequest(f"Subject not found: {uri}", error="NotFound")
     return RecordAddress(did, str(parsed.collection), str(parsed.rkey))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import AuthRequired, InvalidRequest, XrpcContext, XrpcResponse
+from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.accounts.visibility import visible_repo
+from exprsn_pds.auth import caller_did
 from exprsn_pds.datamodel import Cid, DataModelError
 from exprsn_pds.repo.models import Blob
 
@@ -23,12 +24,6 @@ def blob_headers(blob: Blob) -> dict[str, str]:
     }
 
 
-def _caller(ctx: XrpcContext) -> str:
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("An account session is required")
-    return ctx.auth.did
-
-
 def _cid(text: str) -> Cid:
     try:
         return Cid.parse(text)
@@ -38,7 +33,7 @@ def _cid(text: str) -> Cid:
 
 async def upload_blob(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.uploadBlob``: store the body as a temporary blob; its reference."""
-    did = _caller(ctx)
+    did = caller_did(ctx.auth)
     declared = ctx.request.mimetype if ctx.request is not None else None
     ref = await ctx.pds.blobs.upload(did, ctx.body_chunks(), declared or None)
     return {"blob": ref.to_json()}
@@ -69,7 +64,7 @@ async def list_missing_blobs(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.listMissingBlobs``: blobs the caller's records use but we lack."""
     limit = ctx.params["limit"]
     blobs = await ctx.pds.blobs.missing_blobs(
-        _caller(ctx), cursor=ctx.params.get("cursor"), limit=limit
+        caller_did(ctx.auth), cursor=ctx.params.get("cursor"), limit=limit
     )
     answer: dict[str, Any] = {"blobs": blobs}
     if len(blobs) == limit:

@@ -29,7 +29,6 @@ from exprsn_pds.repo.writes import (
     WriteResult,
     check_swap_commit,
 )
-from exprsn_pds.syntax import Did
 from exprsn_pds.xrpc.types import Handler
 
 APPLY_WRITES_TYPES = {
@@ -42,13 +41,6 @@ RESULT_TYPES = {
     Action.UPDATE: "com.atproto.repo.applyWrites#updateResult",
     Action.DELETE: "com.atproto.repo.applyWrites#deleteResult",
 }
-
-
-async def _repo_did(pds: Pds, identifier: str) -> str | None:
-    """The DID a repo identifier names: itself, or a local handle's (``None`` if unknown)."""
-    if Did.is_valid(identifier):
-        return identifier
-    return await pds.identity.resolve_to_did(identifier)
 
 
 def _repo_not_found(identifier: str) -> InvalidRequest:
@@ -69,7 +61,7 @@ async def _own_did(ctx: XrpcContext, identifier: str) -> str:
 async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
     """The caller's repo, named by a DID or a local handle; 400 RepoNotFound, 403 if not
     the caller's."""
-    did = await _repo_did(ctx.pds, identifier)
+    did = await ctx.pds.identity.resolve_to_did(identifier)
     repo = await ctx.pds.repo_reader.state(did) if did else None
     if repo is None:
         raise _repo_not_found(identifier)
@@ -212,7 +204,7 @@ async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.getRecord``: one record, optionally a specific version."""
     params = ctx.params
     cid = _cid_or_unset(params.get("cid"), "cid" in params)
-    did = await _repo_did(ctx.pds, params["repo"])
+    did = await ctx.pds.identity.resolve_to_did(params["repo"])
     if did is None:
         raise _repo_not_found(params["repo"])
     status, record = await ctx.pds.repo_reader.find_record(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from exprsn_pds import AuthRequired, InvalidRequest, XrpcContext
+from exprsn_pds import InvalidRequest, XrpcContext
+from exprsn_pds.auth import caller_did
 from exprsn_pds.datamodel import ipld_to_json
 from exprsn_pds.lexicon import LexiconRegistry, LexiconValidationError
 from exprsn_pds.plugins.repo.records import choose_rkey
@@ -16,17 +17,16 @@ async def import_repo(ctx: XrpcContext) -> None:
     becomes the caller's whole repo, re-signed with this server's key; 400 and nothing
     written if it is not a valid repo of the caller, signed with the account's key here or
     the one its published DID document names (the old server's, during a migration)."""
-    if ctx.auth is None or ctx.auth.did is None:
-        raise AuthRequired("An account session is required")
+    did = caller_did(ctx.auth)
     car = await ctx.body_bytes()
     check = (
         lexicon_check(ctx.pds.lexicons, ctx.pds.tid_clock)
         if ctx.pds.settings.repo_import_validate_records
         else None
     )
-    published = await ctx.pds.identity.published_signing_key(ctx.auth.did)
+    published = await ctx.pds.identity.published_signing_key(did)
     await RepoImporter(ctx.pds.repo_writer).replace(
-        ctx.auth.did, car, also_trusted=[published] if published else [], check_record=check
+        did, car, also_trusted=[published] if published else [], check_record=check
     )
 
 
