@@ -39,6 +39,33 @@ from exprsn_pds.ratelimit import RateLimiter
 from exprsn_pds.tokens import ACCESS_TYP, Scope
 from exprsn_pds.tokens import mint as mint_token
 
+# --- Reference material --------------------------------------------------------------------
+#
+# The interop vectors and the official lexicons live in ``shared/`` beside the checkout.
+# A fresh clone elsewhere (``git clone . /tmp/x``, as CI does) finds them beside the
+# checkout it was cloned from. Test modules read the folder from ``PDS_SHARED_DIR``, which
+# a caller may also set.
+
+SHARED_DIR_ENV = "PDS_SHARED_DIR"
+
+
+def _shared_folder() -> Path:
+    checkout = Path(__file__).resolve().parents[1]
+    candidates = [checkout.parent / "shared"]
+    origin = subprocess.run(
+        ["git", "-C", str(checkout), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared")
+    return next((path for path in candidates if (path / "interop").is_dir()), candidates[0])
+
+
+os.environ.setdefault(SHARED_DIR_ENV, str(_shared_folder()))
+
+
 # --- Backends: databases and caches -----------------------------------------------------
 #
 # ``database_url`` (ids "sqlite", "postgres") and ``cache`` (ids "memory", "redis") run a

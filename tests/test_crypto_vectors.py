@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from exprsn_pds.crypto import Curve, PrivateKey, parse_did_key
 from exprsn_pds.crypto.curves import CURVES
 
-CRYPTO_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "interop" / "crypto"
+CRYPTO_FOLDER = Path(os.environ["PDS_SHARED_DIR"]) / "interop" / "crypto"
 SCALAR_BYTES = 32
 ALGORITHM_CURVES = {"ES256K": Curve.K256, "ES256": Curve.P256}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from exprsn_pds.datamodel import (
     json_to_record,
 )
 
-DATA_MODEL_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "interop" / "data-model"
+DATA_MODEL_FOLDER = Path(os.environ["PDS_SHARED_DIR"]) / "interop" / "data-model"
 BASE64_BLOCK_CHARS = 4
 
 

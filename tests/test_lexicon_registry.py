@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from exprsn_pds.lexicon import (
     lexrpc_lexicon_folder,
 )
 
-REFERENCE_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "lexicons-reference"
+REFERENCE_FOLDER = Path(os.environ["PDS_SHARED_DIR"]) / "lexicons-reference"
 OFFICIAL_NAMESPACES = ["com.atproto", "app.bsky"]
 #: Generous bound on loading and freezing every official lexicon.
 LOAD_SECONDS_MAX = 1.0

@@ -4,6 +4,7 @@ record data that must validate or fail against the example catalog."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from exprsn_pds.lexicon import (
     lexrpc_lexicon_folder,
 )
 
-LEXICON_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "interop" / "lexicon"
+LEXICON_FOLDER = Path(os.environ["PDS_SHARED_DIR"]) / "interop" / "lexicon"
 
 
 def items(name: str) -> list[Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import random
 import subprocess
 from pathlib import Path
@@ -33,7 +34,7 @@ from exprsn_pds.repo.mst import (
     key_height,
 )
 
-INTEROP_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "interop"
+INTEROP_FOLDER = Path(os.environ["PDS_SHARED_DIR"]) / "interop"
 MST_FOLDER = INTEROP_FOLDER / "mst"
 PROOF_FIXTURES = INTEROP_FOLDER / "firehose" / "commit-proof-fixtures.json"
 NODE_PACKAGES = Path(__file__).resolve().parent / "interop"

@@ -7,6 +7,7 @@ trailing ``\\r``, skip empty lines and lines starting with ``#``, and never stri
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,7 +30,7 @@ from exprsn_pds.syntax import (
     Uri,
 )
 
-SYNTAX_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "interop" / "syntax"
+SYNTAX_FOLDER = Path(os.environ["PDS_SHARED_DIR"]) / "interop" / "syntax"
 #: Longest piece of a value shown in a test id.
 ID_VALUE_CHARS = 40
 
