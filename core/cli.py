@@ -151,8 +151,9 @@ def keys_group() -> None:
 def keys_rotate_master(state: CliState) -> None:
     """Add a new master key and re-encrypt every repo signing key under it.
 
-    Only for master keys kept in the data directory; with PDS_KEY_ENCRYPTION_KEYS, put
-    the new key first in that list instead, then run this to re-encrypt.
+    Running servers on the data directory take the new key up by themselves. With
+    PDS_KEY_ENCRYPTION_KEYS, put the new key first in that list instead and restart the
+    servers with it, then run this to re-encrypt.
     """
     settings = state.settings()
     if not settings.key_encryption_keys:

@@ -15,7 +15,7 @@ from exprsn_pds.accounts.sessions import SessionManager
 from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.cache import Cache, create_cache
 from exprsn_pds.config import Settings
-from exprsn_pds.crypto import load_master_keyring
+from exprsn_pds.crypto import KeyringSource
 from exprsn_pds.events import MODEL_APP as EVENTS_MODEL_APP
 from exprsn_pds.events import CrawlerNotifier, EventPurger, FirehoseHub, Sequencer
 from exprsn_pds.identity import IdentityService
@@ -201,12 +201,10 @@ class Pds:
         await self.plugins.call_each_async("pds_startup", lambda _plugin: {"pds": self})
 
     def _open_repo_writer(self) -> RepoWriter:
-        keyring = load_master_keyring(
-            self.settings.data_directory, self.settings.key_encryption_keys
-        )
+        source = KeyringSource(self.settings.data_directory, self.settings.key_encryption_keys)
         return RepoWriter(
             database=self.database,
-            keys=RepoKeys(keyring),
+            keys=RepoKeys(source.load(), source),
             sequencer=self.sequencer,
             cache=self.repo_cache,
             nodes=self.mst_nodes,

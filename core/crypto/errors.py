@@ -1,4 +1,4 @@
-"""The two ways cryptographic input can be refused."""
+"""The ways cryptographic input can be refused."""
 
 from __future__ import annotations
 
@@ -9,3 +9,7 @@ class InvalidKey(ValueError):
 
 class KeyringError(Exception):
     """A master keyring cannot decrypt a blob, or its keys cannot be loaded."""
+
+
+class UnknownMasterKey(KeyringError):
+    """A blob is encrypted under a master key the keyring does not hold (yet)."""

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from exprsn_pds.crypto.errors import KeyringError
+from exprsn_pds.crypto.errors import KeyringError, UnknownMasterKey
 
 #: Version byte of the blob layout above.
 BLOB_VERSION = 1
@@ -87,7 +87,7 @@ class MasterKeyring:
         key_id, header_end = _parse_header(blob)
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            raise KeyringError(f"blob is encrypted under unknown master key {key_id!r}")
+            raise UnknownMasterKey(f"blob is encrypted under unknown master key {key_id!r}")
         nonce = blob[header_end : header_end + NONCE_BYTES]
         sealed = blob[header_end + NONCE_BYTES :]
         try:

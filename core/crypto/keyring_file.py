@@ -12,6 +12,10 @@ created with one fresh key on first start::
     0b7d55e2 = "<base64 of an older key, kept to decrypt old blobs>"
 
 Losing this file loses every private key encrypted under it: back it up.
+
+A running server keeps a :class:`KeyringSource`: when ``pds keys rotate-master`` rewrites
+the file, the server reads it again the next time it meets a blob under a key it does not
+hold, or seals a new key, so it never needs a restart to follow a rotation.
 """
 
 from __future__ import annotations
@@ -56,11 +60,50 @@ def load_master_keyring(data_directory: Path, configured: str | None) -> MasterK
     return MasterKeyring(keys, current_id)
 
 
+class KeyringSource:
+    """The master keyring of a data directory (or configuration), re-read when the file changes.
+
+    :meth:`reload_if_changed` is cheap (one ``stat``) and reads the file only when it was
+    replaced since the last read, so a blob under a truly unknown key costs no more than
+    that. A configured value never changes while the process runs.
+    """
+
+    def __init__(self, data_directory: Path, configured: str | None) -> None:
+        self._data_directory = data_directory
+        self._configured = configured if configured is not None and configured.strip() else None
+        self._seen: tuple[int, int, int] | None = None
+
+    def load(self) -> MasterKeyring:
+        """The keyring as it is now (the file is created when missing)."""
+        # Stamped before reading, so a replacement racing the read is read again next
+        # time; a file this call creates is stamped after.
+        seen = self._stamp()
+        keyring = load_master_keyring(self._data_directory, self._configured)
+        self._seen = seen if seen is not None else self._stamp()
+        return keyring
+
+    def reload_if_changed(self) -> MasterKeyring | None:
+        """The keyring read again if its file changed since the last read, else ``None``."""
+        if self._configured is not None or self._stamp() == self._seen:
+            return None
+        return self.load()
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """What identifies one version of the file: inode, size and modification time."""
+        if self._configured is not None:
+            return None
+        try:
+            status = master_keys_path(self._data_directory).stat()
+        except FileNotFoundError:
+            return None
+        return (status.st_ino, status.st_size, status.st_mtime_ns)
+
+
 def rotate(data_directory: Path) -> str:
     """Add a fresh key to the data directory's file and make it current; return its id.
 
     Older keys stay in the file so existing blobs still decrypt. Running servers pick the
-    new key up when they restart. Do not run two rotations at once.
+    new file up by themselves (:class:`KeyringSource`). Do not run two rotations at once.
     """
     path = master_keys_path(data_directory)
     keys, _ = _read(path) if path.exists() else ({}, "")
