@@ -25,6 +25,16 @@ from exprsn_pds.errors import (
     UpstreamFailure,
     XrpcError,
 )
+from exprsn_pds.events.types import (
+    AccountEvent,
+    AnyEvent,
+    CommitEvent,
+    Event,
+    IdentityEvent,
+    RepoOp,
+    SyncEvent,
+    decode_event,
+)
 from exprsn_pds.hookspecs import hookimpl, hookspec
 from exprsn_pds.pds import Pds
 from exprsn_pds.registrars import (
@@ -40,11 +50,16 @@ from exprsn_pds.xrpc.types import (
 )
 
 __all__ = [
+    "AccountEvent",
+    "AnyEvent",
     "AuthRequired",
     "AuthVerifier",
+    "CommitEvent",
     "Credentials",
+    "Event",
     "ExpiredToken",
     "Forbidden",
+    "IdentityEvent",
     "InternalServerError",
     "InvalidRequest",
     "LexiconRegistrar",
@@ -54,9 +69,11 @@ __all__ = [
     "PayloadTooLarge",
     "Pds",
     "RateLimitExceeded",
+    "RepoOp",
     "RouteRegistrar",
     "ServiceUnavailable",
     "SubscriptionMessage",
+    "SyncEvent",
     "UpstreamFailure",
     "XrpcContext",
     "XrpcError",
@@ -64,6 +81,7 @@ __all__ = [
     "XrpcResponse",
     "__version__",
     "admin_basic_auth",
+    "decode_event",
     "hookimpl",
     "hookspec",
 ]

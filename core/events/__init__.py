@@ -1,5 +1,8 @@
 """Sequenced repo events: the event log, its firehose fan-out, retention and crawlers.
 
+- :mod:`~exprsn_pds.events.types`: the typed event values (:class:`CommitEvent`,
+  :class:`SyncEvent`, :class:`IdentityEvent`, :class:`AccountEvent`; :data:`AnyEvent`)
+  and :func:`decode_event`, which reads a stored frame back into one.
 - :class:`Sequencer` numbers an event inside the writer's transaction
   (:meth:`~Sequencer.sequence`) and announces it once committed
   (:meth:`~Sequencer.publish`); the event's frame is encoded once and stored in
@@ -24,7 +27,19 @@ from exprsn_pds.events.retention import EventPurger
 from exprsn_pds.events.sequencer import Sequencer
 from exprsn_pds.events.store import purge_events
 from exprsn_pds.events.stream import follow_events
-from exprsn_pds.events.types import EventFrame, SequencedEvent
+from exprsn_pds.events.types import (
+    AccountEvent,
+    AnyEvent,
+    CommitEvent,
+    Event,
+    EventFrame,
+    IdentityEvent,
+    InvalidEventFrame,
+    RepoOp,
+    SequencedEvent,
+    SyncEvent,
+    decode_event,
+)
 from exprsn_pds.storage import ModelApp
 
 MODEL_APP = ModelApp(
@@ -35,17 +50,26 @@ MODEL_APP = ModelApp(
 
 __all__ = [
     "MODEL_APP",
+    "AccountEvent",
+    "AnyEvent",
+    "CommitEvent",
     "ConsumerTooSlow",
     "CrawlerNotifier",
+    "Event",
     "EventFrame",
     "EventPurger",
     "EventStreamError",
     "FirehoseHub",
     "FutureCursor",
     "HubSubscription",
+    "IdentityEvent",
+    "InvalidEventFrame",
+    "RepoOp",
     "SequencedEvent",
     "Sequencer",
     "StreamInterrupted",
+    "SyncEvent",
+    "decode_event",
     "follow_events",
     "purge_events",
 ]
