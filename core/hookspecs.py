@@ -114,7 +114,8 @@ def pds_xrpc_fallback(pds: Pds, nsid: str, request: Request) -> Any:
 def pds_startup(pds: Pds) -> Any:
     """Open this plugin's resources once the database, cache and HTTP client are ready.
 
-    May return an awaitable. Runs in plugin registration order.
+    May return an awaitable, awaited before the next plugin starts. Plugins start in
+    pluggy's order (``tryfirst`` first, ``trylast`` last, otherwise last-registered first).
 
     .. versionadded:: 0.1
     """
@@ -123,6 +124,9 @@ def pds_startup(pds: Pds) -> Any:
 @hookspec
 def pds_shutdown(pds: Pds) -> Any:
     """Close what ``pds_startup`` opened. May return an awaitable.
+
+    Plugins stop in the reverse of their start order; ``tryfirst``/``trylast`` here are
+    refused (mark ``pds_startup`` instead).
 
     .. versionadded:: 0.1
     """

@@ -76,12 +76,12 @@ class Pds:
         self._mailer: Mailer | None = self.plugins.manager.hook.pds_mailer(pds=self)
         self.lexicons = self._load_lexicons()
         self.model_apps: list[ModelApp] = list(CORE_MODEL_APPS)
-        self.plugins.call_each(
+        self.plugins.call_per_plugin(
             "pds_register_models",
             lambda plugin: {"register": ModelRegistrar(self.model_apps, plugin)},
         )
         self.methods: dict[str, XrpcMethod] = {}
-        self.plugins.call_each(
+        self.plugins.call_per_plugin(
             "pds_register_xrpc",
             lambda plugin: {
                 "registry": XrpcRegistrar(self.methods, self.lexicons, plugin),
@@ -89,7 +89,7 @@ class Pds:
             },
         )
         self.routes: list[Route] = []
-        self.plugins.call_each(
+        self.plugins.call_per_plugin(
             "pds_register_routes",
             lambda plugin: {"routes": RouteRegistrar(self.routes, plugin), "pds": self},
         )
@@ -198,7 +198,7 @@ class Pds:
             interval_s=self.settings.crawl_interval_s,
         )
         self._repo_writer = self._open_repo_writer()
-        await self.plugins.call_each_async("pds_startup", lambda _plugin: {"pds": self})
+        await self.plugins.call_per_plugin_async("pds_startup", lambda _plugin: {"pds": self})
 
     def _open_repo_writer(self) -> RepoWriter:
         source = KeyringSource(self.settings.data_directory, self.settings.key_encryption_keys)
@@ -218,8 +218,11 @@ class Pds:
         )
 
     async def stop(self) -> None:
-        """Stop plugins, then close what :meth:`start` opened."""
-        await self.plugins.call_each_async("pds_shutdown", lambda _plugin: {"pds": self})
+        """Stop plugins (in the reverse of their start order), then close what :meth:`start`
+        opened."""
+        await self.plugins.call_per_plugin_async(
+            "pds_shutdown", lambda _plugin: {"pds": self}, self.plugins.stop_order()
+        )
         if self._crawlers is not None:
             await self._crawlers.close()
             self._crawlers = None
@@ -242,7 +245,7 @@ class Pds:
             source="lexrpc",
         )
         registry.add_folder(PROJECT_LEXICONS, source="exprsn-pds lexicons/")
-        self.plugins.call_each(
+        self.plugins.call_per_plugin(
             "pds_register_lexicons",
             lambda plugin: {"register": LexiconRegistrar(registry, plugin)},
         )

@@ -144,7 +144,9 @@ def test_a_section_for_an_absent_plugin_is_refused(settings_factory: Any) -> Non
 
 
 def test_serving_one_nsid_twice_stops_startup(settings_factory: Any) -> None:
-    with pytest.raises(PluginStartupError, match="already served by plugin server"):
+    """The later-registered plugin registers first (pluggy's order); the error names both."""
+    both = r"plugin server: com\.atproto\.server\.describeServer is already served by plugin again"
+    with pytest.raises(PluginStartupError, match=both):
         Pds(settings_factory(), [("again", ServesDescribeServer())])
 
 
