@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 from pathlib import Path
 
@@ -17,14 +16,14 @@ from exprsn_pds.config.loader import CONFIG_PATH_VARIABLE
 from exprsn_pds.config.secrets_file import secrets_path
 from exprsn_pds.crypto import load_master_keyring, rotate
 from exprsn_pds.lexicon import LexiconError
-from exprsn_pds.logs import configure_logging
+from exprsn_pds.logs import configure_logging, get_logger
 from exprsn_pds.pds import Pds
 from exprsn_pds.registrars import PluginStartupError
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.rekey import reseal_all
+from exprsn_pds.serving import DataDirectoryLock, ServeError, hypercorn_config, listen
 
-ASGI_FACTORY = "exprsn_pds.app:asgi_app()"
-HYPERCORN_LOGGER = "hypercorn.error"
+log = get_logger(__name__)
 
 
 class CliState:
@@ -64,33 +63,35 @@ main.add_command(request_crawl)
 @click.pass_obj
 def serve(state: CliState, workers: int | None) -> None:
     """Migrate the database, then serve with hypercorn."""
-    from hypercorn.config import Config as HypercornConfig
     from hypercorn.run import run
 
     settings = state.settings()
     configure_logging(settings.log_level)
+    lock = DataDirectoryLock(settings.data_directory)
+    try:
+        lock.acquire()
+        listener = listen(settings)
+    except ServeError as error:
+        raise click.ClickException(str(error)) from None
     pds = _build(settings)
     if settings.migrate_on_start:
         asyncio.run(_migrate(pds))
-    address = f"{settings.bind}:{settings.port}"
-    click.echo(f"exprsn-pds {pds.version} listening on http://{address}")
+    click.echo(f"exprsn-pds {pds.version} listening on http://{settings.bind}:{settings.port}")
     click.echo(
         f"admin password: stored in {secrets_path(settings.data_directory)}"
         " (unless PDS_ADMIN_PASSWORD is set)"
     )
     if state.config_path is not None:
-        os.environ[CONFIG_PATH_VARIABLE] = str(state.config_path)
+        os.environ[CONFIG_PATH_VARIABLE] = str(state.config_path.resolve())
     os.environ["PDS_MIGRATE_ON_START"] = "false"  # done once above, not once per worker
-    config = HypercornConfig()
-    config.bind = [address]
+    config = hypercorn_config(settings, listener)
     worker_count = workers or settings.workers
     # hypercorn's "0 workers" serves in this process; one worker needs no child process
     # (and a child would outlive a killed parent).
     config.workers = 0 if worker_count == 1 else worker_count
-    config.application_path = ASGI_FACTORY
-    config.accesslog = None  # our own access-log line carries the request id
-    config.errorlog = logging.getLogger(HYPERCORN_LOGGER)  # one handler, one format
     run(config)
+    log.info("pds shut down cleanly")
+    lock.release()
 
 
 @main.group("config")

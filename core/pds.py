@@ -121,7 +121,12 @@ class Pds:
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()
         self.repo_reader = RepoReader(self.repo_cache, self.mst_nodes)
-        self.firehose = FirehoseHub(queue_max_events=settings.firehose_queue_max_events)
+        self.firehose = FirehoseHub(
+            queue_max_events=settings.firehose_queue_max_events,
+            queue_max_bytes=settings.firehose_queue_max_bytes,
+            max_subscribers=settings.firehose_max_subscribers,
+            max_subscribers_per_client=settings.firehose_max_subscribers_per_ip,
+        )
         self.sequencer = Sequencer(self.firehose)
         self.identity = IdentityService(settings, database=self.database, sequencer=self.sequencer)
         self.event_purger = EventPurger(

@@ -7,8 +7,11 @@ where a test says otherwise.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import gc
 import socket
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
@@ -18,10 +21,9 @@ import httpx
 import libipld
 import pytest
 from hypercorn.asyncio import serve
-from hypercorn.config import Config as HypercornConfig
 from quart.testing.connections import WebsocketDisconnectError
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Request
+from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Ping, Request
 
 from exprsn_pds import hookimpl
 from exprsn_pds.app import create_app, get_pds
@@ -44,6 +46,7 @@ from exprsn_pds.events.hub import EVENTS_CHANNEL, encode_notification
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.sync.firehose import subscribe_repos
+from exprsn_pds.serving import hypercorn_config, listen
 from exprsn_pds.syntax import Datetime
 
 SUBSCRIBE_NSID = "com.atproto.sync.subscribeRepos"
@@ -517,15 +520,14 @@ READ_CHUNK_BYTES = 65536
 async def served(settings: Settings) -> AsyncIterator[tuple[Any, int]]:
     """The app served by hypercorn on a free local port; its Pds and the port."""
     app = create_app(settings, extra_plugins=[("firehose", FirehosePlugin())])
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # As `pds serve` listens (TCP user timeout included), on a free port.
+    listener = listen(dataclasses.replace(settings, port=0))
     # Accepted connections inherit the small send buffer, so a client that stops
     # reading soon blocks the server's sends.
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SOCKET_BUFFER_BYTES)
-    listener.bind(("127.0.0.1", 0))
     port: int = listener.getsockname()[1]
-    config = HypercornConfig()
-    config.bind = [f"fd://{listener.detach()}"]
-    config.accesslog = config.errorlog = None
+    config = hypercorn_config(settings, listener)
+    config.errorlog = None
     stopping = asyncio.Event()
     server = asyncio.create_task(serve(app, config, shutdown_trigger=stopping.wait))
     try:
@@ -601,3 +603,81 @@ async def test_a_subscriber_that_stops_reading_is_closed_as_too_slow(
     sent = [seq_of(message) for message in messages[:-1]]
     assert sent == list(range(1, len(sent) + 1))
     assert len(sent) < EVENTS_TO_FILL_BUFFERS
+
+
+async def test_a_subscriber_that_reads_nothing_is_dropped_and_its_memory_returned(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    settings = settings_factory(server={"send_timeout_s": 0.5})
+    async with served(settings) as (pds, port):
+        subscriber = await RawSubscriber.connect(port, SUBSCRIBE)
+        try:
+            await wait_for_subscribers(pds, 1)
+            subscription = weakref.ref(pds.firehose.subscriptions[0])
+            # Far fewer events than the queue holds: only the stalled sends can end it.
+            await write_events(pds, EVENTS_TO_FILL_BUFFERS, blocks_bytes=LARGE_BLOCKS_BYTES)
+            await wait_for_subscribers(pds, 0)  # the client never read a byte
+            gc.collect()
+            assert subscription() is None
+        finally:
+            subscriber.close()
+
+
+async def test_websocket_subscribers_are_pinged(settings_factory: Callable[..., Settings]) -> None:
+    settings = settings_factory(server={"websocket_ping_interval_s": 0.05})
+    async with served(settings) as (_pds, port):
+        subscriber = await RawSubscriber.connect(port, SUBSCRIBE)
+        try:
+            async with asyncio.timeout(RECEIVE_TIMEOUT_S):
+                while not any(isinstance(event, Ping) for event in await subscriber.read()):
+                    pass
+        finally:
+            subscriber.close()
+
+
+async def refused_subscription(client: Any) -> dict[str, Any]:
+    async with client.websocket(SUBSCRIBE) as refused:
+        messages = await receive_until_closed(refused)
+    assert len(messages) == 1
+    header, body = parse(messages[0])
+    assert header == {"op": -1}
+    return body
+
+
+@pytest.mark.parametrize(
+    ("sync", "refusal"),
+    [
+        ({"firehose_max_subscribers_per_ip": 2}, "already has 2 firehose subscriptions"),
+        ({"firehose_max_subscribers": 2}, "already has 2 firehose subscribers"),
+    ],
+)
+async def test_subscribers_over_a_cap_are_refused_until_one_leaves(
+    client_factory: Callable[..., Awaitable[Any]],
+    settings_factory: Callable[..., Settings],
+    sync: dict[str, int],
+    refusal: str,
+) -> None:
+    client = await client_factory(
+        settings_factory(sync=sync), extra_plugins=[("firehose", FirehosePlugin())]
+    )
+    pds = pds_of(client)
+    async with client.websocket(SUBSCRIBE):
+        async with client.websocket(SUBSCRIBE):
+            await wait_for_subscribers(pds, 2)
+            body = await refused_subscription(client)
+            assert body["error"] == "RateLimitExceeded"
+            assert refusal in body["message"]
+        await wait_for_subscribers(pds, 1)
+        async with client.websocket(SUBSCRIBE) as again:
+            await wait_for_subscribers(pds, 2)
+            await write_event(pds)
+            assert await receive_seqs(again, 1) == [1]
+
+
+def test_a_subscription_queue_is_bounded_in_bytes_too() -> None:
+    hub = FirehoseHub(queue_max_events=100, queue_max_bytes=10)
+    subscription = hub.subscribe()
+    subscription.deliver(EventFrame(1, b"x" * 6))
+    assert (subscription.queued_bytes, subscription.overflowed) == (6, False)
+    subscription.deliver(EventFrame(2, b"x" * 6))
+    assert (subscription.queued_bytes, subscription.overflowed) == (0, True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Final
 
+from exprsn_pds.bounded_queue import BoundedQueue, QueueClosed, QueueOverflowed
 from exprsn_pds.cache.base import MS_PER_S, SubscriptionLost, ttl_ms
 
 DEFAULT_MAX_QUEUED_MESSAGES: Final = 1000
@@ -117,12 +116,8 @@ class MemorySubscription:
     ) -> None:
         self._subscribers = subscribers
         self._channel = channel
-        self._max_queued = max_queued
-        self._queue: deque[bytes] = deque()
-        self._wakeup = asyncio.Event()
+        self._queue: BoundedQueue[bytes] = BoundedQueue(max_queued)
         self._entered = False
-        self._ended = False
-        self._overflowed = False
 
     async def __aenter__(self) -> MemorySubscription:
         self._subscribers.setdefault(self._channel, set()).add(self)
@@ -148,33 +143,22 @@ class MemorySubscription:
     async def __anext__(self) -> bytes:
         if not self._entered:
             raise RuntimeError("enter the subscription (async with) before reading it")
-        while True:
-            if self._overflowed:
-                raise SubscriptionLost(
-                    f"subscriber to {self._channel!r} fell {self._max_queued} messages behind"
-                )
-            if self._queue:
-                return self._queue.popleft()
-            if self._ended:
-                raise StopAsyncIteration
-            self._wakeup.clear()
-            await self._wakeup.wait()
+        try:
+            return await self._queue.get()
+        except QueueOverflowed:
+            raise SubscriptionLost(
+                f"subscriber to {self._channel!r} fell {self._queue.max_items} messages behind"
+            ) from None
+        except QueueClosed:
+            raise StopAsyncIteration from None
 
     def deliver(self, message: bytes) -> None:
         """Queue ``message``; a full queue is dropped and the subscription lost."""
-        if self._overflowed or self._ended:
-            return
-        if len(self._queue) >= self._max_queued:
-            self._overflowed = True
-            self._queue.clear()
-        else:
-            self._queue.append(message)
-        self._wakeup.set()
+        self._queue.put(message)
 
     def end(self) -> None:
         """End iteration once the queued messages are read."""
-        self._ended = True
-        self._wakeup.set()
+        self._queue.close()
 
 
 def _expiry(ttl_s: float | None) -> float | None:

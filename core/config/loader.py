@@ -241,6 +241,11 @@ def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -
         lexicon_paths=tuple(Path(p).expanduser() for p in tree["lexicons"]["paths"]),
         enabled_plugins=tuple(plugins.get("enabled", [])),
         disabled_plugins=tuple(plugins.get("disabled", [])),
+        firehose_queue_max_bytes=tree["sync"]["firehose_queue_max_bytes"],
+        firehose_max_subscribers=tree["sync"]["firehose_max_subscribers"],
+        firehose_max_subscribers_per_ip=tree["sync"]["firehose_max_subscribers_per_ip"],
+        send_timeout_s=tree["server"]["send_timeout_s"],
+        websocket_ping_interval_s=tree["server"]["websocket_ping_interval_s"],
         plugin_sections={k: v for k, v in plugins.items() if isinstance(v, dict)},
         raw=tree,
     )

@@ -32,6 +32,8 @@ CORE_SCHEMA: dict[str, Any] = {
                 "terms_of_service_url": {"type": "string"},
                 "log_level": {"enum": ["debug", "info", "warning", "error"]},
                 "trusted_proxies": _STRING_LIST,
+                "send_timeout_s": {"type": "number", "exclusiveMinimum": 0},
+                "websocket_ping_interval_s": {"type": "number", "exclusiveMinimum": 0},
             },
         },
         "secrets": {
@@ -128,6 +130,9 @@ CORE_SCHEMA: dict[str, Any] = {
                 "firehose_queue_max_events": {"type": "integer", "minimum": 1},
                 "event_retention_s": {"type": "number", "exclusiveMinimum": 0},
                 "event_purge_interval_s": {"type": "number", "exclusiveMinimum": 0},
+                "firehose_queue_max_bytes": {"type": "integer", "minimum": 1},
+                "firehose_max_subscribers": {"type": "integer", "minimum": 1},
+                "firehose_max_subscribers_per_ip": {"type": "integer", "minimum": 1},
             },
         },
         "xrpc": {
@@ -170,6 +175,8 @@ DEFAULTS: dict[str, Any] = {
         "terms_of_service_url": "",
         "log_level": "info",
         "trusted_proxies": [],
+        "send_timeout_s": 30,
+        "websocket_ping_interval_s": 20,
     },
     "secrets": {},
     "database": {"url": "", "migrate_on_start": True, "pool_max_size": 10},
@@ -205,6 +212,9 @@ DEFAULTS: dict[str, Any] = {
         "firehose_queue_max_events": 1000,
         "event_retention_s": 259200,
         "event_purge_interval_s": 3600,
+        "firehose_queue_max_bytes": 16_000_000,
+        "firehose_max_subscribers": 1000,
+        "firehose_max_subscribers_per_ip": 16,
     },
     "xrpc": {
         "max_body_bytes": 5_000_000,
@@ -260,6 +270,7 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_LEXICON_PATHS": "lexicons.paths",
     "PDS_ENABLE_PLUGINS": "plugins.enabled",
     "PDS_DISABLE_PLUGINS": "plugins.disabled",
+    "PDS_SEND_TIMEOUT_S": "server.send_timeout_s",
 }
 
 #: Secrets generated into the data directory's secrets file when not configured.

@@ -73,6 +73,11 @@ class Settings:
     lexicon_paths: tuple[Path, ...]
     enabled_plugins: tuple[str, ...]
     disabled_plugins: tuple[str, ...]
+    firehose_queue_max_bytes: int
+    firehose_max_subscribers: int
+    firehose_max_subscribers_per_ip: int
+    send_timeout_s: float
+    websocket_ping_interval_s: float
     plugin_sections: dict[str, dict[str, Any]]
     raw: dict[str, Any] = field(repr=False)
 

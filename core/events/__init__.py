@@ -21,6 +21,7 @@ from exprsn_pds.events.errors import (
     EventStreamError,
     FutureCursor,
     StreamInterrupted,
+    TooManySubscribers,
 )
 from exprsn_pds.events.hub import FirehoseHub, HubSubscription
 from exprsn_pds.events.retention import EventPurger
@@ -69,6 +70,7 @@ __all__ = [
     "Sequencer",
     "StreamInterrupted",
     "SyncEvent",
+    "TooManySubscribers",
     "decode_event",
     "follow_events",
     "purge_events",

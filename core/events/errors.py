@@ -17,3 +17,7 @@ class ConsumerTooSlow(EventStreamError):
 
 class StreamInterrupted(EventStreamError):
     """The live feed stopped (lost cache subscription, or shutdown); nothing is lost."""
+
+
+class TooManySubscribers(EventStreamError):
+    """The subscriber cap (in total or for the subscriber's address) is reached."""

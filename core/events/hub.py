@@ -12,15 +12,17 @@ subscribes again, and subscribers reconnect with their cursor and lose nothing.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Final
 
+from exprsn_pds.bounded_queue import BoundedQueue, QueueOverflowed
 from exprsn_pds.cache import Cache, Subscription, SubscriptionLost
-from exprsn_pds.events.errors import ConsumerTooSlow, StreamInterrupted
+from exprsn_pds.events.errors import ConsumerTooSlow, StreamInterrupted, TooManySubscribers
 from exprsn_pds.events.types import EventFrame
 from exprsn_pds.logs import get_logger
+from exprsn_pds.net import UNKNOWN_CLIENT
 from exprsn_pds.tasks import stop_task
 
 EVENTS_CHANNEL: Final = "events:repo"
@@ -47,28 +49,45 @@ def decode_notification(message: bytes) -> EventFrame:
 class FirehoseHub:
     """This process's end of the event channel: publishes events and fans them out.
 
-    ``queue_max_events`` bounds each subscriber's queue of live events. :meth:`start`
+    ``queue_max_events`` (and ``queue_max_bytes``, of frames) bounds each subscriber's
+    queue of live events; ``max_subscribers`` and ``max_subscribers_per_client`` (``None``:
+    unlimited) cap how many subscribers this process serves. :meth:`start`
     subscribes to the cache channel (raising
     :class:`~exprsn_pds.cache.SubscriptionLost` if the cache cannot be reached);
     :meth:`stop` unsubscribes and interrupts every subscriber.
     """
 
     def __init__(
-        self, *, queue_max_events: int = DEFAULT_QUEUE_MAX_EVENTS, channel: str = EVENTS_CHANNEL
+        self,
+        *,
+        queue_max_events: int = DEFAULT_QUEUE_MAX_EVENTS,
+        queue_max_bytes: int | None = None,
+        max_subscribers: int | None = None,
+        max_subscribers_per_client: int | None = None,
+        channel: str = EVENTS_CHANNEL,
     ) -> None:
         if queue_max_events < 1:
             raise ValueError(f"queue_max_events must be at least 1, got {queue_max_events}")
         self._queue_max_events = queue_max_events
+        self._queue_max_bytes = queue_max_bytes
+        self._max_subscribers = max_subscribers
+        self._max_per_client = max_subscribers_per_client
         self._channel = channel
         self._cache: Cache | None = None
         self._task: asyncio.Task[None] | None = None
         self._subscriptions: set[HubSubscription] = set()
+        self._per_client: Counter[str] = Counter()
         self._live = False
 
     @property
     def subscriber_count(self) -> int:
         """How many subscribers are registered now."""
         return len(self._subscriptions)
+
+    @property
+    def subscriptions(self) -> tuple[HubSubscription, ...]:
+        """The subscriptions registered now."""
+        return tuple(self._subscriptions)
 
     async def start(self, cache: Cache) -> None:
         """Subscribe to the event channel of ``cache`` and start fanning events out."""
@@ -92,9 +111,15 @@ class FirehoseHub:
             raise RuntimeError("the firehose hub is not started")
         await self._cache.publish(self._channel, encode_notification(event))
 
-    def subscribe(self) -> HubSubscription:
-        """A bounded queue of the events published from the moment it is entered."""
-        return HubSubscription(self, self._queue_max_events)
+    def subscribe(self, client: str = UNKNOWN_CLIENT) -> HubSubscription:
+        """A bounded queue of the events published from the moment it is entered.
+
+        Entering it raises :class:`TooManySubscribers` when this process already serves
+        ``max_subscribers``, or ``max_subscribers_per_client`` for ``client`` (an IP).
+        """
+        return HubSubscription(
+            self, self._queue_max_events, max_bytes=self._queue_max_bytes, client=client
+        )
 
     async def _subscribe(self, cache: Cache) -> tuple[AsyncExitStack, Subscription]:
         stack = AsyncExitStack()
@@ -140,28 +165,47 @@ class FirehoseHub:
     def _register(self, subscription: HubSubscription) -> None:
         if not self._live:
             raise StreamInterrupted(LOST_SUBSCRIPTION)
+        limit = self._max_subscribers
+        if limit is not None and len(self._subscriptions) >= limit:
+            raise TooManySubscribers(f"This server already has {limit} firehose subscribers")
+        limit, client = self._max_per_client, subscription.client
+        if limit is not None and self._per_client[client] >= limit:
+            raise TooManySubscribers(f"{client} already has {limit} firehose subscriptions")
         self._subscriptions.add(subscription)
+        self._per_client[client] += 1
 
     def _unregister(self, subscription: HubSubscription) -> None:
+        if subscription not in self._subscriptions:
+            return
         self._subscriptions.discard(subscription)
+        self._per_client[subscription.client] -= 1
+        if not self._per_client[subscription.client]:
+            del self._per_client[subscription.client]
 
 
 class HubSubscription:
-    """One subscriber's queue of live events, at most ``max_events`` long.
+    """One subscriber's queue of live events, at most ``max_events`` (and ``max_bytes``) long.
 
-    Use as ``async with hub.subscribe() as live: ... await live.get()``. When the queue
-    overflows it is dropped and :attr:`overflowed` set; :meth:`get` then raises
+    Use as ``async with hub.subscribe(client) as live: ... await live.get()``. When the
+    queue overflows it is dropped and :attr:`overflowed` set; :meth:`get` then raises
     :class:`ConsumerTooSlow`, unless the reader first recovers the dropped events from
-    the event log and calls :meth:`forgive_overflow`.
+    the event log and calls :meth:`forgive_overflow`. Leaving the ``async with`` drops
+    whatever is still queued.
     """
 
-    def __init__(self, hub: FirehoseHub, max_events: int) -> None:
+    def __init__(
+        self,
+        hub: FirehoseHub,
+        max_events: int,
+        *,
+        max_bytes: int | None = None,
+        client: str = UNKNOWN_CLIENT,
+    ) -> None:
         self._hub = hub
-        self._max_events = max_events
-        self._queue: deque[EventFrame] = deque()
-        self._wakeup = asyncio.Event()
-        self._overflowed = False
-        self._interrupted: str | None = None
+        self.client = client
+        self._queue: BoundedQueue[EventFrame] = BoundedQueue(
+            max_events, max_bytes=max_bytes, measure=None if max_bytes is None else _frame_bytes
+        )
 
     async def __aenter__(self) -> HubSubscription:
         self._hub._register(self)
@@ -174,15 +218,21 @@ class HubSubscription:
         traceback: TracebackType | None,
     ) -> None:
         self._hub._unregister(self)
+        self._queue.close(StreamInterrupted("the subscription ended"))
 
     @property
     def overflowed(self) -> bool:
         """Whether events were dropped since entering (or the last :meth:`forgive_overflow`)."""
-        return self._overflowed
+        return self._queue.overflowed
+
+    @property
+    def queued_bytes(self) -> int:
+        """The size of the frames queued now (counted only with ``max_bytes``)."""
+        return self._queue.queued_bytes
 
     def forgive_overflow(self) -> None:
         """Accept events again after an overflow; the caller reads the dropped ones elsewhere."""
-        self._overflowed = False
+        self._queue.forgive_overflow()
 
     async def get(self) -> EventFrame:
         """The next live event, waiting for one.
@@ -190,31 +240,21 @@ class HubSubscription:
         Raises :class:`StreamInterrupted` once the hub lost its subscription or stopped,
         and :class:`ConsumerTooSlow` once the queue overflowed.
         """
-        while True:
-            if self._interrupted is not None:
-                raise StreamInterrupted(self._interrupted)
-            if self._overflowed:
-                raise ConsumerTooSlow(
-                    f"Stream consumer too slow: over {self._max_events} events behind"
-                )
-            if self._queue:
-                return self._queue.popleft()
-            self._wakeup.clear()
-            await self._wakeup.wait()
+        try:
+            return await self._queue.get()
+        except QueueOverflowed:
+            raise ConsumerTooSlow(
+                "Stream consumer too slow: its queue of live events overflowed"
+            ) from None
 
     def deliver(self, event: EventFrame) -> None:
         """Queue ``event``; a full queue is dropped and marked as overflowed."""
-        if self._overflowed or self._interrupted is not None:
-            return
-        if len(self._queue) >= self._max_events:
-            self._overflowed = True
-            self._queue.clear()
-        else:
-            self._queue.append(event)
-        self._wakeup.set()
+        self._queue.put(event)
 
     def interrupt(self, reason: str) -> None:
         """End the subscription: :meth:`get` raises :class:`StreamInterrupted` with ``reason``."""
-        self._interrupted = reason
-        self._queue.clear()
-        self._wakeup.set()
+        self._queue.close(StreamInterrupted(reason))
+
+
+def _frame_bytes(event: EventFrame) -> int:
+    return len(event.frame)

@@ -20,22 +20,28 @@ from exprsn_pds.events.errors import FutureCursor
 from exprsn_pds.events.frames import OUTDATED_CURSOR, info_frame
 from exprsn_pds.events.hub import FirehoseHub
 from exprsn_pds.events.store import frames_after, head_seq, oldest_seq
+from exprsn_pds.net import UNKNOWN_CLIENT
 
 DEFAULT_PAGE_SIZE: Final = 100
 
 
 async def follow_events(
-    hub: FirehoseHub, *, cursor: int | None = None, page_size: int = DEFAULT_PAGE_SIZE
+    hub: FirehoseHub,
+    *,
+    cursor: int | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    client: str = UNKNOWN_CLIENT,
 ) -> AsyncGenerator[bytes, None]:
     """Frames of the events after ``cursor``, then of live events, in ``seq`` order.
 
     Without ``cursor``, live events only (from the newest one on). A cursor older than
     the oldest retained event yields an ``#info`` ``OutdatedCursor`` frame and starts
     at the oldest one. Raises :class:`FutureCursor` for a cursor past the newest event,
-    and whatever :meth:`HubSubscription.get
+    :class:`TooManySubscribers` when the hub serves its cap of subscribers (for
+    ``client``, an IP address, or in total), and whatever :meth:`HubSubscription.get
     <exprsn_pds.events.hub.HubSubscription.get>` raises.
     """
-    async with hub.subscribe() as live:
+    async with hub.subscribe(client) as live:
         head = await head_seq()
         last = head if cursor is None else cursor
         if cursor is not None:

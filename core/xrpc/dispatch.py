@@ -8,6 +8,7 @@ pluggy for a handler per request. Handlers raise :class:`~exprsn_pds.errors.Xrpc
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 from collections.abc import AsyncGenerator
@@ -180,15 +181,32 @@ async def _stream(method: XrpcMethod, context: XrpcContext) -> None:
     ``bytes`` are sent as they are (frames encoded in advance), a ``SubscriptionMessage``
     as header + body; an ``XrpcError`` becomes an error frame and closes the socket.
     Closing the generator runs its clean-up at once, even when the client went away
-    while a message was being sent.
+    while a message was being sent. A message not sent within ``server.send_timeout_s``
+    (the client stopped reading) ends the stream: the client cannot be told any more.
     """
     await websocket.accept()
     messages: AsyncGenerator[Any, None] = method.handler(context)
+    send_timeout_s = context.pds.settings.send_timeout_s
     async with aclosing(messages):
         try:
-            async for message in messages:
-                frame = message if isinstance(message, bytes) else encode_message(message)
+            await _send_all(messages, send_timeout_s)
+        except (TimeoutError, OSError) as error:
+            log.warning(
+                "subscriber dropped: it stopped reading",
+                nsid=method.nsid,
+                client=context.client_ip,
+                reason=type(error).__name__,
+            )
+
+
+async def _send_all(messages: AsyncGenerator[Any, None], timeout_s: float) -> None:
+    """Send every message, each within ``timeout_s``; an ``XrpcError`` ends with its frame."""
+    try:
+        async for message in messages:
+            frame = message if isinstance(message, bytes) else encode_message(message)
+            async with asyncio.timeout(timeout_s):
                 await websocket.send(frame)
-        except XrpcError as error:
+    except XrpcError as error:
+        async with asyncio.timeout(timeout_s):
             await websocket.send(encode_error(error))
-            await websocket.close(WEBSOCKET_POLICY_VIOLATION, error.error)
+        await websocket.close(WEBSOCKET_POLICY_VIOLATION, error.error)

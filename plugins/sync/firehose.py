@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
-from exprsn_pds import InvalidRequest, ServiceUnavailable, XrpcContext
-from exprsn_pds.events import ConsumerTooSlow, FutureCursor, StreamInterrupted, follow_events
+from exprsn_pds import InvalidRequest, RateLimitExceeded, ServiceUnavailable, XrpcContext
+from exprsn_pds.events import (
+    ConsumerTooSlow,
+    FutureCursor,
+    StreamInterrupted,
+    TooManySubscribers,
+    follow_events,
+)
 
 
 async def subscribe_repos(ctx: XrpcContext) -> AsyncGenerator[bytes, None]:
@@ -15,8 +21,11 @@ async def subscribe_repos(ctx: XrpcContext) -> AsyncGenerator[bytes, None]:
     A cursor past the newest event ends with a ``FutureCursor`` error frame, a consumer
     that falls too far behind with ``ConsumerTooSlow``; an interrupted live feed ends the
     stream with ``ServiceUnavailable``, and the client reconnects with its last cursor.
+    A subscriber over the caps (per IP, or in total) gets ``RateLimitExceeded`` at once.
     """
-    events = follow_events(ctx.pds.firehose, cursor=ctx.params.get("cursor"))
+    events = follow_events(
+        ctx.pds.firehose, cursor=ctx.params.get("cursor"), client=ctx.client_ip
+    )
     try:
         async with aclosing(events):
             async for frame in events:
@@ -25,5 +34,7 @@ async def subscribe_repos(ctx: XrpcContext) -> AsyncGenerator[bytes, None]:
         raise InvalidRequest(str(error), error="FutureCursor") from error
     except ConsumerTooSlow as error:
         raise InvalidRequest(str(error), error="ConsumerTooSlow") from error
+    except TooManySubscribers as error:
+        raise RateLimitExceeded(str(error)) from error
     except StreamInterrupted as error:
         raise ServiceUnavailable(str(error)) from error
