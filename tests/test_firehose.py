@@ -61,7 +61,7 @@ COMMIT_HEADER = {"op": 1, "t": "#commit"}
 class FirehosePlugin:
     """Serves ``subscribeRepos`` in the test server, unless a built-in plugin already does."""
 
-    @hookimpl
+    @hookimpl(trylast=True)  # after the built-in plugins have registered theirs
     def pds_register_xrpc(self, registry: Any, pds: Any) -> None:
         if SUBSCRIBE_NSID not in pds.methods:
             registry.add(SUBSCRIBE_NSID, subscribe_repos)
