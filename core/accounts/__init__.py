@@ -4,6 +4,6 @@ from exprsn_pds.storage import ModelApp
 
 MODEL_APP = ModelApp(
     label="accounts",
-    models=["exprsn_pds.accounts.models"],
+    models=["exprsn_pds.accounts.models", "exprsn_pds.accounts.tombstones"],
     migrations="exprsn_pds.accounts.migrations",
 )

@@ -20,6 +20,7 @@ from exprsn_pds.accounts.passwords import (
     hash_password,
 )
 from exprsn_pds.accounts.status import AccountStatus
+from exprsn_pds.accounts.tombstones import refuse_buried
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
@@ -89,6 +90,7 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
     )
     if await Account.exists(did=did):
         raise InvalidRequest("Account already exists", error="AccountAlreadyExists")
+    await refuse_buried(did)
 
     async def add_account_rows() -> None:
         await _check_available(handle, email)

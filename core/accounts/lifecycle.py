@@ -19,6 +19,7 @@ from exprsn_pds.accounts.models import (
     RefreshToken,
 )
 from exprsn_pds.accounts.status import AccountStatus, account_status, status_fields
+from exprsn_pds.accounts.tombstones import bury
 from exprsn_pds.datamodel import Cid, write_car
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events.models import RepoEvent
@@ -125,7 +126,8 @@ async def set_takedown(pds: Pds, did: str, ref: str | None) -> AccountStatus:
 async def delete_account(pds: Pds, did: str) -> None:
     """Remove everything the account has here and sequence ``#account`` deleted.
 
-    The account's earlier events go too: their commits carry its records.
+    The account's earlier events go too: their commits carry its records. Its DID is
+    kept as a tombstone, never to be given to another account.
     """
     await require_account(did)
     stored = await Blob.filter(did=did).values_list("cid", "temp_key")
@@ -135,6 +137,7 @@ async def delete_account(pds: Pds, did: str) -> None:
         for owned in (RefreshToken, AppPassword, EmailToken):
             await owned.filter(did=did).delete()
         await InviteCode.filter(for_account=did).update(disabled=True)
+        await bury(did)
         # Sequence first: sequence numbers come from the newest event, which may be one
         # of the account's, so deleting those first could hand out a used number again.
         event = await sequence_account_event(pds, connection, did, AccountStatus.DELETED)

@@ -1,8 +1,8 @@
 """Identity of the accounts hosted here, and resolution of everyone else's.
 
 - :meth:`IdentityService.create_did`: a new account's DID: did:plc through the directory
-  when ``identity.did_plc_url`` is set, otherwise ``did:web:<handle>`` for handles under
-  the service domains.
+  when ``identity.did_plc_url`` is set, otherwise a did:web of the handle never used
+  before (:mod:`exprsn_pds.identity.did_web`).
 - :meth:`IdentityService.resolve_did` / :meth:`IdentityService.resolve_handle`: hosted
   accounts from the database, others over the network, cached in ``pds.cache``.
 - :meth:`IdentityService.update_handle`: the rules of ``updateHandle``, the PLC update,
@@ -40,10 +40,10 @@ from exprsn_pds.identity.did_document import (
 )
 from exprsn_pds.identity.did_resolver import (
     DID_PLC_PREFIX,
-    DID_WEB_PREFIX,
     DidResolver,
     did_web_host,
 )
+from exprsn_pds.identity.did_web import new_did_web
 from exprsn_pds.identity.handle_resolver import HandleResolver
 from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
 from exprsn_pds.identity.plc_client import PlcClient, PlcError
@@ -181,7 +181,8 @@ class IdentityService:
         """The DID of a new account with ``handle`` (normalized) and repo key ``signing_key``.
 
         did:plc when a directory is configured (the genesis operation is submitted);
-        otherwise ``did:web:<handle>`` for a handle under the service domains.
+        otherwise a did:web under the service domains that no account here ever had
+        (``did:web:<handle>`` when it is free, see :mod:`exprsn_pds.identity.did_web`).
         """
         if self.plc is not None:
             return await self._create_did_plc(handle, signing_key, recovery_key)
@@ -190,10 +191,7 @@ class IdentityService:
                 "This server creates did:web accounts only, for handles under its own domains",
                 error="UnsupportedDomain",
             )
-        did = DID_WEB_PREFIX + handle.lower()
-        if await Account.exists(did=did) or await Repo.exists(did=did):
-            raise InvalidRequest(f"Handle already taken: {handle}", error="HandleNotAvailable")
-        return did
+        return await new_did_web(handle.lower())
 
     async def _create_did_plc(
         self, handle: str, signing_key: PublicKey, recovery_key: str | None
