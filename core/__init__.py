@@ -38,6 +38,7 @@ from exprsn_pds.events.types import (
 from exprsn_pds.hookspecs import hookimpl, hookspec
 from exprsn_pds.pds import Pds
 from exprsn_pds.registrars import (
+    ConsumerRegistrar,
     LexiconRegistrar,
     ModelRegistrar,
     RouteRegistrar,
@@ -55,6 +56,7 @@ __all__ = [
     "AuthRequired",
     "AuthVerifier",
     "CommitEvent",
+    "ConsumerRegistrar",
     "Credentials",
     "Event",
     "ExpiredToken",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from exprsn_pds.mail import Mailer
     from exprsn_pds.pds import Pds
     from exprsn_pds.registrars import (
+        ConsumerRegistrar,
         LexiconRegistrar,
         ModelRegistrar,
         RouteRegistrar,
@@ -96,6 +97,20 @@ def pds_register_routes(routes: RouteRegistrar, pds: Pds) -> None:
     callable taking the :class:`~exprsn_pds.pds.Pds` and returning a Quart response value.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_register_consumers(register: ConsumerRegistrar, pds: Pds) -> None:
+    """Register durable consumers of the event log: ``register.add(name, on_event)``.
+
+    Each consumer's cursor is kept in the database; the server feeds it every event in
+    ``seq`` order, at least once, from whichever process holds its lease, starting after
+    ``pds_startup`` and stopping (cursor saved) before ``pds_shutdown``. The way to build
+    indexers and outboxes; see :mod:`exprsn_pds.events.consumers`. ``register.add_batch``
+    takes a handler of several events at once. A name registered twice stops start-up.
+
+    .. versionadded:: 0.2
     """
 
 

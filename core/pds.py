@@ -18,6 +18,7 @@ from exprsn_pds.config import Settings
 from exprsn_pds.crypto import KeyringSource
 from exprsn_pds.events import MODEL_APP as EVENTS_MODEL_APP
 from exprsn_pds.events import CrawlerNotifier, EventPurger, FirehoseHub, Sequencer
+from exprsn_pds.events.consumers import Consumer, ConsumerTimings, DurableConsumers
 from exprsn_pds.identity import IdentityService
 from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
 from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
@@ -27,6 +28,7 @@ from exprsn_pds.plugin_host import PluginHost, load_plugins
 from exprsn_pds.ratelimit import LimitUse, RateLimiter
 from exprsn_pds.ratelimit.official import GLOBAL_IP
 from exprsn_pds.registrars import (
+    ConsumerRegistrar,
     LexiconRegistrar,
     ModelRegistrar,
     PluginStartupError,
@@ -132,6 +134,22 @@ class Pds:
         self.event_purger = EventPurger(
             retention_s=settings.event_retention_s, interval_s=settings.event_purge_interval_s
         )
+        consumers: list[Consumer] = []
+        self.plugins.call_per_plugin(
+            "pds_register_consumers",
+            lambda plugin: {"register": ConsumerRegistrar(consumers, plugin), "pds": self},
+        )
+        self.consumers = DurableConsumers(
+            consumers,
+            self.firehose,
+            ConsumerTimings(
+                poll_interval_s=settings.consumer_poll_interval_s,
+                lease_ttl_s=settings.consumer_lease_ttl_s,
+                retry_first_delay_s=settings.consumer_retry_first_delay_s,
+                retry_max_delay_s=settings.consumer_retry_max_delay_s,
+                stop_timeout_s=settings.consumer_stop_timeout_s,
+            ),
+        )
         self._repo_writer: RepoWriter | None = None
         self._crawlers: CrawlerNotifier | None = None
 
@@ -179,7 +197,7 @@ class Pds:
 
     async def start(self) -> None:
         """Open the database (migrated when configured), cache, rate-limit counters and HTTP
-        client; start plugins."""
+        client; start plugins, then the durable consumers."""
         self.settings.data_directory.mkdir(parents=True, exist_ok=True)
         await self.database.connect()
         if self.settings.migrate_on_start:
@@ -204,6 +222,7 @@ class Pds:
         )
         self._repo_writer = self._open_repo_writer()
         await self.plugins.call_per_plugin_async("pds_startup", lambda _plugin: {"pds": self})
+        self.consumers.start()
 
     def _open_repo_writer(self) -> RepoWriter:
         source = KeyringSource(self.settings.data_directory, self.settings.key_encryption_keys)
@@ -223,8 +242,9 @@ class Pds:
         )
 
     async def stop(self) -> None:
-        """Stop plugins (in the reverse of their start order), then close what :meth:`start`
-        opened."""
+        """Stop durable consumers, then plugins (in the reverse of their start order), then
+        close what :meth:`start` opened."""
+        await self.consumers.stop()
         await self.plugins.call_per_plugin_async(
             "pds_shutdown", lambda _plugin: {"pds": self}, self.plugins.stop_order()
         )

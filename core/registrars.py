@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from exprsn_pds.events.consumers import (
+    DEFAULT_MAX_EVENTS,
+    BatchHandler,
+    Consumer,
+    EventHandler,
+    StartAt,
+)
 from exprsn_pds.lexicon import LexiconRegistry
 from exprsn_pds.ratelimit.rules import LimitUse, RateLimit
 from exprsn_pds.storage import ModelApp
@@ -129,3 +136,69 @@ class RouteRegistrar:
                     f"plugin {self.plugin}: route {path} is already served by plugin {route.plugin}"
                 )
         self._routes.append(Route(path, handler, tuple(methods), self.plugin))
+
+
+class ConsumerRegistrar:
+    """Collects durable consumers of the event log (see :mod:`exprsn_pds.events.consumers`)."""
+
+    def __init__(self, consumers: list[Consumer], plugin: str) -> None:
+        self._consumers = consumers
+        self.plugin = plugin
+
+    def add(
+        self,
+        name: str,
+        on_event: EventHandler,
+        *,
+        start_at: StartAt = "beginning",
+        max_events: int = DEFAULT_MAX_EVENTS,
+    ) -> None:
+        """Run consumer ``name``: ``await on_event(event)`` for every event, in order.
+
+        ``start_at`` places a consumer this database has not seen: before the oldest
+        retained event (``"beginning"``) or after the newest (``"now"``); after that its
+        stored cursor decides. ``max_events`` is how many events are read at a time.
+        """
+        self._add(name, on_event, None, start_at, max_events)
+
+    def add_batch(
+        self,
+        name: str,
+        on_batch: BatchHandler,
+        *,
+        start_at: StartAt = "beginning",
+        max_events: int = DEFAULT_MAX_EVENTS,
+    ) -> None:
+        """Run consumer ``name``: ``await on_batch(events)`` with up to ``max_events`` at once.
+
+        The cursor moves past the whole batch when ``on_batch`` returns; when it raises,
+        the same events (and perhaps newer ones) come again. ``start_at`` as in :meth:`add`.
+        """
+        self._add(name, None, on_batch, start_at, max_events)
+
+    def _add(
+        self,
+        name: str,
+        on_event: EventHandler | None,
+        on_batch: BatchHandler | None,
+        start_at: StartAt,
+        max_events: int,
+    ) -> None:
+        for other in self._consumers:
+            if other.name == name:
+                raise PluginStartupError(
+                    f"plugin {self.plugin}: consumer {name!r} is already registered"
+                    f" by plugin {other.plugin}"
+                )
+        try:
+            consumer = Consumer(
+                name=name,
+                plugin=self.plugin,
+                on_event=on_event,
+                on_batch=on_batch,
+                start_at=start_at,
+                max_events=max_events,
+            )
+        except ValueError as error:
+            raise PluginStartupError(f"plugin {self.plugin}: {error}") from None
+        self._consumers.append(consumer)

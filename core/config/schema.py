@@ -133,6 +133,11 @@ CORE_SCHEMA: dict[str, Any] = {
                 "firehose_queue_max_bytes": {"type": "integer", "minimum": 1},
                 "firehose_max_subscribers": {"type": "integer", "minimum": 1},
                 "firehose_max_subscribers_per_ip": {"type": "integer", "minimum": 1},
+                "consumer_poll_interval_s": {"type": "number", "exclusiveMinimum": 0},
+                "consumer_lease_ttl_s": {"type": "number", "exclusiveMinimum": 0},
+                "consumer_retry_first_delay_s": {"type": "number", "exclusiveMinimum": 0},
+                "consumer_retry_max_delay_s": {"type": "number", "exclusiveMinimum": 0},
+                "consumer_stop_timeout_s": {"type": "number", "minimum": 0},
             },
         },
         "xrpc": {
@@ -215,6 +220,11 @@ DEFAULTS: dict[str, Any] = {
         "firehose_queue_max_bytes": 16_000_000,
         "firehose_max_subscribers": 1000,
         "firehose_max_subscribers_per_ip": 16,
+        "consumer_poll_interval_s": 5,
+        "consumer_lease_ttl_s": 30,
+        "consumer_retry_first_delay_s": 1,
+        "consumer_retry_max_delay_s": 300,
+        "consumer_stop_timeout_s": 10,
     },
     "xrpc": {
         "max_body_bytes": 5_000_000,

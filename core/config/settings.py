@@ -66,6 +66,11 @@ class Settings:
     firehose_queue_max_events: int
     event_retention_s: float
     event_purge_interval_s: float
+    consumer_poll_interval_s: float
+    consumer_lease_ttl_s: float
+    consumer_retry_first_delay_s: float
+    consumer_retry_max_delay_s: float
+    consumer_stop_timeout_s: float
     xrpc_max_body_bytes: int
     xrpc_validate_output: bool
     cors_origins: tuple[str, ...]

@@ -29,3 +29,33 @@ class RepoEvent(Model):
 
     class Meta:
         table = "repo_event"
+
+
+CONSUMER_NAME_MAX_LENGTH: Final = 128
+CONSUMER_OWNER_MAX_LENGTH: Final = 255
+
+
+class EventConsumer(Model):
+    """A durable consumer's place in the event log and who runs it now.
+
+    Maintained by :mod:`exprsn_pds.events.consumers`. ``last_seq`` is the newest event
+    its handler returned for; ``missed_events`` counts events the purger deleted before
+    it handled them. ``owner`` holds the lease until ``lease_expires_ms`` (milliseconds
+    since the epoch on the database's clock, so processes on several hosts agree).
+    """
+
+    name = fields.CharField(max_length=CONSUMER_NAME_MAX_LENGTH, primary_key=True)
+    last_seq = fields.BigIntField(description="the newest seq handled")
+    missed_events = fields.BigIntField(
+        default=0, description="events purged before the consumer handled them"
+    )
+    owner = fields.CharField(
+        max_length=CONSUMER_OWNER_MAX_LENGTH, null=True, description="the lease holder"
+    )
+    lease_expires_ms = fields.BigIntField(
+        default=0, description="lease end, ms since the epoch on the database clock"
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "event_consumer"
