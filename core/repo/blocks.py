@@ -6,10 +6,10 @@ correct, even across transactions that roll back.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Collection
 
 from exprsn_pds.datamodel import Cid
+from exprsn_pds.lru import Lru
 from exprsn_pds.repo.mst import MissingBlock
 from exprsn_pds.repo.store import fetch_blocks
 from exprsn_pds.storage.sql import current_client
@@ -17,31 +17,11 @@ from exprsn_pds.storage.sql import current_client
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 
 
-class BlockCache:
+class BlockCache(Lru[Cid, bytes]):
     """A least-recently-used map of CID → block, bounded in total bytes."""
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
-        self._blocks: OrderedDict[Cid, bytes] = OrderedDict()
-        self._bytes = 0
-        self._max_bytes = max_bytes
-
-    def get(self, cid: Cid) -> bytes | None:
-        """The cached block, refreshed as recently used; ``None`` when absent."""
-        block = self._blocks.get(cid)
-        if block is not None:
-            self._blocks.move_to_end(cid)
-        return block
-
-    def put(self, cid: Cid, block: bytes) -> None:
-        """Remember ``block``; evict the least recently used past the byte bound."""
-        if cid in self._blocks:
-            self._blocks.move_to_end(cid)
-            return
-        self._blocks[cid] = block
-        self._bytes += len(block)
-        while self._bytes > self._max_bytes and self._blocks:
-            _, evicted = self._blocks.popitem(last=False)
-            self._bytes -= len(evicted)
+        super().__init__(max_bytes, weigh=len)
 
 
 class RepoBlockReader:

@@ -8,9 +8,8 @@ it loads, so a write decodes only the nodes that changed since the last one.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from exprsn_pds.datamodel import Cid
+from exprsn_pds.lru import Lru
 from exprsn_pds.repo.mst.node import Node, link
 
 #: Default bound of a :class:`NodeCache`, in nodes (a node is about 1-2 KiB in memory).
@@ -21,28 +20,22 @@ class NodeCache:
     """At most ``max_nodes`` decoded, stored nodes, the least recently used dropped first."""
 
     def __init__(self, max_nodes: int = DEFAULT_CACHE_NODES) -> None:
-        self._nodes: OrderedDict[Cid, Node] = OrderedDict()
-        self._max_nodes = max_nodes
+        self._nodes: Lru[Cid, Node] = Lru(max_nodes)
 
     def __len__(self) -> int:
         return len(self._nodes)
 
     def get(self, cid: Cid) -> Node | None:
         """The node ``cid`` names, refreshed as recently used; ``None`` if not cached."""
-        node = self._nodes.get(cid)
-        if node is not None:
-            self._nodes.move_to_end(cid)
-        return node
+        return self._nodes.get(cid)
 
     def put(self, node: Node) -> None:
         """Remember the sealed ``node``, linking its children by CID only."""
         cid, block = node.encoded()
-        if cid in self._nodes:
-            self._nodes.move_to_end(cid)
+        if self._nodes.get(cid) is not None:
             return
         rights = tuple(link(right) for right in node.rights)
-        self._nodes[cid] = Node(
+        stored = Node(
             node.layer, link(node.left), node.keys, node.values, rights, cid=cid, block=block
         )
-        while len(self._nodes) > self._max_nodes:
-            self._nodes.popitem(last=False)
+        self._nodes.put(cid, stored)
