@@ -8,10 +8,12 @@ from functools import partial
 from typing import Any
 
 from quart import Quart, Response, g, request
+from tortoise.exceptions import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from exprsn_pds import protocol_errors
 from exprsn_pds.config import Settings, load_settings
-from exprsn_pds.errors import InternalServerError, XrpcError
+from exprsn_pds.errors import InternalServerError, InvalidRequest, XrpcError
 from exprsn_pds.logs import bind_request_id, configure_logging, get_logger
 from exprsn_pds.pds import Pds
 from exprsn_pds.xrpc.dispatch import install_xrpc
@@ -25,7 +27,8 @@ CORS_EXPOSE_HEADERS = (
     "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, Retry-After, "
     "atproto-repo-rev, atproto-content-labelers, DPoP-Nonce, WWW-Authenticate, X-Request-Id"
 )
-XRPC_PREFIX = "/xrpc/"
+#: Error names of HTTP errors raised by Quart/werkzeug itself (no route, wrong method ...).
+HTTP_ERROR_NAMES = {404: "NotFound", 413: "PayloadTooLarge"}
 
 log = get_logger(__name__)
 access_log = get_logger("exprsn_pds.access")
@@ -74,9 +77,14 @@ def get_pds(app: Quart) -> Pds:
 
 
 def asgi_app() -> Quart:
-    """Factory for ``hypercorn 'exprsn_pds.app:asgi_app()'`` (config from ``PDS_*``)."""
+    """Factory for ``hypercorn 'exprsn_pds.app:asgi_app()'`` (config from ``PDS_*``).
+
+    It runs in each serving process, so it also gives hypercorn's own error answers
+    (oversized or malformed requests) an XRPC error body.
+    """
     settings = load_settings()
     configure_logging(settings.log_level)
+    protocol_errors.install()
     return create_app(settings)
 
 
@@ -129,10 +137,18 @@ def _install_error_handlers(app: Quart) -> None:
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> Any:
         status = error.code or 500
-        if not request.path.startswith(XRPC_PREFIX):
-            return error
-        name = "PayloadTooLarge" if status == 413 else "InvalidRequest"
-        return {"error": name, "message": error.description or name}, status
+        default = "InternalServerError" if status >= 500 else "InvalidRequest"
+        name = HTTP_ERROR_NAMES.get(status, default)
+        # werkzeug's headers minus its HTML Content-Type (405 keeps its Allow).
+        headers = [(key, value) for key, value in error.get_headers() if key != "Content-Type"]
+        return {"error": name, "message": error.description or name}, status, headers
+
+    @app.errorhandler(ValidationError)
+    async def unstorable_value(error: ValidationError) -> Any:
+        # A column-aware check (exprsn_pds.storage.columns) refused a value before any SQL.
+        log.info("value refused by a column check", path=request.path, reason=str(error))
+        answer = InvalidRequest(f"A value does not fit the stored field {error}")
+        return answer.to_json(), answer.status
 
     @app.errorhandler(Exception)
     async def unexpected(error: Exception) -> Any:

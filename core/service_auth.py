@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from exprsn_pds.crypto import PrivateKey, PublicKey
+from exprsn_pds.datamodel import DataModelError, parse_json
 from exprsn_pds.syntax import Did
 
 #: Lifetime of a token minted without ``exp`` (as the official PDS).
@@ -33,6 +34,9 @@ MAX_ACCEPTED_LIFETIME_S: Final = 3600 + 300
 JWT_TYP: Final = "JWT"
 _SESSION_TYPS: Final = frozenset({"at+jwt", "refresh+jwt", "dpop+jwt"})
 _JTI_BYTES: Final = 16
+# A JWT's header and claims are objects of claims a level or two deep; anything nested
+# deeper than this is refused before it can exhaust the JSON parser's stack.
+_JWT_MAX_LEVELS: Final = 16
 
 #: Methods no service-auth token may be requested for: account management must be done
 #: directly with the PDS (the official PDS's ``PROTECTED_METHODS``).
@@ -198,10 +202,10 @@ def _split(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     if len(parts) != 3:
         raise ServiceJwtError("poorly formatted jwt", "BadJwt")
     try:
-        header = json.loads(_b64url_decode(parts[0]))
-        payload = json.loads(_b64url_decode(parts[1]))
+        header = parse_json(_b64url_decode(parts[0]), max_levels=_JWT_MAX_LEVELS)
+        payload = parse_json(_b64url_decode(parts[1]), max_levels=_JWT_MAX_LEVELS)
         signature = _b64url_decode(parts[2])
-    except (ValueError, binascii.Error):
+    except (DataModelError, ValueError, binascii.Error):
         raise ServiceJwtError("poorly formatted jwt", "BadJwt") from None
     if not isinstance(header, dict) or not isinstance(header.get("alg"), str):
         raise ServiceJwtError("poorly formatted jwt", "BadJwt")

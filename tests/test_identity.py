@@ -131,6 +131,7 @@ def point_at(pds: Pds, network: Network) -> None:
         plc=None,
         timeout_s=RESOLVE_TIMEOUT_S,
         max_response_bytes=MAX_RESPONSE_BYTES,
+        max_nesting_levels=pds.settings.xrpc_max_nesting_levels,
         web_url=lambda host: f"{base}/.well-known/did.json",
     )
 

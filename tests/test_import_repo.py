@@ -524,6 +524,14 @@ async def _record_not_an_object(alice: Any) -> bytes:
     return commit_car(change.root, blocks, did=alice.did, key=alice.key)
 
 
+async def _record_nested_too_deep(alice: Any) -> bytes:
+    deep: Any = "bottom"
+    for _ in range(200):  # past the default xrpc.max_nesting_levels (128)
+        deep = [deep]
+    record = {**post(1), "deep": deep}
+    return await repo_car({f"{POST}/{tid(1)}": record}, did=alice.did, key=alice.key)
+
+
 # Each bad CAR and what the refusal's message says.
 BAD_CARS: dict[str, tuple[BadCar, str]] = {
     "truncated": (_truncated, "runs past the end of the file"),
@@ -539,6 +547,7 @@ BAD_CARS: dict[str, tuple[BadCar, str]] = {
     "subtree on the wrong side": (_subtree_on_the_wrong_side, "is out of order"),
     "invalid record path": (_invalid_record_path, "must be collection/rkey"),
     "record not an object": (_record_not_an_object, "is not an object with a $type"),
+    "record nested too deep": (_record_nested_too_deep, "nested more than 128 levels deep"),
 }
 
 

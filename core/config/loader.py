@@ -240,6 +240,8 @@ def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -
         consumer_retry_max_delay_s=tree["sync"]["consumer_retry_max_delay_s"],
         consumer_stop_timeout_s=tree["sync"]["consumer_stop_timeout_s"],
         xrpc_max_body_bytes=tree["xrpc"]["max_body_bytes"],
+        xrpc_max_nesting_levels=tree["xrpc"]["max_nesting_levels"],
+        xrpc_max_param_bytes=tree["xrpc"]["max_param_bytes"],
         xrpc_validate_output=tree["xrpc"]["validate_output"],
         cors_origins=tuple(tree["xrpc"]["cors_origins"]),
         official_lexicon_namespaces=tuple(tree["lexicons"]["official_namespaces"]),

@@ -145,6 +145,9 @@ CORE_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "max_body_bytes": {"type": "integer", "minimum": 1},
+                # Past a few hundred levels Python's own stack (recursion limit) runs out.
+                "max_nesting_levels": {"type": "integer", "minimum": 1, "maximum": 512},
+                "max_param_bytes": {"type": "integer", "minimum": 1},
                 "validate_output": {"type": "boolean"},
                 "cors_origins": _STRING_LIST,
             },
@@ -228,6 +231,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "xrpc": {
         "max_body_bytes": 5_000_000,
+        "max_nesting_levels": 128,
+        "max_param_bytes": 8192,
         "validate_output": False,
         "cors_origins": ["*"],
     },

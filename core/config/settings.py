@@ -72,6 +72,8 @@ class Settings:
     consumer_retry_max_delay_s: float
     consumer_stop_timeout_s: float
     xrpc_max_body_bytes: int
+    xrpc_max_nesting_levels: int
+    xrpc_max_param_bytes: int
     xrpc_validate_output: bool
     cors_origins: tuple[str, ...]
     official_lexicon_namespaces: tuple[str, ...]

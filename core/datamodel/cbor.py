@@ -32,6 +32,7 @@ import libipld
 
 from exprsn_pds.datamodel import pycbor
 from exprsn_pds.datamodel.cid import Cid
+from exprsn_pds.datamodel.depth import check_depth
 from exprsn_pds.datamodel.errors import DataModelError
 from exprsn_pds.datamodel.rules import (
     CBOR_INT_MAX,
@@ -175,12 +176,21 @@ def _prepare_other(value: object) -> object:
     raise not_allowed(value)
 
 
-def decode(block: bytes) -> Any:
+def decode(block: bytes, *, max_levels: int | None = None) -> Any:
     """The data-model value of a DAG-CBOR block: links as :class:`Cid`, byte strings as ``bytes``.
 
     Raises :class:`DataModelError` for anything that is not strict DAG-CBOR (as libipld
-    checks it), for floats, and for links that are not CIDv1.
+    checks it), for floats, for links that are not CIDv1, and, when ``max_levels`` is
+    given (blocks from clients), for a value nested more than that many levels deep.
     """
+    value = _decode(block)
+    # Every level takes at least one byte, so a short block cannot be too deep.
+    if max_levels is not None and len(block) > max_levels:
+        check_depth(value, max_levels)
+    return value
+
+
+def _decode(block: bytes) -> Any:
     try:
         holder = [libipld.decode_dag_cbor(block)]
     except RecursionError:

@@ -30,7 +30,8 @@ async def fetch_bounded(
             return await _get(http, url, max_bytes=max_bytes, headers=headers)
     except TimeoutError as error:
         raise FetchFailed(f"{url}: no answer within {timeout_s} s") from error
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        # InvalidURL: a URL built from a caller's input that no request can go to.
         raise FetchFailed(f"{url}: {type(error).__name__}") from error
 
 

@@ -126,6 +126,7 @@ class IdentityService:
             plc=self._plc,
             timeout_s=timeout_s,
             max_response_bytes=settings.identity_max_response_bytes,
+            max_nesting_levels=settings.xrpc_max_nesting_levels,
         )
         self._handles = HandleResolver(
             http, timeout_s=timeout_s, max_response_bytes=settings.identity_max_response_bytes

@@ -1,4 +1,8 @@
-"""XRPC query parameters: turn query-string text into typed values, then check them."""
+"""XRPC query parameters: turn query-string text into typed values, then check them.
+
+A string parameter whose lexicon sets no ``maxLength`` (cursors, mostly) is still held to
+the bound the caller passes, so no unbounded text reaches a handler.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ from .validators import Check, Invalid
 
 #: Raw parameters: one string per name, or a list for repeated names.
 RawParams = Mapping[str, str | list[str]]
-Coerce = Callable[[RawParams], dict[str, Any]]
+#: ``coerce(raw_params, max_unbounded_bytes)``; see :func:`compile_params`.
+Coerce = Callable[[RawParams, int | None], dict[str, Any]]
 
 _INTEGER = re.compile(r"-?[0-9]+")
+# The atproto data model's integers are signed 64-bit.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 _BOOLEANS = {"true": True, "false": False}
 
 
@@ -28,7 +35,10 @@ def _parse_boolean(text: str) -> bool:
 def _parse_integer(text: str) -> int:
     if _INTEGER.fullmatch(text) is None:
         raise Invalid("must be an integer")
-    return int(text)
+    number = int(text)
+    if not _INT_MIN <= number <= _INT_MAX:
+        raise Invalid("must be an integer of at most 64 bits")
+    return number
 
 
 def _parse_string(text: str) -> str:
@@ -49,6 +59,8 @@ class _Param:
     check: Check
     default: Any
     required: bool
+    #: A string (or array of strings) the lexicon sets no ``maxLength`` for.
+    unbounded: bool
 
 
 def _scalar(parse: Callable[[str], Any]) -> Callable[[str | list[str]], Any]:
@@ -76,12 +88,28 @@ def _array(parse: Callable[[str], Any]) -> Callable[[str | list[str]], Any]:
     return parse_all
 
 
+def _is_unbounded_string(field: Schema) -> bool:
+    scalar = field["items"] if field["type"] == "array" else field
+    return scalar["type"] == "string" and "maxLength" not in scalar
+
+
+def _check_bound(raw: str | list[str], max_bytes: int) -> None:
+    for index, text in enumerate([raw] if isinstance(raw, str) else raw):
+        if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+            error = Invalid(f"must not be longer than {max_bytes} bytes (UTF-8)")
+            if isinstance(raw, list):
+                error.segments.append(str(index))
+            raise error
+
+
 def compile_params(schema: Schema, checks: Mapping[str, Check]) -> Coerce:
     """The coercion of a ``params`` schema whose property checks are ``checks``.
 
-    The result maps raw parameters to typed ones: integers and booleans parsed, a
-    repeated name gathered into an array, defaults filled in. It raises :class:`Invalid`
-    for a missing required parameter or a bad value; unknown parameters are ignored.
+    The result maps raw parameters to typed ones: integers (64-bit) and booleans parsed,
+    a repeated name gathered into an array, defaults filled in; a string the lexicon
+    leaves without ``maxLength`` may be at most ``max_unbounded_bytes`` long (UTF-8) when
+    that is given. It raises :class:`Invalid` for a missing required parameter or a bad
+    value; unknown parameters are ignored.
     """
     required = frozenset(schema.get("required", ()))
     params = []
@@ -90,9 +118,18 @@ def compile_params(schema: Schema, checks: Mapping[str, Check]) -> Coerce:
             parse = _array(_PARSERS[field["items"]["type"]])
         else:
             parse = _scalar(_PARSERS[field["type"]])
-        params.append(_Param(name, parse, checks[name], field.get("default"), name in required))
+        params.append(
+            _Param(
+                name,
+                parse,
+                checks[name],
+                field.get("default"),
+                name in required,
+                _is_unbounded_string(field),
+            )
+        )
 
-    def coerce(raw_params: RawParams) -> dict[str, Any]:
+    def coerce(raw_params: RawParams, max_unbounded_bytes: int | None) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for param in params:
             raw = raw_params.get(param.name)
@@ -103,6 +140,8 @@ def compile_params(schema: Schema, checks: Mapping[str, Check]) -> Coerce:
                     raise Invalid(f'must have the parameter "{param.name}"')
                 continue
             try:
+                if param.unbounded and max_unbounded_bytes is not None:
+                    _check_bound(raw, max_unbounded_bytes)
                 value = param.parse(raw)
                 param.check(value)
             except Invalid as error:

@@ -185,18 +185,22 @@ class LexiconRegistry:
             raise LexiconValidationError(f"{_RECORD_ROOT}/$type", f"must be {nsid!r}")
         _run(check, value, _RECORD_ROOT)
 
-    def validate_params(self, nsid: str, params: RawParams) -> dict[str, Any]:
+    def validate_params(
+        self, nsid: str, params: RawParams, *, max_unbounded_bytes: int | None = None
+    ) -> dict[str, Any]:
         """Typed parameters of a method from query-string text.
 
         Integers and booleans ("true"/"false") are parsed, repeated names give arrays,
-        defaults are filled in and unknown names are dropped. A missing required or
-        malformed parameter raises :class:`LexiconValidationError` naming it.
+        defaults are filled in and unknown names are dropped. A string parameter the
+        lexicon sets no ``maxLength`` for may be at most ``max_unbounded_bytes`` long
+        (UTF-8), when given. A missing required or malformed parameter raises
+        :class:`LexiconValidationError` naming it.
         """
         coerce = self._method(nsid).params
         if coerce is None:
             return {}
         try:
-            return coerce(params)
+            return coerce(params, max_unbounded_bytes)
         except Invalid as error:
             raise _located(error, _PARAMS_ROOT) from None
 

@@ -4,7 +4,8 @@
 the expected account: exactly one root, a signed version 3 commit for the DID whose
 signature verifies with the account's signing key, every block matching its CID, an MST
 whose nodes, layers and key order follow the repo spec and whose keys are record paths,
-and every record present and a DAG-CBOR map with a ``$type``. Blocks the tree does not
+and every record present and a DAG-CBOR map with a ``$type``, nested no deeper than the
+configured bound. Blocks the tree does not
 reach are ignored. Any problem raises :class:`InvalidRequest` (400) saying what is wrong.
 """
 
@@ -55,8 +56,11 @@ class VerifiedRepo:
     blocks: dict[Cid, bytes]
 
 
-async def verify_repo_car(car: bytes, *, did: str, keys: Sequence[PublicKey]) -> VerifiedRepo:
-    """The repository in ``car``, checked to be ``did``'s whole repo signed by one of ``keys``.
+async def verify_repo_car(
+    car: bytes, *, did: str, keys: Sequence[PublicKey], max_nesting_levels: int
+) -> VerifiedRepo:
+    """The repository in ``car``, checked to be ``did``'s whole repo signed by one of ``keys``,
+    with no record nested more than ``max_nesting_levels`` levels deep.
 
     A migrating account's commit is signed by its old server's key (the one its DID
     document names until the move completes), so callers pass that key as well as the
@@ -82,7 +86,7 @@ async def verify_repo_car(car: bytes, *, did: str, keys: Sequence[PublicKey]) ->
         raise InvalidRequest(f"Invalid repo: {error}") from error
     except UnicodeDecodeError as error:
         raise InvalidRequest("Invalid repo: an MST key is not UTF-8") from error
-    records = _records(entries, blocks)
+    records = _records(entries, blocks, max_nesting_levels)
     nodes.update((record.cid, blocks[record.cid]) for record in records)
     return VerifiedRepo(commit=commit, records=records, blocks=nodes)
 
@@ -109,7 +113,9 @@ def _verified_commit(
     return commit
 
 
-def _records(entries: list[tuple[str, Cid]], blocks: dict[Cid, bytes]) -> list[ImportedRecord]:
+def _records(
+    entries: list[tuple[str, Cid]], blocks: dict[Cid, bytes], max_levels: int
+) -> list[ImportedRecord]:
     """Every MST entry as a record, checking key syntax and order and the record blocks."""
     records: list[ImportedRecord] = []
     previous: str | None = None
@@ -123,18 +129,19 @@ def _records(entries: list[tuple[str, Cid]], blocks: dict[Cid, bytes]) -> list[I
         collection, _, rkey = path.partition(PATH_SEPARATOR)
         if not Nsid.is_valid(collection):
             raise InvalidRequest(f"Invalid repo: {quote(collection)} is not a collection NSID")
-        records.append(ImportedRecord(collection, rkey, cid, _record(path, cid, blocks)))
+        value = _record(path, cid, blocks, max_levels)
+        records.append(ImportedRecord(collection, rkey, cid, value))
     return records
 
 
-def _record(path: str, cid: Cid, blocks: dict[Cid, bytes]) -> dict[str, Any]:
+def _record(path: str, cid: Cid, blocks: dict[Cid, bytes], max_levels: int) -> dict[str, Any]:
     block = blocks.get(cid)
     if block is None:
         raise InvalidRequest(f"Invalid repo: the block of record {path} ({cid}) is missing")
     if cid.codec != DAG_CBOR_CODEC:
         raise InvalidRequest(f"Invalid repo: record {path} is not DAG-CBOR")
     try:
-        value = decode(block)
+        value = decode(block, max_levels=max_levels)
     except DataModelError as error:
         raise InvalidRequest(f"Invalid repo: record {path} does not decode: {error}") from error
     if not isinstance(value, dict) or not isinstance(value.get(RECORD_TYPE_FIELD), str):

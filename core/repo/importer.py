@@ -46,6 +46,7 @@ class RepoImporter:
         did: str,
         car: bytes,
         *,
+        max_nesting_levels: int,
         also_trusted: Sequence[PublicKey] = (),
         check_record: RecordCheck | None = None,
     ) -> CommitResult:
@@ -54,7 +55,8 @@ class RepoImporter:
         The commit must be signed with the key held here for ``did`` or one of
         ``also_trusted`` (the key the DID document names, during a migration).
         ``check_record`` may refuse a record (raising an ``XrpcError``), e.g. one that
-        breaks its lexicon. On any problem nothing is written.
+        breaks its lexicon; a record nested more than ``max_nesting_levels`` deep is
+        refused. On any problem nothing is written.
         """
         writer = self.writer
         async with writer.lock(did):
@@ -62,7 +64,12 @@ class RepoImporter:
             if repo is None:
                 raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
             held = parse_multikey(repo.signing_public_key)
-            verified = await verify_repo_car(car, did=did, keys=[held, *also_trusted])
+            verified = await verify_repo_car(
+                car,
+                did=did,
+                keys=[held, *also_trusted],
+                max_nesting_levels=max_nesting_levels,
+            )
             if check_record is not None:
                 for record in verified.records:
                     check_record(record)

@@ -25,6 +25,7 @@ from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
 from exprsn_pds.storage.apps import CONNECTION_NAME, ModelApp, tortoise_apps_config
+from exprsn_pds.storage.columns import guard_text_columns
 from exprsn_pds.storage.locks import migration_lock
 from exprsn_pds.storage.migrate import apply_migrations
 from exprsn_pds.storage.urls import (
@@ -101,6 +102,8 @@ class Database:
         except BaseException:
             await context.close_connections()
             raise
+        if context.apps is not None:
+            guard_text_columns(context.apps.get_models_iterable())
         self._context = context
         Database._open = self
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from typing import Any
 
 from quart import Quart, Response, request, websocket
 
+from exprsn_pds.datamodel import DataModelError, parse_json
 from exprsn_pds.errors import (
     InvalidRequest,
     MethodNotImplemented,
@@ -32,6 +33,9 @@ from exprsn_pds.xrpc.params import query_params
 from exprsn_pds.xrpc.types import JSON_ENCODING, XrpcContext, XrpcMethod, XrpcResponse
 
 HTTP_METHOD_FOR_KIND = {"query": "GET", "procedure": "POST"}
+# Every method but OPTIONS (CORS preflight, answered by Quart): a wrong one is a 400
+# naming the right one, as the official PDS answers it.
+ROUTE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 WEBSOCKET_POLICY_VIOLATION = 1008
 
 log = get_logger(__name__)
@@ -40,7 +44,7 @@ log = get_logger(__name__)
 def install_xrpc(app: Quart, pds: Pds) -> None:
     """Serve ``/xrpc/<nsid>`` over HTTP (queries, procedures) and WebSocket (subscriptions)."""
 
-    @app.route("/xrpc/<nsid>", methods=["GET", "HEAD", "POST"])
+    @app.route("/xrpc/<nsid>", methods=ROUTE_METHODS)
     async def xrpc_http(nsid: str) -> Any:
         method = pds.methods.get(nsid)
         if method is None or method.kind == "subscription":
@@ -92,10 +96,7 @@ async def _call(pds: Pds, method: XrpcMethod) -> Response:
     if limiter.enabled:
         await enforce(limiter, (*pds.global_rate_limits, *method.limits_before_auth), context)
     context.auth = await method.auth(request, pds) if method.auth else None
-    try:
-        context.params = pds.lexicons.validate_params(method.nsid, query_params(request.args))
-    except LexiconValidationError as error:
-        raise InvalidRequest(str(error)) from error
+    context.params = _params(pds, method, query_params(request.args))
     if method.kind == "procedure":
         context.input = await _read_input(pds, method, context)
     if limiter.enabled and method.limits_after_auth:
@@ -104,6 +105,16 @@ async def _call(pds: Pds, method: XrpcMethod) -> Response:
     if context.rate_limit_status is not None:
         response.headers.update(context.rate_limit_status.headers())
     return response
+
+
+def _params(pds: Pds, method: XrpcMethod, raw: Mapping[str, str | list[str]]) -> dict[str, Any]:
+    """The call's parameters, typed and checked against the lexicon and the length bound."""
+    try:
+        return pds.lexicons.validate_params(
+            method.nsid, raw, max_unbounded_bytes=pds.settings.xrpc_max_param_bytes
+        )
+    except LexiconValidationError as error:
+        raise InvalidRequest(str(error)) from error
 
 
 async def _read_input(pds: Pds, method: XrpcMethod, context: XrpcContext) -> Any:
@@ -121,9 +132,9 @@ async def _read_input(pds: Pds, method: XrpcMethod, context: XrpcContext) -> Any
         return None
     raw = await context.body_bytes()
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidRequest("Request body is not valid JSON") from error
+        body = parse_json(raw, max_levels=pds.settings.xrpc_max_nesting_levels)
+    except DataModelError as error:
+        raise InvalidRequest(f"Request body is not valid JSON: {error}") from error
     try:
         pds.lexicons.validate_input(method.nsid, body)
     except LexiconValidationError as error:
@@ -166,10 +177,7 @@ def _render_output(pds: Pds, method: XrpcMethod, result: Any) -> Response:
 
 async def _subscription_context(pds: Pds, method: XrpcMethod) -> XrpcContext:
     credentials = await method.auth(websocket, pds) if method.auth else None  # type: ignore[arg-type]
-    try:
-        params = pds.lexicons.validate_params(method.nsid, query_params(websocket.args))
-    except LexiconValidationError as error:
-        raise InvalidRequest(str(error)) from error
+    params = _params(pds, method, query_params(websocket.args))
     return XrpcContext(
         pds=pds, nsid=method.nsid, params=params, auth=credentials, websocket=websocket
     )

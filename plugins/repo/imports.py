@@ -26,7 +26,11 @@ async def import_repo(ctx: XrpcContext) -> None:
     )
     published = await ctx.pds.identity.published_signing_key(did)
     await RepoImporter(ctx.pds.repo_writer).replace(
-        did, car, also_trusted=[published] if published else [], check_record=check
+        did,
+        car,
+        max_nesting_levels=ctx.pds.settings.xrpc_max_nesting_levels,
+        also_trusted=[published] if published else [],
+        check_record=check,
     )
 
 
