@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -321,6 +325,92 @@ async def test_a_runner_whose_lease_was_taken_stops_moving_the_cursor(
 async def _owner_is(name: str, owner: str) -> bool:
     row = await EventConsumer.get_or_none(name=name)
     return row is not None and row.owner == owner
+
+
+# --- One runner among processes sharing PostgreSQL -------------------------------------------
+
+OWNER_LINE = "OWNER "
+RECORDER_CHILD = """
+import asyncio, json, signal, sys
+from exprsn_pds import hookimpl
+from exprsn_pds.config import load_settings
+from exprsn_pds.pds import Pds
+
+class Recorder:
+    @hookimpl
+    def pds_register_consumers(self, register):
+        register.add("shared", self.on_event)
+
+    async def on_event(self, event):
+        with open(sys.argv[2], "a") as handled:
+            handled.write(f"{event.seq}\\n")
+
+async def main():
+    pds = Pds(load_settings(environ={}, overrides=json.loads(sys.argv[1])),
+              extra_plugins=[("recorder", Recorder())])
+    await pds.start()
+    print("OWNER", pds.consumers.owner, flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await pds.stop()
+
+asyncio.run(main())
+"""
+
+
+def _start_recorder(settings: Settings, handled: Path) -> tuple[subprocess.Popen[str], str]:
+    """A server process running consumer ``shared``, which appends each ``seq`` to ``handled``;
+    and its lease owner name."""
+    handled.touch()
+    process = subprocess.Popen(
+        [sys.executable, "-c", RECORDER_CHILD, json.dumps(settings.raw), str(handled)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # the server's log lines, then its owner name
+        if line.startswith(OWNER_LINE):
+            return process, line.removeprefix(OWNER_LINE).strip()
+    raise RuntimeError("the recorder process exited before it started")
+
+
+def _handled(path: Path) -> list[int]:
+    return [int(line) for line in path.read_text().split()]
+
+
+@pytest.mark.parametrize("backend_config", ["postgres+redis"], indirect=True)
+async def test_of_two_processes_sharing_postgresql_one_runs_a_consumer_until_killed(
+    server: ServerFactory, settings_factory: Callable[..., Settings], tmp_path: Path
+) -> None:
+    pds = await server()
+    files = [tmp_path / f"handled{n}" for n in range(2)]
+    children = [
+        _start_recorder(
+            settings_factory(server={"data_directory": str(tmp_path / f"child{n}")}, sync=FAST),
+            files[n],
+        )
+        for n in range(2)
+    ]
+    try:
+        seqs = await write_events(pds, 10)
+        await until(lambda: caught_up(pds, "shared"))
+        lag = await pds.consumers.lag("shared")
+        assert lag is not None
+        holder = [owner for _, owner in children].index(lag.owner)
+        assert _handled(files[holder]) == seqs
+        assert _handled(files[1 - holder]) == []
+        children[holder][0].kill()  # SIGKILL: the lease is left to expire
+        children[holder][0].wait()
+        more = await write_events(pds, 5)
+        await until(lambda: caught_up(pds, "shared"))
+        assert _handled(files[1 - holder]) == more
+        assert _handled(files[holder]) == seqs
+    finally:
+        for process, _ in children:
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
 
 
 # --- Lag and retention ---------------------------------------------------------------------

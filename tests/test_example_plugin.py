@@ -6,22 +6,70 @@ its entry point never leaks into the rest of the suite.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+
+from exprsn_pds.events.consumer_store import consumer_lag
+from exprsn_pds.pds import CORE_MODEL_APPS
+from exprsn_pds.repo.models import Record
+from exprsn_pds.storage import Database
+from exprsn_pds.storage.sql import current_client, fetch
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "exprsn-pds-bookmarks"
+BOOKMARK = "com.example.bookmarks.bookmark"
+INDEX_CONSUMER = "bookmarks.index"
+KILL_ROUNDS = 2
+WRITERS = 4
+KILL_AFTER_S = (0.3, 1.2)
+REQUEST_TIMEOUT_S = 10.0
+CATCH_UP_TIMEOUT_S = 60.0
+# A short lease, so that a restarted server takes the consumer over from the killed one soon.
+FAST_CONSUMERS = """
+[sync]
+consumer_lease_ttl_s = 1.5
+consumer_poll_interval_s = 0.5
+"""
 
 CHILD = """
 import asyncio, json, sys
 from exprsn_pds.app import create_app, get_pds
 from exprsn_pds.config import load_settings
 from exprsn_pds.lexicon import LexiconValidationError
+
+BOOKMARK = "com.example.bookmarks.bookmark"
+
+async def index_bookmarks(client, pds):
+    # Bookmarks written over XRPC reach the plugin's index through its durable consumer.
+    response = await client.post("/xrpc/com.atproto.server.createAccount", json={
+        "handle": "alice.test", "email": "alice@example.com", "password": "password-1"})
+    account = await response.get_json()
+    headers = {"Authorization": f"Bearer {account['accessJwt']}"}
+    uris = []
+    for subject in ["HTTPS://Example.COM/a?utm_source=x", "https://other.example/b", "ftp://x/"]:
+        response = await client.post("/xrpc/com.atproto.repo.createRecord", headers=headers,
+            json={"repo": account["did"], "collection": BOOKMARK, "record": {
+                "$type": BOOKMARK, "subject": subject, "createdAt": "2024-01-01T00:00:00Z"}})
+        uris.append((await response.get_json())["uri"])
+    await client.post("/xrpc/com.atproto.repo.deleteRecord", headers=headers, json={
+        "repo": account["did"], "collection": BOOKMARK, "rkey": uris[1].rsplit("/", 1)[1]})
+    async with asyncio.timeout(30):
+        while (lag := await pds.consumers.lag("bookmarks.index")) is None or lag.events_behind:
+            await asyncio.sleep(0.05)
+    response = await client.get("/xrpc/com.example.bookmarks.listBookmarks")
+    listed = (await response.get_json())["bookmarks"]
+    response = await client.get(
+        "/xrpc/com.example.bookmarks.listBookmarks", query_string={"host": "other.example"})
+    return {"uris": uris, "listed": listed, "other": (await response.get_json())["bookmarks"]}
 
 async def main():
     settings = load_settings(environ={"PDS_DATA_DIRECTORY": sys.argv[1]})
@@ -39,6 +87,7 @@ async def main():
             "/xrpc/com.example.bookmarks.normalizeUrl", query_string={"url": "ftp://x.example/"}
         )
         out["unsupported"] = [response.status_code, await response.get_json()]
+        out["indexed"] = await index_bookmarks(client, pds)
     pds.lexicons.validate_record("com.example.bookmarks.bookmark", {
         "$type": "com.example.bookmarks.bookmark",
         "subject": "https://example.com/", "createdAt": "2024-01-01T00:00:00Z"})
@@ -101,6 +150,11 @@ def test_installed_plugin_method_is_served_and_its_record_validated(
     assert out["unsupported"][0] == 400
     assert out["unsupported"][1]["error"] == "UnsupportedScheme"
     assert "createdAt" in out["invalid_record"]
+    indexed = out["indexed"]
+    assert indexed["listed"] == [
+        {"uri": indexed["uris"][0], "url": "https://example.com/a", "host": "example.com"}
+    ]
+    assert indexed["other"] == []
 
 
 def test_installed_plugin_is_listed_with_its_namespace(installed: Path, tmp_path: Path) -> None:
@@ -131,3 +185,75 @@ def test_installed_plugin_can_be_disabled_by_config(installed: Path, tmp_path: P
     )
     row = next(line for line in result.stdout.splitlines() if line.startswith("bookmarks"))
     assert " no " in row
+
+
+# --- The durable consumer survives kill -9 ------------------------------------------------
+
+
+async def _bookmark_until_killed(
+    url: str, account: Any, acknowledged: set[str], worker: int
+) -> None:
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S) as http:
+        for n in range(10_000):
+            record = {
+                "$type": BOOKMARK,
+                "subject": f"https://w{worker}.example/{n}",
+                "createdAt": "2024-01-01T00:00:00Z",
+            }
+            try:
+                response = await http.post(
+                    f"{url}/xrpc/com.atproto.repo.createRecord",
+                    json={"repo": account.did, "collection": BOOKMARK, "record": record},
+                    headers=account.headers,
+                )
+            except httpx.TransportError:
+                return
+            if response.status_code != 200:
+                return
+            acknowledged.add(response.json()["uri"])
+
+
+async def _index_once_caught_up(server: Any, did: str) -> tuple[set[str], set[str]]:
+    """The indexed AT-URIs and those of the repo's bookmark records, once the index is
+    caught up with the event log (read from this process while the server runs)."""
+    database = Database(
+        server.settings.database_url, CORE_MODEL_APPS, server.settings.data_directory
+    )
+    await database.connect()
+    try:
+        async with asyncio.timeout(CATCH_UP_TIMEOUT_S):
+            while (lag := await consumer_lag(INDEX_CONSUMER)) is None or lag.events_behind:
+                await asyncio.sleep(0.1)
+        rows = await fetch(current_client(), "SELECT uri FROM bookmarks_bookmark")
+        records = await Record.filter(did=did, collection=BOOKMARK).values_list("rkey", flat=True)
+    finally:
+        await database.close()
+    assert lag.missed_events == 0
+    return {row[0] for row in rows}, {f"at://{did}/{BOOKMARK}/{rkey}" for rkey in records}
+
+
+async def test_the_index_consumer_catches_up_after_kill_9_with_nothing_missing(
+    installed: Path, live_server: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "pds.toml"
+    config.write_text(FAST_CONSUMERS)
+    # No plugin list: every installed plugin, the example included.
+    env = {"PYTHONPATH": str(installed), "PDS_CONFIG": str(config), "PDS_ENABLE_PLUGINS": ""}
+    acknowledged: set[str] = set()
+    server = await live_server(handles=["alice.test"], env=env)
+    account = server.accounts["alice.test"]
+    for round_number in range(KILL_ROUNDS):
+        if round_number:
+            server = await live_server(env=env)
+        writers = [
+            asyncio.create_task(_bookmark_until_killed(server.url, account, acknowledged, w))
+            for w in range(WRITERS)
+        ]
+        await asyncio.sleep(random.uniform(*KILL_AFTER_S))
+        server.kill()
+        await asyncio.gather(*writers)
+    server = await live_server(env=env)
+    indexed, records = await _index_once_caught_up(server, account.did)
+    assert acknowledged, "no write was acknowledged before the kills"
+    assert acknowledged <= records
+    assert indexed == records

@@ -1,9 +1,11 @@
 """Example third-party plugin for exprsn-pds: bookmarks.
 
 It ships its own namespace (``com.example.bookmarks``): one record type
-(``com.example.bookmarks.bookmark``) and one query (``normalizeUrl``), and a config
-section ``[plugins.bookmarks]``. Installing the package is all it takes: the server
-finds it through the ``exprsn_pds.plugins`` entry point.
+(``com.example.bookmarks.bookmark``), two queries (``normalizeUrl``, ``listBookmarks``)
+and a config section ``[plugins.bookmarks]``. Its table of bookmarks (``models.py``,
+with a versioned migration) is kept by a durable consumer of the event log
+(``index.py``). Installing the package is all it takes: the server finds it through
+the ``exprsn_pds.plugins`` entry point.
 """
 
 from __future__ import annotations
@@ -12,7 +14,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from exprsn_pds import InvalidRequest, LexiconRegistrar, XrpcContext, XrpcRegistrar, hookimpl
+from exprsn_pds import (
+    AnyEvent,
+    ConsumerRegistrar,
+    InvalidRequest,
+    LexiconRegistrar,
+    ModelRegistrar,
+    Pds,
+    XrpcContext,
+    XrpcRegistrar,
+    hookimpl,
+)
+from exprsn_pds_bookmarks.index import CONSUMER, apply_event, list_bookmarks
 
 PLUGIN_NAME = "bookmarks"
 LEXICONS = Path(__file__).parent / "lexicons"
@@ -38,11 +51,21 @@ def normalize(url: str, *, strip_tracking: bool) -> tuple[str, str]:
     return urlunsplit((scheme, netloc, path, urlencode(sorted(pairs)), "")), host
 
 
+def strips_tracking(pds: Pds) -> bool:
+    """``plugins.bookmarks.strip_tracking`` (default true)."""
+    return bool(pds.settings.plugin_config(PLUGIN_NAME).get("strip_tracking", True))
+
+
 async def normalize_url(ctx: XrpcContext) -> dict[str, Any]:
     """``com.example.bookmarks.normalizeUrl``: the canonical form of ``url``."""
-    config = ctx.pds.settings.plugin_config(PLUGIN_NAME)
-    url, host = normalize(ctx.params["url"], strip_tracking=config.get("strip_tracking", True))
+    url, host = normalize(ctx.params["url"], strip_tracking=strips_tracking(ctx.pds))
     return {"url": url, "host": host}
+
+
+async def list_bookmarks_handler(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.example.bookmarks.listBookmarks``: indexed bookmarks, optionally of one host."""
+    bookmarks = await list_bookmarks(host=ctx.params.get("host"), limit=ctx.params["limit"])
+    return {"bookmarks": bookmarks}
 
 
 @hookimpl
@@ -62,6 +85,28 @@ def pds_register_lexicons(register: LexiconRegistrar) -> None:
 
 
 @hookimpl
+def pds_register_models(register: ModelRegistrar) -> None:
+    """The ``bookmarks`` app: the index table and its migrations."""
+    register.add(
+        PLUGIN_NAME,
+        models=["exprsn_pds_bookmarks.models"],
+        migrations="exprsn_pds_bookmarks.migrations",
+    )
+
+
+@hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve ``com.example.bookmarks.normalizeUrl``."""
+    """Serve ``normalizeUrl`` and ``listBookmarks``."""
     registry.add("com.example.bookmarks.normalizeUrl", normalize_url)
+    registry.add("com.example.bookmarks.listBookmarks", list_bookmarks_handler)
+
+
+@hookimpl
+def pds_register_consumers(register: ConsumerRegistrar, pds: Pds) -> None:
+    """Keep the index with the durable consumer ``bookmarks.index``."""
+    strip_tracking = strips_tracking(pds)
+
+    async def index(event: AnyEvent) -> None:
+        await apply_event(event, lambda url: normalize(url, strip_tracking=strip_tracking))
+
+    register.add(CONSUMER, index)
