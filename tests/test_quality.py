@@ -1,8 +1,9 @@
 """The code is ruff- and mypy-clean (``make lint`` runs this file).
 
-mypy does not follow the editable install's import hook, so it checks a tree of
-symlinks that spells the package the way it is installed: ``exprsn_pds`` = core/,
-``exprsn_pds.plugins`` = plugins/, ``exprsn_pds.lexicons`` = lexicons/.
+mypy does not follow the editable install's import hook, so it checks the tree of
+links that ``make typing-tree`` builds (the one ``make typecheck`` and editors use):
+``exprsn_pds`` = core/, ``exprsn_pds.plugins`` = plugins/, ``exprsn_pds.lexicons`` =
+lexicons/. This file builds its own in a temporary folder, so runs never share one.
 """
 
 from __future__ import annotations
@@ -22,13 +23,8 @@ def _run(*command: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 def _package_tree(where: Path) -> Path:
-    package = where / "exprsn_pds"
-    package.mkdir()
-    for entry in (ROOT / "core").iterdir():
-        if entry.name != "__pycache__":
-            (package / entry.name).symlink_to(entry)
-    (package / "plugins").symlink_to(ROOT / "plugins")
-    (package / "lexicons").symlink_to(ROOT / "lexicons")
+    result = _run("make", "--no-print-directory", "typing-tree", f"TYPING_TREE={where}")
+    assert result.returncode == 0, result.stdout + result.stderr
     return where
 
 
