@@ -101,6 +101,7 @@ class Pds:
             self.model_apps,
             settings.data_directory,
             pool_max_size=settings.database_pool_max_size,
+            snapshot_pool_max_size=settings.database_snapshot_pool_max_size,
         )
         self.blobs = BlobService(
             self._blob_store(),
@@ -122,7 +123,9 @@ class Pds:
         self.tid_clock = TidClock()
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()
-        self.repo_reader = RepoReader(self.repo_cache, self.mst_nodes)
+        self.repo_reader = RepoReader(
+            self.repo_cache, self.mst_nodes, snapshot=self.database.read_snapshot
+        )
         self.firehose = FirehoseHub(
             queue_max_events=settings.firehose_queue_max_events,
             queue_max_bytes=settings.firehose_queue_max_bytes,

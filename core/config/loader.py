@@ -200,6 +200,7 @@ def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -
         database_url=tree["database"]["url"],
         migrate_on_start=tree["database"]["migrate_on_start"],
         database_pool_max_size=tree["database"]["pool_max_size"],
+        database_snapshot_pool_max_size=tree["database"]["snapshot_pool_max_size"],
         redis_url=tree["redis"].get("url") or None,
         redis_key_prefix=tree["redis"]["key_prefix"],
         service_handle_domains=_service_handle_domains(

@@ -53,6 +53,7 @@ CORE_SCHEMA: dict[str, Any] = {
                 "url": {"type": "string", "pattern": r"^(|sqlite://.*|postgres(ql)?://.+)$"},
                 "migrate_on_start": {"type": "boolean"},
                 "pool_max_size": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "snapshot_pool_max_size": {"type": "integer", "minimum": 1, "maximum": 1000},
             },
         },
         "redis": {
@@ -187,7 +188,12 @@ DEFAULTS: dict[str, Any] = {
         "websocket_ping_interval_s": 20,
     },
     "secrets": {},
-    "database": {"url": "", "migrate_on_start": True, "pool_max_size": 10},
+    "database": {
+        "url": "",
+        "migrate_on_start": True,
+        "pool_max_size": 10,
+        "snapshot_pool_max_size": 4,
+    },
     "redis": {"key_prefix": "pds:"},
     "accounts": {
         "service_handle_domains": [],

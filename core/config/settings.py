@@ -34,6 +34,7 @@ class Settings:
     database_url: str = field(repr=False)
     migrate_on_start: bool
     database_pool_max_size: int
+    database_snapshot_pool_max_size: int
     redis_url: str | None = field(repr=False)
     redis_key_prefix: str
     service_handle_domains: tuple[str, ...]

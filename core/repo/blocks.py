@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.datamodel import Cid
 from exprsn_pds.lru import Lru
 from exprsn_pds.repo.mst import MissingBlock
@@ -27,12 +29,16 @@ class BlockCache(Lru[Cid, bytes]):
 class RepoBlockReader:
     """The MST's block reader for one repo: cache first, then one query per batch.
 
-    Queries run in the current task's transaction, if it has one.
+    Queries run on ``client`` (a read snapshot, say), else in the current task's
+    transaction, if it has one.
     """
 
-    def __init__(self, did: str, cache: BlockCache) -> None:
+    def __init__(
+        self, did: str, cache: BlockCache, client: BaseDBAsyncClient | None = None
+    ) -> None:
         self.did = did
         self.cache = cache
+        self.client = client
 
     async def get_blocks(self, cids: Collection[Cid]) -> dict[Cid, bytes]:
         """Every requested block; :class:`MissingBlock` names one that is not stored."""
@@ -45,7 +51,9 @@ class RepoBlockReader:
             else:
                 found[cid] = cached
         if wanted:
-            for text, block in await fetch_blocks(current_client(), self.did, wanted):
+            for text, block in await fetch_blocks(
+                self.client or current_client(), self.did, wanted
+            ):
                 cid = wanted.pop(text)
                 self.cache.put(cid, block)
                 found[cid] = block

@@ -1,12 +1,31 @@
-"""Reading repositories: records, listings, collections and CAR exports."""
+"""Reading repositories: records, listings, collections and CAR exports.
+
+Everything read from more than one query that must agree (an export, a record proof, a
+set of blocks) is read inside one read snapshot (:meth:`Database.read_snapshot
+<exprsn_pds.storage.database.Database.read_snapshot>`): the head it starts from and every
+block after it belong to one commit, however long the client takes to read the answer
+and whatever commits land meanwhile. A commit drops the blocks it replaced in its own
+transaction (the writer keeps no garbage), and the snapshot still sees them.
+
+Why a snapshot and not deferred deletion: keeping replaced blocks for a grace period or
+under export leases would need a block-lifetime record per row (a block can be dropped
+and re-added by later commits), a collector, and the writer's delete path changed; a
+snapshot needs none of it, costs writers nothing (SQLite WAL readers and PostgreSQL
+``REPEATABLE READ`` readers take no lock a writer waits for), and is exact: the export
+is the commit's blocks, no more, no fewer, however slow the reader.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.datamodel import Cid, car_header, car_section, decode, iter_car
+from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.models import Record, Repo
 from exprsn_pds.repo.mst import Mst, NodeCache
@@ -28,6 +47,9 @@ EXPORT_CHUNK_BYTES = 64 * 1024
 DAG_CBOR_CID_PREFIX = str(Cid.for_dag_cbor(b""))[:7]
 DAG_CBOR_CID_LENGTH = len(str(Cid.for_dag_cbor(b"")))
 
+#: Opens a read snapshot: a client whose queries all see one committed state.
+SnapshotOpener = Callable[[], AbstractAsyncContextManager[BaseDBAsyncClient]]
+
 
 @dataclass(frozen=True)
 class StoredRecord:
@@ -39,11 +61,15 @@ class StoredRecord:
 
 
 class RepoReader:
-    """Read-only access to repos; never takes the write lock."""
+    """Read-only access to repos; never takes the write lock.
 
-    def __init__(self, cache: BlockCache, nodes: NodeCache) -> None:
+    ``snapshot`` opens the read snapshots exports, proofs and block sets are read in.
+    """
+
+    def __init__(self, cache: BlockCache, nodes: NodeCache, snapshot: SnapshotOpener) -> None:
         self.cache = cache
         self.nodes = nodes
+        self.snapshot = snapshot
 
     async def get_repo(self, did: str) -> Repo | None:
         """The repo row, or ``None``."""
@@ -98,40 +124,61 @@ class RepoReader:
         )
         return [str(row) for row in rows]
 
-    async def export(
-        self, repo: Repo | RepoState, since: str | None = None
-    ) -> AsyncIterator[bytes]:
-        """The repo as a CAR stream: every block, or only those added after rev ``since``.
+    async def export(self, did: str, since: str | None = None) -> AsyncGenerator[bytes, None]:
+        """The repo's current commit as a CAR stream: every block, or only those added
+        after rev ``since``; one snapshot from the first piece to the last.
 
-        Sections are gathered into pieces of about :data:`EXPORT_CHUNK_BYTES`.
+        The snapshot opens when the first piece is asked for, and closes when the
+        stream ends or is closed. Sections are gathered into pieces of about
+        :data:`EXPORT_CHUNK_BYTES`. A repo that no longer exists raises
+        ``RepoNotFound`` (an :class:`InvalidRequest`) from the first piece.
         """
-        blocks = self._stored_blocks(repo.did, since)
-        async for chunk in _stream_car(Cid.parse(repo.head), blocks):
-            yield chunk
+        async with self.snapshot() as client:
+            state = await _state_or_not_found(client, did)
+            blocks = _stored_blocks(client, did, since)
+            async for chunk in _stream_car(Cid.parse(state.head), blocks):
+                yield chunk
 
-    async def record_proof(self, repo: Repo, collection: str, rkey: str) -> bytes:
-        """A CAR proving the record's presence or absence: commit, MST path, record."""
-        head = Cid.parse(repo.head)
-        reader = RepoBlockReader(repo.did, self.cache)
-        blocks = dict(await reader.get_blocks([head]))
-        mst = await Mst.load(reader, Cid.parse(repo.data), cache=self.nodes)
-        blocks.update(await mst.proof_for(f"{collection}/{rkey}"))
-        value = await mst.get(f"{collection}/{rkey}")
-        if value is not None:
-            blocks.update(await reader.get_blocks([value]))
+    async def record_proof(self, did: str, collection: str, rkey: str) -> bytes:
+        """A CAR proving the record's presence or absence at the current commit: the
+        commit, the MST path, the record (one snapshot)."""
+        async with self.snapshot() as client:
+            state = await _state_or_not_found(client, did)
+            head = Cid.parse(state.head)
+            reader = RepoBlockReader(did, self.cache, client)
+            blocks = dict(await reader.get_blocks([head]))
+            mst = await Mst.load(reader, Cid.parse(state.data), cache=self.nodes)
+            blocks.update(await mst.proof_for(f"{collection}/{rkey}"))
+            value = await mst.get(f"{collection}/{rkey}")
+            if value is not None:
+                blocks.update(await reader.get_blocks([value]))
         return b"".join(iter_car([head], blocks.items()))
 
-    async def _stored_blocks(self, did: str, since: str | None) -> AsyncIterator[tuple[Cid, bytes]]:
-        last_id = 0
-        while True:
-            rows = await block_page(
-                current_client(), did, after_id=last_id, since=since, limit=EXPORT_PAGE_ROWS
-            )
-            for row_id, cid, content in rows:
-                last_id = row_id
-                yield _stored_cid(cid, content), content
-            if len(rows) < EXPORT_PAGE_ROWS:
-                return
+    async def blocks(self, did: str, cids: Collection[Cid]) -> dict[Cid, bytes]:
+        """The repo's blocks ``cids``, all as of one commit; :class:`MissingBlock` names
+        one it does not hold."""
+        async with self.snapshot() as client:
+            return await RepoBlockReader(did, self.cache, client).get_blocks(cids)
+
+
+async def _state_or_not_found(client: BaseDBAsyncClient, did: str) -> RepoState:
+    state = await repo_state(client, did)
+    if state is None:
+        raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+    return state
+
+
+async def _stored_blocks(
+    client: BaseDBAsyncClient, did: str, since: str | None
+) -> AsyncIterator[tuple[Cid, bytes]]:
+    last_id = 0
+    while True:
+        rows = await block_page(client, did, after_id=last_id, since=since, limit=EXPORT_PAGE_ROWS)
+        for row_id, cid, content in rows:
+            last_id = row_id
+            yield _stored_cid(cid, content), content
+        if len(rows) < EXPORT_PAGE_ROWS:
+            return
 
 
 def _stored_cid(text: str, block: bytes) -> Cid:

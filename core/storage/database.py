@@ -28,6 +28,7 @@ from exprsn_pds.storage.apps import CONNECTION_NAME, ModelApp, tortoise_apps_con
 from exprsn_pds.storage.columns import guard_text_columns
 from exprsn_pds.storage.locks import migration_lock
 from exprsn_pds.storage.migrate import apply_migrations
+from exprsn_pds.storage.snapshots import DEFAULT_SNAPSHOTS_MAX, ReadSnapshots
 from exprsn_pds.storage.urls import (
     DEFAULT_BUSY_TIMEOUT_MS,
     DEFAULT_POOL_MAX_SIZE,
@@ -54,8 +55,9 @@ class Database:
 
     ``url`` is parsed by :func:`~exprsn_pds.storage.urls.database_url_to_tortoise`
     (relative SQLite paths resolve against ``data_directory``); ``pool_max_size`` bounds
-    the PostgreSQL pool, ``busy_timeout_ms`` the SQLite lock wait and ``ping_timeout_s``
-    how long :meth:`ping` waits for an answer.
+    the PostgreSQL pool, ``busy_timeout_ms`` the SQLite lock wait, ``ping_timeout_s``
+    how long :meth:`ping` waits for an answer and ``snapshot_pool_max_size`` how many
+    :meth:`read_snapshot` s may be open at once.
     """
 
     _open: ClassVar[Database | None] = None
@@ -69,6 +71,7 @@ class Database:
         pool_max_size: int = DEFAULT_POOL_MAX_SIZE,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         ping_timeout_s: float = DEFAULT_PING_TIMEOUT_S,
+        snapshot_pool_max_size: int = DEFAULT_SNAPSHOTS_MAX,
     ) -> None:
         self._connection_config = database_url_to_tortoise(
             url, data_directory, pool_max_size=pool_max_size, busy_timeout_ms=busy_timeout_ms
@@ -78,6 +81,7 @@ class Database:
         self._apps_config = tortoise_apps_config(self._apps)
         self._ping_timeout_s = ping_timeout_s
         self._context: TortoiseContext | None = None
+        self._snapshots = ReadSnapshots(self._connection_config, snapshot_pool_max_size)
 
     def __repr__(self) -> str:
         return f"<Database {self.dialect} apps={[app.label for app in self._apps]}>"
@@ -140,13 +144,28 @@ class Database:
         async with in_transaction(CONNECTION_NAME) as client:
             yield client
 
+    @asynccontextmanager
+    async def read_snapshot(self) -> AsyncIterator[BaseDBAsyncClient]:
+        """A read-only client whose every query sees one committed state of the database.
+
+        Commits made meanwhile are invisible to it, and it takes no lock a writer waits
+        for (see :mod:`exprsn_pds.storage.snapshots`); pass the client to the queries.
+        Meant for reads that must agree with each other across many queries, such as
+        a repo export.
+        """
+        async with self._snapshots.snapshot(self._connection()) as client:
+            yield client
+
     async def close(self) -> None:
         """Close the connections and forget the models, so another Database may open."""
         context, self._context = self._context, None
         if context is None:
             return
         try:
-            await context.close_connections()
+            try:
+                await self._snapshots.close()
+            finally:
+                await context.close_connections()
         finally:
             _forget_prepared_statements()
             if context.apps is not None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.accounts.visibility import hosted_repo, visible_repo
 from exprsn_pds.datamodel import Cid, car_header, car_section
-from exprsn_pds.repo.blocks import RepoBlockReader
 from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import MissingBlock
 
@@ -16,17 +17,30 @@ CAR_ENCODING = "application/vnd.ipld.car"
 
 
 async def get_repo(ctx: XrpcContext) -> XrpcResponse:
-    """``com.atproto.sync.getRepo``: the whole repo, or the diff since a rev, as a CAR."""
+    """``com.atproto.sync.getRepo``: the whole repo, or the diff since a rev, as a CAR.
+
+    The export is one snapshot of the current commit, however slowly it is read. Its
+    first piece is read before the response starts, so a failure to open it is an
+    XRPC error, not a cut stream.
+    """
     repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
-    stream = ctx.pds.repo_reader.export(repo, since=ctx.params.get("since"))
-    return XrpcResponse(stream, content_type=CAR_ENCODING)
+    stream = ctx.pds.repo_reader.export(repo.did, since=ctx.params.get("since"))
+    first = await anext(stream)
+    return XrpcResponse(_resumed(first, stream), content_type=CAR_ENCODING)
+
+
+async def _resumed(first: bytes, rest: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    async with aclosing(rest):
+        yield first
+        async for chunk in rest:
+            yield chunk
 
 
 async def get_record(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getRecord``: a CAR proving a record (or its absence)."""
     params = ctx.params
     repo = await visible_repo(ctx.pds, params["did"], ctx.auth)
-    car = await ctx.pds.repo_reader.record_proof(repo, params["collection"], params["rkey"])
+    car = await ctx.pds.repo_reader.record_proof(repo.did, params["collection"], params["rkey"])
     return XrpcResponse(car, content_type=CAR_ENCODING)
 
 
@@ -39,7 +53,7 @@ async def get_blocks(ctx: XrpcContext) -> XrpcResponse:
     except ValueError as error:
         raise InvalidRequest(f"Invalid CID: {error}") from error
     try:
-        blocks = await RepoBlockReader(repo.did, ctx.pds.repo_cache).get_blocks(cids)
+        blocks = await ctx.pds.repo_reader.blocks(repo.did, cids)
     except MissingBlock as error:
         raise InvalidRequest(f"Could not find block: {error.cid}", error="BlockNotFound") from error
     car = car_header([]) + b"".join(car_section(cid, blocks[cid]) for cid in cids)

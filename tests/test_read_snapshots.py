@@ -1,0 +1,86 @@
+"""Read snapshots (``Database.read_snapshot``): one committed state, and writers never wait.
+
+A commit made while a snapshot is open lands (the writer does not wait for the reader),
+is invisible inside the snapshot, and the blocks it drops stay readable there. A record
+proof and a block set read in a snapshot agree with its commit. SQLite (file) and
+PostgreSQL; an in-memory SQLite database has no second connection, and its snapshots hold
+the shared one instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exprsn_pds.app import get_pds
+from exprsn_pds.crypto import PrivateKey
+from exprsn_pds.datamodel import Cid, read_car
+from exprsn_pds.repo.store import fetch_blocks, repo_state
+from exprsn_pds.repo.writes import Action, RecordWrite
+from exprsn_pds.storage.database import Database
+from exprsn_pds.storage.sql import current_client, execute, fetch
+
+POST = "app.bsky.feed.post"
+DID = "did:plc:" + "s" * 24
+
+
+def post(n: int) -> dict[str, Any]:
+    return {"$type": POST, "text": f"post {n}", "createdAt": "2024-01-01T00:00:00Z"}
+
+
+@pytest.fixture
+async def pds(client_factory: Any) -> Any:
+    pds = get_pds((await client_factory()).app)
+    await pds.repo_writer.create_repo(DID, PrivateKey.generate("k256"))
+    writes = [RecordWrite(Action.CREATE, POST, f"3k{n:03d}", post(n)) for n in range(50)]
+    await pds.repo_writer.apply_writes(DID, writes)
+    return pds
+
+
+async def test_a_commit_lands_while_a_snapshot_is_open_and_stays_invisible_in_it(pds: Any) -> None:
+    async with pds.database.read_snapshot() as snapshot:
+        before = await repo_state(snapshot, DID)
+        assert before is not None
+        await pds.repo_writer.apply_writes(
+            DID, [RecordWrite(Action.UPDATE, POST, "3k007", post(1007))]
+        )
+        after = await repo_state(current_client(), DID)
+        assert after is not None and after.head != before.head
+        assert await repo_state(snapshot, DID) == before
+        assert await fetch_blocks(current_client(), DID, [before.head]) == []
+        assert [cid for cid, _ in await fetch_blocks(snapshot, DID, [before.head])] == [before.head]
+
+
+async def test_record_proofs_and_block_sets_belong_to_the_current_commit(pds: Any) -> None:
+    state = await repo_state(current_client(), DID)
+    assert state is not None
+    roots, blocks = read_car(await pds.repo_reader.record_proof(DID, POST, "3k007"))
+    assert roots == [Cid.parse(state.head)]
+    fetched = await pds.repo_reader.blocks(DID, [Cid.parse(state.head)])
+    assert fetched == {roots[0]: blocks[roots[0]]}
+
+
+async def test_an_in_memory_database_snapshot_holds_the_shared_connection(tmp_path: Path) -> None:
+    database = Database("sqlite://:memory:", [], tmp_path)
+    await database.connect()
+    try:
+        await execute(current_client(), "CREATE TABLE item (n INTEGER)")
+        await execute(current_client(), "INSERT INTO item (n) VALUES (1)")
+        async with database.read_snapshot() as snapshot:
+            writer = asyncio.create_task(
+                execute(current_client(), "INSERT INTO item (n) VALUES (2)")
+            )
+            for _ in range(10):
+                await asyncio.sleep(0)
+            assert not writer.done()
+            assert [tuple(row) for row in await fetch(snapshot, "SELECT n FROM item")] == [(1,)]
+        await writer
+        assert [tuple(row) for row in await fetch(current_client(), "SELECT n FROM item")] == [
+            (1,),
+            (2,),
+        ]
+    finally:
+        await database.close()
