@@ -45,7 +45,7 @@ from exprsn_pds.events.consumer_store import (
     renew_lease,
     save_cursor,
 )
-from exprsn_pds.events.errors import ConsumerTooSlow, StreamInterrupted
+from exprsn_pds.events.errors import ConsumerTooSlow, EventStreamError, StreamInterrupted
 from exprsn_pds.events.hub import FirehoseHub
 from exprsn_pds.events.types import AnyEvent, decode_event
 from exprsn_pds.logs import get_logger
@@ -53,6 +53,8 @@ from exprsn_pds.tasks import stop_task
 
 DEFAULT_MAX_EVENTS: Final = 100
 LEASE_RENEWALS_PER_TTL: Final = 3
+#: How the consumers' wake-up subscription is named to the hub's per-client cap.
+HUB_CLIENT: Final = "durable-consumers"
 NAME_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 StartAt = Literal["beginning", "now"]
@@ -330,7 +332,7 @@ class DurableConsumers:
     async def _listen(self) -> None:
         while True:
             try:
-                async with self._hub.subscribe() as live:
+                async with self._hub.subscribe(HUB_CLIENT) as live:
                     self._wake_all()  # events may have come before the subscription
                     while True:
                         try:
@@ -339,8 +341,14 @@ class DurableConsumers:
                             live.forgive_overflow()  # a wake-up is all it takes
                         self._wake_all()
             except StreamInterrupted:
-                self._wake_all()
-                await asyncio.sleep(self._timings.poll_interval_s)
+                self._wake_all()  # announcements may have been lost meanwhile
+            except EventStreamError as error:  # e.g. the hub's subscriber cap is reached
+                log.warning(
+                    "durable consumers get no wake-ups from the firehose hub; polling only",
+                    reason=str(error),
+                    poll_interval_s=self._timings.poll_interval_s,
+                )
+            await asyncio.sleep(self._timings.poll_interval_s)
 
     def _wake_all(self) -> None:
         for runner in self._runners:
