@@ -53,6 +53,7 @@ class Probe:
         self.start_at = start_at
         self.batch = batch
         self.handled: list[int] = []
+        self.entered: list[int] = []
         self.calls: dict[int, int] = {}
         self.fail_on = dict(fail_on or {})  # seq -> how many calls fail before it passes
         self.gate = asyncio.Event()
@@ -66,6 +67,7 @@ class Probe:
             register.add(self.name, self.on_event, start_at=self.start_at)  # type: ignore[arg-type]
 
     async def on_event(self, event: Event) -> None:
+        self.entered.append(event.seq)
         await self.gate.wait()
         self.calls[event.seq] = self.calls.get(event.seq, 0) + 1
         if self.fail_on.get(event.seq, 0) >= self.calls[event.seq]:
@@ -239,6 +241,22 @@ async def test_stopping_saves_the_cursor_and_releases_the_lease(server: ServerFa
     await pds.stop()
     row = await _row_after_stop(server, "probe")
     assert (row.last_seq, row.owner, row.lease_expires_ms) == (seqs[-1], None, 0)
+
+
+async def test_a_handler_still_running_at_the_stop_timeout_is_cancelled(
+    server: ServerFactory,
+) -> None:
+    probe = Probe()
+    pds = await server(probe, consumer_stop_timeout_s=0.1)
+    first = await write_events(pds, 1)
+    await until(lambda: caught_up(pds, "probe"))
+    probe.gate.clear()  # the next event's handler never returns
+    stuck = await write_events(pds, 1)
+    await until(lambda: probe.entered[-1] == stuck[0])
+    await pds.stop()
+    row = await _row_after_stop(server, "probe")
+    assert (row.last_seq, row.owner) == (first[0], None)
+    assert probe.handled == first
 
 
 async def _row_after_stop(server: ServerFactory, name: str) -> EventConsumer:

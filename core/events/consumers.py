@@ -317,9 +317,14 @@ class DurableConsumers:
             runner.request_stop()
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=self._timings.stop_timeout_s)
-            for task in pending:
-                log.warning("durable consumer did not stop in time; cancelling it")
-                await stop_task(task)
+            for task, runner in zip(tasks, self._runners, strict=True):
+                if task in pending:
+                    log.warning(
+                        "durable consumer did not stop in time; cancelling its handler",
+                        consumer=runner.name,
+                        stop_timeout_s=self._timings.stop_timeout_s,
+                    )
+                    await stop_task(task)
         self._runners = []
 
     async def lag(self, name: str) -> ConsumerLag | None:
