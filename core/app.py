@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from exprsn_pds import protocol_errors
 from exprsn_pds.config import Settings, load_settings
 from exprsn_pds.errors import InternalServerError, InvalidRequest, XrpcError
+from exprsn_pds.http_guard import HttpGuard
 from exprsn_pds.logs import bind_request_id, configure_logging, get_logger
 from exprsn_pds.pds import Pds
 from exprsn_pds.xrpc.dispatch import install_xrpc
@@ -49,6 +50,12 @@ def create_app(
         [settings.xrpc_max_body_bytes, *(m.max_body_bytes or 0 for m in pds.methods.values())]
     )
     app.extensions[PDS_EXTENSION] = pds
+    app.asgi_app = HttpGuard(  # type: ignore[method-assign]  # ASGI middleware
+        app.asgi_app,
+        drain_max_bytes=settings.drain_max_bytes,
+        body_timeout_s=settings.body_timeout_s,
+        min_rate_bytes_per_s=settings.body_min_rate_bytes_per_s,
+    )
     install_xrpc(app, pds)
     for route in pds.routes:
         endpoint = f"{route.plugin}:{route.path}"

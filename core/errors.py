@@ -67,6 +67,13 @@ class NotFound(XrpcError):
     default_error = "NotFound"
 
 
+class RequestTimeout(XrpcError):
+    """408: the request body arrived too slowly (``server.body_timeout_s``)."""
+
+    status = 408
+    default_error = "RequestTimeout"
+
+
 class PayloadTooLarge(XrpcError):
     """413: the request body is over the configured limit."""
 

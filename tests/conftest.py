@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import dataclasses
 import os
 import shutil
 import socket
@@ -13,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -28,6 +29,7 @@ import redis.asyncio
 import redis.exceptions
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from hypercorn.asyncio import serve as serve_app
 
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.app import create_app, get_pds
@@ -36,6 +38,7 @@ from exprsn_pds.config import Settings, load_settings
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.pds import Pds
 from exprsn_pds.ratelimit import RateLimiter
+from exprsn_pds.serving import hypercorn_config, listen
 from exprsn_pds.tokens import ACCESS_TYP, Scope
 from exprsn_pds.tokens import mint as mint_token
 
@@ -556,6 +559,43 @@ async def live_server(
         if server.process.poll() is None:
             server.process.terminate()
             server.process.wait(SERVER_STOP_TIMEOUT_S)
+
+
+@pytest.fixture
+def serve_in_process() -> Callable[..., AbstractAsyncContextManager[tuple[Pds, int]]]:
+    """``async with serve(settings, extra_plugins=(), send_buffer_bytes=None) as (pds, port)``:
+    the app served by hypercorn in this process as ``pds serve`` serves it, on a free port.
+    """
+
+    @asynccontextmanager
+    async def serve(
+        settings: Settings,
+        extra_plugins: Iterable[tuple[str, object]] = (),
+        send_buffer_bytes: int | None = None,
+    ) -> AsyncIterator[tuple[Pds, int]]:
+        app = create_app(settings, extra_plugins=extra_plugins)
+        listener = listen(dataclasses.replace(settings, port=0))
+        if send_buffer_bytes is not None:  # accepted connections inherit it
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer_bytes)
+        port: int = listener.getsockname()[1]
+        config = hypercorn_config(settings, listener)
+        config.errorlog = None
+        stopping = asyncio.Event()
+        server = asyncio.create_task(serve_app(app, config, shutdown_trigger=stopping.wait))
+        try:
+            async with httpx.AsyncClient() as probe, asyncio.timeout(SERVER_START_TIMEOUT_S):
+                while True:
+                    try:
+                        await probe.get(f"http://127.0.0.1:{port}/xrpc/_health")
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.01)
+            yield get_pds(app), port
+        finally:
+            stopping.set()
+            await server
+
+    return serve
 
 
 # --- A did:plc directory ----------------------------------------------------------------------

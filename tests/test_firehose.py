@@ -7,26 +7,23 @@ where a test says otherwise.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import gc
 import socket
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from types import SimpleNamespace
 from typing import Any
 
-import httpx
 import libipld
 import pytest
-from hypercorn.asyncio import serve
 from quart.testing.connections import WebsocketDisconnectError
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Ping, Request
 
 from exprsn_pds import hookimpl
-from exprsn_pds.app import create_app, get_pds
+from exprsn_pds.app import get_pds
 from exprsn_pds.cache import Cache, MemoryCache, RedisCache
 from exprsn_pds.config import Settings
 from exprsn_pds.datamodel import Cid, decode, encode
@@ -46,7 +43,6 @@ from exprsn_pds.events.hub import EVENTS_CHANNEL, encode_notification
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.sync.firehose import subscribe_repos
-from exprsn_pds.serving import hypercorn_config, listen
 from exprsn_pds.syntax import Datetime
 
 SUBSCRIBE_NSID = "com.atproto.sync.subscribeRepos"
@@ -516,32 +512,27 @@ EVENTS_TO_FILL_BUFFERS = 50
 READ_CHUNK_BYTES = 65536
 
 
-@asynccontextmanager
-async def served(settings: Settings) -> AsyncIterator[tuple[Any, int]]:
-    """The app served by hypercorn on a free local port; its Pds and the port."""
-    app = create_app(settings, extra_plugins=[("firehose", FirehosePlugin())])
-    # As `pds serve` listens (TCP user timeout included), on a free port.
-    listener = listen(dataclasses.replace(settings, port=0))
-    # Accepted connections inherit the small send buffer, so a client that stops
-    # reading soon blocks the server's sends.
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SOCKET_BUFFER_BYTES)
-    port: int = listener.getsockname()[1]
-    config = hypercorn_config(settings, listener)
-    config.errorlog = None
-    stopping = asyncio.Event()
-    server = asyncio.create_task(serve(app, config, shutdown_trigger=stopping.wait))
-    try:
-        async with httpx.AsyncClient() as probe, asyncio.timeout(RECEIVE_TIMEOUT_S):
-            while True:
-                try:
-                    await probe.get(f"http://127.0.0.1:{port}/xrpc/_health")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.01)
-        yield get_pds(app), port
-    finally:
-        stopping.set()
-        await server
+Served = Callable[[Settings], AbstractAsyncContextManager[tuple[Pds, int]]]
+
+
+@pytest.fixture
+def served(
+    serve_in_process: Callable[..., AbstractAsyncContextManager[tuple[Pds, int]]],
+) -> Served:
+    """``async with served(settings) as (pds, port)``: served with the firehose plugin.
+
+    Accepted connections get a small send buffer, so a client that stops reading soon
+    blocks the server's sends.
+    """
+
+    def serve(settings: Settings) -> AbstractAsyncContextManager[tuple[Pds, int]]:
+        return serve_in_process(
+            settings,
+            extra_plugins=[("firehose", FirehosePlugin())],
+            send_buffer_bytes=SMALL_SOCKET_BUFFER_BYTES,
+        )
+
+    return serve
 
 
 class RawSubscriber:
@@ -587,7 +578,7 @@ class RawSubscriber:
 
 
 async def test_a_subscriber_that_stops_reading_is_closed_as_too_slow(
-    settings_factory: Callable[..., Settings],
+    settings_factory: Callable[..., Settings], served: Served
 ) -> None:
     settings = settings_factory(sync={"firehose_queue_max_events": SMALL_QUEUE_EVENTS})
     async with served(settings) as (pds, port):
@@ -606,7 +597,7 @@ async def test_a_subscriber_that_stops_reading_is_closed_as_too_slow(
 
 
 async def test_a_subscriber_that_reads_nothing_is_dropped_and_its_memory_returned(
-    settings_factory: Callable[..., Settings],
+    settings_factory: Callable[..., Settings], served: Served
 ) -> None:
     settings = settings_factory(server={"send_timeout_s": 0.5})
     async with served(settings) as (pds, port):
@@ -623,7 +614,9 @@ async def test_a_subscriber_that_reads_nothing_is_dropped_and_its_memory_returne
             subscriber.close()
 
 
-async def test_websocket_subscribers_are_pinged(settings_factory: Callable[..., Settings]) -> None:
+async def test_websocket_subscribers_are_pinged(
+    settings_factory: Callable[..., Settings], served: Served
+) -> None:
     settings = settings_factory(server={"websocket_ping_interval_s": 0.05})
     async with served(settings) as (_pds, port):
         subscriber = await RawSubscriber.connect(port, SUBSCRIBE)
@@ -668,8 +661,7 @@ async def test_subscribers_over_a_cap_are_refused_until_one_leaves(
             assert body["error"] == "RateLimitExceeded"
             assert refusal in body["message"]
         await wait_for_subscribers(pds, 1)
-        async with client.websocket(SUBSCRIBE) as again:
-            await wait_for_subscribers(pds, 2)
+        async with client.websocket(f"{SUBSCRIBE}?cursor=0") as again:
             await write_event(pds)
             assert await receive_seqs(again, 1) == [1]
 

@@ -254,6 +254,9 @@ def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -
         firehose_max_subscribers_per_ip=tree["sync"]["firehose_max_subscribers_per_ip"],
         send_timeout_s=tree["server"]["send_timeout_s"],
         websocket_ping_interval_s=tree["server"]["websocket_ping_interval_s"],
+        body_timeout_s=tree["server"]["body_timeout_s"],
+        body_min_rate_bytes_per_s=tree["server"]["body_min_rate_bytes_per_s"],
+        drain_max_bytes=tree["server"]["drain_max_bytes"],
         plugin_sections={k: v for k, v in plugins.items() if isinstance(v, dict)},
         raw=tree,
     )

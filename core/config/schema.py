@@ -34,6 +34,9 @@ CORE_SCHEMA: dict[str, Any] = {
                 "trusted_proxies": _STRING_LIST,
                 "send_timeout_s": {"type": "number", "exclusiveMinimum": 0},
                 "websocket_ping_interval_s": {"type": "number", "exclusiveMinimum": 0},
+                "body_timeout_s": {"type": "number", "exclusiveMinimum": 0},
+                "body_min_rate_bytes_per_s": {"type": "integer", "minimum": 1},
+                "drain_max_bytes": {"type": "integer", "minimum": 0},
             },
         },
         "secrets": {
@@ -186,6 +189,9 @@ DEFAULTS: dict[str, Any] = {
         "trusted_proxies": [],
         "send_timeout_s": 30,
         "websocket_ping_interval_s": 20,
+        "body_timeout_s": 30,
+        "body_min_rate_bytes_per_s": 4096,
+        "drain_max_bytes": 1_000_000,
     },
     "secrets": {},
     "database": {
@@ -292,6 +298,7 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_ENABLE_PLUGINS": "plugins.enabled",
     "PDS_DISABLE_PLUGINS": "plugins.disabled",
     "PDS_SEND_TIMEOUT_S": "server.send_timeout_s",
+    "PDS_BODY_TIMEOUT_S": "server.body_timeout_s",
 }
 
 #: Secrets generated into the data directory's secrets file when not configured.

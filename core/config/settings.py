@@ -86,6 +86,9 @@ class Settings:
     firehose_max_subscribers_per_ip: int
     send_timeout_s: float
     websocket_ping_interval_s: float
+    body_timeout_s: float
+    body_min_rate_bytes_per_s: int
+    drain_max_bytes: int
     plugin_sections: dict[str, dict[str, Any]]
     raw: dict[str, Any] = field(repr=False)
 

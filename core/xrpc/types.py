@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from exprsn_pds.http_guard import BodyDeadline
 from exprsn_pds.net import UNKNOWN_CLIENT, client_ip
 from exprsn_pds.ratelimit.status import tightest
 
@@ -63,15 +65,28 @@ class XrpcContext:
         return status
 
     async def body_chunks(self) -> AsyncIterator[bytes]:
-        """Stream the request body, raising 413 PayloadTooLarge past ``max_body_bytes``."""
-        from exprsn_pds.errors import PayloadTooLarge
+        """Stream the request body, raising 413 PayloadTooLarge past ``max_body_bytes``
+        and 408 RequestTimeout when it arrives slower than ``server.body_*`` allow.
+        """
+        from exprsn_pds.errors import PayloadTooLarge, RequestTimeout
 
         if self.request is None:
             return
-        received = 0
-        async for chunk in self.request.body:
-            received += len(chunk)
-            if self.max_body_bytes is not None and received > self.max_body_bytes:
+        settings = self.pds.settings
+        deadline = BodyDeadline(settings.body_timeout_s, settings.body_min_rate_bytes_per_s)
+        chunks = aiter(self.request.body)
+        while True:
+            try:
+                async with asyncio.timeout(deadline.remaining_s()):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise RequestTimeout(
+                    f"Request body too slow: {deadline.received} bytes received in time"
+                ) from None
+            deadline.add(len(chunk))
+            if self.max_body_bytes is not None and deadline.received > self.max_body_bytes:
                 raise PayloadTooLarge(f"Request body is over the {self.max_body_bytes} byte limit")
             yield chunk
 
