@@ -29,7 +29,24 @@ ISS = "did:plc:issuerissuerissuerissuer"
 AUD = "did:web:service.test"
 LXM = "com.example.test.method"
 PROTECTED_METHOD_NSID = "com.atproto.identity.updateHandle"
-SERVICE_METHOD = "com.atproto.temp.checkSignupQueue"
+SERVICE_METHOD = "com.example.test.serviceAuthed"
+SERVICE_LEXICON: dict[str, Any] = {
+    "lexicon": 1,
+    "id": SERVICE_METHOD,
+    "defs": {
+        "main": {
+            "type": "query",
+            "output": {
+                "encoding": "application/json",
+                "schema": {
+                    "type": "object",
+                    "required": ["activated"],
+                    "properties": {"activated": {"type": "boolean"}},
+                },
+            },
+        }
+    },
+}
 
 
 def lookup(key: PublicKey | None) -> Callable[[str, bool], Awaitable[PublicKey | None]]:
@@ -171,7 +188,11 @@ async def test_a_rotated_key_is_looked_up_again_fresh() -> None:
 
 
 class ServiceAuthedPlugin:
-    """Serves checkSignupQueue behind the service-auth verifier (a test stand-in)."""
+    """Serves a test query behind the service-auth verifier."""
+
+    @hookimpl
+    def pds_register_lexicons(self, register: Any) -> None:
+        register.add_document(SERVICE_LEXICON)
 
     @hookimpl
     def pds_register_xrpc(self, registry: XrpcRegistrar) -> None:

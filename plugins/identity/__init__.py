@@ -1,7 +1,7 @@
 """The ``identity`` plugin (essential): handles, DIDs, did:plc operations, service auth.
 
 XRPC: ``com.atproto.identity.resolveHandle``, ``updateHandle``, ``resolveDid``,
-``resolveIdentity``, ``getRecommendedDidCredentials``, ``submitPlcOperation``,
+``resolveIdentity``, ``refreshIdentity``, ``getRecommendedDidCredentials``, ``submitPlcOperation``,
 ``requestPlcOperationSignature`` and ``signPlcOperation`` (when a mailer can send the
 code) and ``com.atproto.server.getServiceAuth``. Routes: ``/.well-known/atproto-did`` and
 ``/.well-known/did.json``, both answered by the request's Host header.
@@ -29,6 +29,7 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
     registry.add("com.atproto.identity.updateHandle", handles.update_handle, auth=full_access_auth)
     registry.add("com.atproto.identity.resolveDid", dids.resolve_did)
     registry.add("com.atproto.identity.resolveIdentity", dids.resolve_identity)
+    registry.add("com.atproto.identity.refreshIdentity", dids.refresh_identity, auth=access_auth)
     registry.add(
         "com.atproto.identity.getRecommendedDidCredentials",
         plc.get_recommended_did_credentials,

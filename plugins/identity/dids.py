@@ -1,4 +1,4 @@
-"""``resolveDid`` and ``resolveIdentity``."""
+"""``resolveDid``, ``resolveIdentity`` and ``refreshIdentity``."""
 
 from __future__ import annotations
 
@@ -21,18 +21,33 @@ async def resolve_did(ctx: XrpcContext) -> dict[str, Any]:
 async def resolve_identity(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.identity.resolveIdentity``: DID, document and bi-directionally
     verified handle (``handle.invalid`` when the two do not point at each other)."""
+    return await _identity_info(ctx, ctx.params["identifier"], force_refresh=False)
+
+
+async def refresh_identity(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.identity.refreshIdentity``: as ``resolveIdentity``, but resolved
+    afresh (the cached handle and document are replaced). Needs a session, so that
+    anonymous callers cannot make this server fetch from other hosts at will."""
+    return await _identity_info(ctx, ctx.input["identifier"], force_refresh=True)
+
+
+async def _identity_info(
+    ctx: XrpcContext, identifier: str, *, force_refresh: bool
+) -> dict[str, Any]:
     identity = ctx.pds.identity
-    identifier: str = ctx.params["identifier"]
     if Did.is_valid(identifier):
         did = identifier
     else:
-        found = await identity.resolve_handle(identifier)
+        found = await identity.resolve_handle(identifier, force_refresh=force_refresh)
         if found is None:
             raise InvalidRequest("Unable to resolve handle", error="HandleNotFound")
         did = found
-    document = await identity.resolve_did(did)
+    document = await identity.resolve_did(did, force_refresh=force_refresh)
     if document is None:
         raise InvalidRequest("DID not found", error="DidNotFound")
     claimed = (handle_of(document) or INVALID_HANDLE).lower()
-    verified = claimed != INVALID_HANDLE and await identity.resolve_handle(claimed) == did
+    verified = (
+        claimed != INVALID_HANDLE
+        and await identity.resolve_handle(claimed, force_refresh=force_refresh) == did
+    )
     return {"did": did, "handle": claimed if verified else INVALID_HANDLE, "didDoc": document}

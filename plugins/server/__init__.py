@@ -1,4 +1,4 @@
-"""The ``server`` plugin (essential): describeServer, health, banner and robots.txt."""
+"""The ``server`` plugin (essential): describeServer, checkSignupQueue, health, banner, robots.txt."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from quart import Response
 
 from exprsn_pds import Pds, RouteRegistrar, XrpcContext, XrpcRegistrar, hookimpl
+from exprsn_pds.auth import access_auth
 
 BANNER = """\
          _   _
@@ -71,10 +72,16 @@ async def robots(pds: Pds) -> Response:
     return Response(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
 
 
+async def check_signup_queue(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.atproto.temp.checkSignupQueue``: activated; this server has no signup queue."""
+    return {"activated": True}
+
+
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve ``com.atproto.server.describeServer``."""
+    """Serve ``describeServer`` and ``temp.checkSignupQueue`` (for a session)."""
     registry.add("com.atproto.server.describeServer", describe_server)
+    registry.add("com.atproto.temp.checkSignupQueue", check_signup_queue, auth=access_auth)
 
 
 @hookimpl

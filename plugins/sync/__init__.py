@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from exprsn_pds import XrpcRegistrar, hookimpl
 from exprsn_pds.auth import optional_auth
-from exprsn_pds.plugins.sync import firehose, repos
+from exprsn_pds.plugins.sync import firehose, hosts, repos
 
 
 @hookimpl
@@ -17,3 +17,6 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     registry.add("com.atproto.sync.getRepoStatus", repos.get_repo_status)
     registry.add("com.atproto.sync.listRepos", repos.list_repos)
     registry.add("com.atproto.sync.subscribeRepos", firehose.subscribe_repos)
+    registry.add("com.atproto.sync.requestCrawl", hosts.request_crawl)
+    registry.add("com.atproto.sync.listHosts", hosts.list_hosts)
+    registry.add("com.atproto.sync.getHostStatus", hosts.get_host_status)
