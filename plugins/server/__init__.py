@@ -1,4 +1,4 @@
-"""The ``server`` plugin (essential): describeServer, checkSignupQueue, health, banner, robots.txt."""
+"""The ``server`` plugin (essential): describeServer, checkSignupQueue, health, banner, robots."""
 
 from __future__ import annotations
 
