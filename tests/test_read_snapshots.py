@@ -10,6 +10,8 @@ the shared one instead.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,11 @@ import pytest
 from exprsn_pds.app import get_pds
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.datamodel import Cid, read_car
-from exprsn_pds.repo.store import fetch_blocks, repo_state
+from exprsn_pds.repo.blocks import BlockCache
+from exprsn_pds.repo.commit import parse_commit
+from exprsn_pds.repo.mst import MemoryBlockReader, MissingBlock, Mst, NodeCache
+from exprsn_pds.repo.reader import RepoReader
+from exprsn_pds.repo.store import RepoState, fetch_blocks, repo_state
 from exprsn_pds.repo.writes import Action, RecordWrite
 from exprsn_pds.storage.database import Database
 from exprsn_pds.storage.sql import current_client, execute, fetch
@@ -52,6 +58,58 @@ async def test_a_commit_lands_while_a_snapshot_is_open_and_stays_invisible_in_it
         assert await repo_state(snapshot, DID) == before
         assert await fetch_blocks(current_client(), DID, [before.head]) == []
         assert [cid for cid, _ in await fetch_blocks(snapshot, DID, [before.head])] == [before.head]
+
+
+def reader_with_a_commit_between(pds: Any, pinned: list[RepoState]) -> RepoReader:
+    """A reader (with empty caches: every block comes from its snapshot) whose every
+    snapshot sees a commit land, dropping the head, MST nodes and a record it replaced,
+    after its first read and before the reader's own queries."""
+
+    @asynccontextmanager
+    async def snapshot() -> AsyncIterator[Any]:
+        async with pds.database.read_snapshot() as client:
+            state = await repo_state(client, DID)  # the snapshot begins at its first read
+            assert state is not None
+            pinned.append(state)
+            n = len(pinned)
+            await pds.repo_writer.apply_writes(
+                DID,
+                [
+                    RecordWrite(Action.UPDATE, POST, "3k007", post(1000 + n)),
+                    RecordWrite(Action.DELETE, POST, f"3k{10 + n:03d}"),
+                ],
+            )
+            yield client
+
+    return RepoReader(BlockCache(), NodeCache(), snapshot)
+
+
+async def test_proofs_blocks_and_exports_are_of_the_commit_their_snapshot_began_at(
+    pds: Any,
+) -> None:
+    pinned: list[RepoState] = []
+    reader = reader_with_a_commit_between(pds, pinned)
+
+    roots, blocks = read_car(await reader.record_proof(DID, POST, "3k007"))
+    assert roots == [Cid.parse(pinned[-1].head)]
+    mst = await Mst.load(MemoryBlockReader(blocks), parse_commit(blocks[roots[0]]).data)
+    value = await mst.get(f"{POST}/3k007")
+    assert value is not None and value in blocks
+
+    dropped = Cid.parse(pinned[-1].head)
+    current = await repo_state(current_client(), DID)
+    assert current is not None
+    head = Cid.parse(current.head)
+    assert list(await reader.blocks(DID, [head])) == [head]
+    assert Cid.parse(pinned[-1].head) == head
+    with pytest.raises(MissingBlock):
+        await reader.blocks(DID, [dropped])
+
+    roots, blocks = read_car(b"".join([chunk async for chunk in reader.export(DID)]))
+    assert roots == [Cid.parse(pinned[-1].head)]
+    tree = await Mst.load(MemoryBlockReader(blocks), parse_commit(blocks[roots[0]]).data)
+    leaves = {key: cid async for key, cid in tree.walk()}
+    assert len(leaves) == 50 - (len(pinned) - 1) and set(leaves.values()) <= set(blocks)
 
 
 async def test_record_proofs_and_block_sets_belong_to_the_current_commit(pds: Any) -> None:

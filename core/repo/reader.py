@@ -28,11 +28,12 @@ from exprsn_pds.datamodel import Cid, car_header, car_section, decode, iter_car
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.models import Record, Repo
-from exprsn_pds.repo.mst import Mst, NodeCache
+from exprsn_pds.repo.mst import MissingBlock, Mst, NodeCache
 from exprsn_pds.repo.store import (
     IndexedRecord,
     RepoState,
     block_page,
+    fetch_blocks,
     list_index,
     record_in_repo,
     repo_state,
@@ -155,10 +156,20 @@ class RepoReader:
         return b"".join(iter_car([head], blocks.items()))
 
     async def blocks(self, did: str, cids: Collection[Cid]) -> dict[Cid, bytes]:
-        """The repo's blocks ``cids``, all as of one commit; :class:`MissingBlock` names
-        one it does not hold."""
+        """The repo's blocks ``cids`` as of one commit; :class:`MissingBlock` names one it
+        does not hold then.
+
+        Read from the snapshot, not the block cache: a cached block may be one a
+        commit has dropped since.
+        """
+        wanted = {str(cid): cid for cid in cids}
         async with self.snapshot() as client:
-            return await RepoBlockReader(did, self.cache, client).get_blocks(cids)
+            rows = await fetch_blocks(client, did, wanted)
+        found = {wanted[text]: block for text, block in rows}
+        for cid in wanted.values():
+            if cid not in found:
+                raise MissingBlock(cid, f"repo {did} lacks block {cid}")
+        return found
 
 
 async def _state_or_not_found(client: BaseDBAsyncClient, did: str) -> RepoState:
