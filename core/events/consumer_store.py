@@ -162,13 +162,15 @@ async def consumer_lag(name: str) -> ConsumerLag | None:
     last_seq, missed_events, owner = int(rows[0][0]), int(rows[0][1]), rows[0][2]
     head = await head_seq()
     oldest = await oldest_seq()
-    unhandled = await events_after(last_seq, limit=1)
+    oldest_unhandled = (
+        await RepoEvent.filter(seq__gt=last_seq).order_by("seq").only("seq", "created_at").first()
+    )
     return ConsumerLag(
         name=name,
         last_seq=last_seq,
         head_seq=head,
         events_behind=max(head - last_seq, 0),
-        oldest_unhandled_at=unhandled[0].created_at if unhandled else None,
+        oldest_unhandled_at=None if oldest_unhandled is None else oldest_unhandled.created_at,
         behind_retained_log=oldest is not None and oldest > last_seq + 1,
         missed_events=missed_events,
         owner=owner,
