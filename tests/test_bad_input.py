@@ -20,7 +20,7 @@ from tortoise.models import Model
 from exprsn_pds.datamodel import DataModelError, check_depth, decode, encode, parse_json
 from exprsn_pds.identity.did_resolver import did_web_host
 from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
-from exprsn_pds.storage.columns import guard_text_columns
+from exprsn_pds.storage.columns import guard_columns
 
 XRPC = "/xrpc"
 SERVER = f"{XRPC}/com.atproto.server"
@@ -188,7 +188,7 @@ async def test_a_lone_surrogate_is_400_wherever_it_is(
 # --- Lengths: the lexicon, the general parameter bound, the columns ----------------------------
 
 
-async def test_strings_longer_than_their_column_are_400(
+async def test_values_that_do_not_fit_their_column_are_400(
     client: Any, alice: Any, admin_headers: Any
 ) -> None:
     long_cid = "b" * 129
@@ -204,13 +204,14 @@ async def test_strings_longer_than_their_column_are_400(
         assert "longer than" in message and "b" * 129 not in message
     procedures = [
         (f"{SERVER}.requestPasswordReset", {"email": "a" * 320 + "@example.com"}, {}),
+        (f"{SERVER}.createInviteCode", {"useCount": 2**40}, admin_headers),
         (f"{SERVER}.createAppPassword", {"name": "n" * 65}, alice.headers),
         (f"{XRPC}/com.atproto.admin.disableInviteCodes", {"codes": ["c" * 129]}, admin_headers),
     ]
     for path, body, headers in procedures:
         status, name, message = await error_of(await client.post(path, json=body, headers=headers))
         assert (status, name) == (400, "InvalidRequest"), (path, message)
-        assert "longer than" in message
+        assert message.startswith("A value does not fit the stored field"), message
 
 
 async def test_an_unbounded_parameter_is_held_to_the_configured_bound(
@@ -254,21 +255,24 @@ async def test_nul_characters_never_reach_the_database(client: Any, alice: Any) 
 class _Guarded(Model):
     name = fields.CharField(max_length=4)
     notes = fields.TextField()
+    count = fields.IntField()
 
     class Meta:
         app = "guard_test"
 
 
 def test_the_column_checks_are_added_once_and_name_no_value() -> None:
-    guard_text_columns([_Guarded, _Guarded])
-    name = _Guarded._meta.fields_map["name"]
-    notes = _Guarded._meta.fields_map["notes"]
-    assert len(name.validators) == 2
+    guard_columns([_Guarded, _Guarded])
+    name, notes, count = (_Guarded._meta.fields_map[key] for key in ("name", "notes", "count"))
+    assert (len(name.validators), len(count.validators)) == (2, 1)
     with pytest.raises(ValidationError, match=r"^name: longer than 4 characters$"):
         name.validate("x" * 5)
     with pytest.raises(ValidationError, match="NUL"):
         notes.validate("a\x00")
+    with pytest.raises(ValidationError, match="out of the range -2147483648 to 2147483647"):
+        count.validate(2**31)
     name.validate("four")
+    count.validate(2**31 - 1)
 
 
 # --- Outgoing URLs built from input -------------------------------------------------------------

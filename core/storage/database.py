@@ -25,7 +25,7 @@ from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
 from exprsn_pds.storage.apps import CONNECTION_NAME, ModelApp, tortoise_apps_config
-from exprsn_pds.storage.columns import guard_text_columns
+from exprsn_pds.storage.columns import guard_columns
 from exprsn_pds.storage.locks import migration_lock
 from exprsn_pds.storage.migrate import apply_migrations
 from exprsn_pds.storage.snapshots import DEFAULT_SNAPSHOTS_MAX, ReadSnapshots
@@ -107,7 +107,7 @@ class Database:
             await context.close_connections()
             raise
         if context.apps is not None:
-            guard_text_columns(context.apps.get_models_iterable())
+            guard_columns(context.apps.get_models_iterable())
         self._context = context
         Database._open = self
 
