@@ -1,13 +1,17 @@
-"""The ``server`` plugin (essential): describeServer, checkSignupQueue, health, banner, robots."""
+"""The ``server`` plugin (essential): describeServer, checkSignupQueue, health, banner, robots
+and the API reference (``/openapi.json``)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from quart import Response
 
 from exprsn_pds import Pds, RouteRegistrar, XrpcContext, XrpcRegistrar, hookimpl
 from exprsn_pds.auth import access_auth
+from exprsn_pds.openapi import openapi_document
 
 BANNER = """\
          _   _
@@ -30,6 +34,9 @@ ROBOTS_TXT = """\
 User-agent: *
 Allow: /
 """
+
+# The dispatch table is fixed at start-up, so each server's document is built once.
+_OPENAPI_DOCUMENTS: WeakKeyDictionary[Pds, bytes] = WeakKeyDictionary()
 
 
 async def describe_server(ctx: XrpcContext) -> dict[str, Any]:
@@ -77,6 +84,15 @@ async def check_signup_queue(ctx: XrpcContext) -> dict[str, Any]:
     return {"activated": True}
 
 
+async def openapi(pds: Pds) -> Response:
+    """``/openapi.json``: the OpenAPI 3.1 reference of every XRPC method served here."""
+    document = _OPENAPI_DOCUMENTS.get(pds)
+    if document is None:
+        document = json.dumps(openapi_document(pds), separators=(",", ":")).encode()
+        _OPENAPI_DOCUMENTS[pds] = document
+    return Response(document, content_type="application/json")
+
+
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     """Serve ``describeServer`` and ``temp.checkSignupQueue`` (for a session)."""
@@ -86,7 +102,8 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
 
 @hookimpl
 def pds_register_routes(routes: RouteRegistrar) -> None:
-    """Serve ``/``, ``/robots.txt`` and ``/xrpc/_health``."""
+    """Serve ``/``, ``/robots.txt``, ``/xrpc/_health`` and ``/openapi.json``."""
     routes.add("/", banner)
     routes.add("/robots.txt", robots)
     routes.add("/xrpc/_health", health)
+    routes.add("/openapi.json", openapi)
