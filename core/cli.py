@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from pluggy import PluginValidationError
 
+from exprsn_pds import __version__
 from exprsn_pds.cli_admin import account_group, invite_group, request_crawl
 from exprsn_pds.config import ConfigError, Settings, load_settings
 from exprsn_pds.config.loader import CONFIG_PATH_VARIABLE
@@ -29,12 +30,21 @@ log = get_logger(__name__)
 class CliState:
     """Settings are loaded lazily so ``--help`` works without a valid config."""
 
-    def __init__(self, config_path: Path | None) -> None:
+    def __init__(self, config_path: Path | None, url: str | None = None) -> None:
         self.config_path = config_path
+        self.url = url
 
     def settings(self) -> Settings:
+        """The server's settings (secrets it lacks are generated, as the server does)."""
+        return self._load(generate_secrets=True)
+
+    def client_settings(self) -> Settings:
+        """The settings a client of the running server reads: nothing is generated."""
+        return self._load(generate_secrets=False)
+
+    def _load(self, *, generate_secrets: bool) -> Settings:
         try:
-            return load_settings(self.config_path)
+            return load_settings(self.config_path, generate_secrets=generate_secrets)
         except ConfigError as error:
             raise click.ClickException(f"configuration error: {error}") from error
 
@@ -47,10 +57,14 @@ class CliState:
     envvar=CONFIG_PATH_VARIABLE,
     help="TOML config file (default: $PDS_CONFIG; PDS_* variables override it).",
 )
+@click.option(
+    "--url", default=None, help="The running server, for the admin verbs (default: config)."
+)
+@click.version_option(__version__, "--version", "-V", prog_name="exprsn-pds")
 @click.pass_context
-def main(context: click.Context, config_path: Path | None) -> None:
+def main(context: click.Context, config_path: Path | None, url: str | None) -> None:
     """exprsn-pds: an AT Protocol Personal Data Server."""
-    context.obj = CliState(config_path)
+    context.obj = CliState(config_path, url)
 
 
 main.add_command(account_group)

@@ -84,8 +84,32 @@ def test_serve_answers_describe_server_on_the_configured_port(tmp_path: Path) ->
                 time.sleep(0.2)
         assert response.status_code == 200
         assert response.json()["did"] == "did:web:localhost"
+        same_directory = _serve_refusal(environment | {"PDS_PORT": str(_free_port())})
+        assert "another server (pid " in same_directory
+        assert f"already running on the data directory {tmp_path / 'data'}" in same_directory
+        same_port = _serve_refusal(environment | {"PDS_DATA_DIRECTORY": str(tmp_path / "other")})
+        assert f"port {port} is already in use on 127.0.0.1" in same_port
     finally:
-        server.terminate()
+        server.terminate()  # SIGTERM
         output = server.communicate(timeout=30)[0].decode()
     assert f"http://127.0.0.1:{port}" in output
     assert str(tmp_path / "data" / "secrets.toml") in output
+    assert server.returncode == 0
+    assert "pds shut down cleanly" in output
+    assert "Traceback" not in output
+
+
+def _serve_refusal(environment: dict[str, str]) -> str:
+    """The output of a ``pds serve`` that must refuse to start: one line, no traceback."""
+    refused = subprocess.run(
+        [PDS, "serve"], env=environment, capture_output=True, text=True, timeout=SERVE_TIMEOUT_S
+    )
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), refused.stderr
+    return lines[0]
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert (result.exit_code, result.output.split()[0]) == (0, "exprsn-pds,")

@@ -71,11 +71,15 @@ async def test_account_verbs_against_a_live_server(live_server: Any) -> None:
     assert login(server, "alice.test", password).status_code == 200
 
     listed = run(server, "account", *url, "list")
-    assert re.search(rf"^alice\.test\s+alice@example\.com\s+{re.escape(did)}$", listed, re.M)
+    row = rf"^alice\.test\s+alice@example\.com\s+(\w+)\s+{re.escape(did)}$"
+    assert re.findall(row, listed, re.M) == ["active"]
 
     latest = f"{server.url}/xrpc/com.atproto.sync.getLatestCommit?did={did}"
-    run(server, "account", *url, "takedown", did)
+    run(server, "account", *url, "takedown", "alice.test")  # a handle names the account too
     assert httpx.get(latest).json()["error"] == "RepoTakendown"
+    assert re.findall(row, run(server, "account", "list", *url), re.M) == ["takendown"]
+    info = run(server, "account", "info", "alice.test")
+    assert (field(info, "DID"), field(info, "Status")) == (did, "takendown")
     run(server, "account", *url, "untakedown", did)
     assert httpx.get(latest).status_code == 200
     events = await account_events(server, did, 3)
@@ -105,19 +109,35 @@ async def test_invite_create_defaults_to_the_configured_server(live_server: Any)
     assert [(c["code"], c["available"]) for c in codes] == [(code, 2)]
 
 
-def test_account_verbs_refuse_what_is_not_a_did(tmp_path: Any) -> None:
+def test_account_verbs_refuse_what_is_neither_a_did_nor_a_handle(tmp_path: Any) -> None:
     result = CliRunner().invoke(
-        main, ["account", "takedown", "alice.test"], env={"PDS_DATA_DIRECTORY": str(tmp_path)}
+        main, ["account", "takedown", "alice"], env={"PDS_DATA_DIRECTORY": str(tmp_path)}
     )
     assert result.exit_code != 0
-    assert 'must start with "did:"' in result.output
+    assert "must be a DID (did:...) or a handle" in result.output
+
+
+def test_without_the_servers_configuration_the_missing_setting_is_named(tmp_path: Any) -> None:
+    result = CliRunner().invoke(
+        main, ["account", "list"], env={"PDS_DATA_DIRECTORY": str(tmp_path / "data")}
+    )
+    assert result.exit_code != 0
+    assert "secrets.admin_password (PDS_ADMIN_PASSWORD) is not set" in result.output
+    assert not (tmp_path / "data").exists()  # no new secrets file, no new password
+
+
+async def test_invite_list_and_url_where_users_put_it(live_server: Any) -> None:
+    server = await live_server()
+    code = run(server, "--url", server.url, "invite", "create", "--uses", "3").strip()
+    listed = run(server, "invite", "list", "--url", server.url)
+    assert re.search(rf"^{code}\s+3\s+0\s+no\s+", listed, re.M), listed
 
 
 def test_a_server_error_is_a_clean_message(tmp_path: Any) -> None:
     result = CliRunner().invoke(
         main,
         ["account", "--url", "http://127.0.0.1:9", "list"],
-        env={"PDS_DATA_DIRECTORY": str(tmp_path)},
+        env={"PDS_DATA_DIRECTORY": str(tmp_path), "PDS_ADMIN_PASSWORD": "a-password"},
     )
     assert result.exit_code != 0
     assert "cannot reach http://127.0.0.1:9" in result.output

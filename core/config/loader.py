@@ -20,12 +20,14 @@ from exprsn_pds.config.schema import (
     GENERATED_SECRET_KEYS,
     SECRET_KEYS,
 )
-from exprsn_pds.config.secrets_file import load_or_generate
+from exprsn_pds.config.secrets_file import load_existing, load_or_generate, secrets_path
 from exprsn_pds.config.settings import Settings, mask_url_password
 from exprsn_pds.net import IpNetwork, parse_networks
 
 CONFIG_PATH_VARIABLE = "PDS_CONFIG"
 SQLITE_FILENAME = "pds.sqlite"
+#: The one secret a client of a running server needs.
+CLIENT_SECRET = "admin_password"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -35,11 +37,16 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
     overrides: Mapping[str, Any] | None = None,
+    generate_secrets: bool = True,
 ) -> Settings:
     """Load, merge and validate configuration; raise :class:`ConfigError` naming the bad key.
 
     ``path`` falls back to ``$PDS_CONFIG``; ``overrides`` (nested like the TOML file) win
-    over everything and serve tests and the CLI.
+    over everything and serve tests and the CLI. Secrets neither configured nor in the
+    data directory's secrets file are generated there, unless ``generate_secrets`` is
+    false: the settings of a client of a running server (``pds account ...``), which needs
+    the admin password (else :class:`ConfigError` names the settings to set) and leaves
+    the other secrets it did not find empty.
     """
     environ = os.environ if environ is None else environ
     path = path or environ.get(CONFIG_PATH_VARIABLE) or None
@@ -55,7 +62,7 @@ def load_settings(
         _deep_merge(merged, copy.deepcopy(dict(overrides)))
     _validate(merged, sources)
     trusted_proxies = _trusted_proxies(merged, sources)
-    _fill_derived(merged)
+    _fill_derived(merged, generate_secrets=generate_secrets)
     return _to_settings(merged, trusted_proxies)
 
 
@@ -139,7 +146,7 @@ def _trusted_proxies(tree: dict[str, Any], sources: Mapping[str, str]) -> tuple[
         raise ConfigError(f"{where}: {error}") from None
 
 
-def _fill_derived(tree: dict[str, Any]) -> None:
+def _fill_derived(tree: dict[str, Any], *, generate_secrets: bool) -> None:
     server = tree["server"]
     data_directory = Path(server["data_directory"]).expanduser().resolve()
     server["data_directory"] = str(data_directory)
@@ -151,8 +158,19 @@ def _fill_derived(tree: dict[str, Any]) -> None:
         for name in GENERATED_SECRET_KEYS
         if name.split(".")[1] not in tree["secrets"]
     ]
-    if missing:
+    if missing and generate_secrets:
         tree["secrets"].update(load_or_generate(data_directory, missing))
+    elif missing:
+        tree["secrets"].update(load_existing(data_directory, missing))
+        if CLIENT_SECRET not in tree["secrets"]:
+            raise ConfigError(
+                f"no admin password: secrets.{CLIENT_SECRET} (PDS_ADMIN_PASSWORD) is not set"
+                f" and {secrets_path(data_directory)} does not hold one; run this with the"
+                " server's configuration (--config / PDS_CONFIG, or PDS_DATA_DIRECTORY set to"
+                " the server's data directory) or set PDS_ADMIN_PASSWORD"
+            )
+        for name in missing:
+            tree["secrets"].setdefault(name, "")
 
 
 LOCAL_HOSTNAMES = ("localhost", "127.0.0.1")

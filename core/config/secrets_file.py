@@ -44,6 +44,16 @@ def load_or_generate(data_directory: Path, names: list[str]) -> dict[str, str]:
     return {name: stored[name] for name in names}
 
 
+def load_existing(data_directory: Path, names: list[str]) -> dict[str, str]:
+    """The values of ``names`` already stored in the secrets file; nothing is generated."""
+    path = secrets_path(data_directory)
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        stored = {k: str(v) for k, v in tomllib.load(handle).items()}
+    return {name: stored[name] for name in names if name in stored}
+
+
 def _random_token() -> str:
     return secrets.token_urlsafe(_GENERATED_BYTES)
 
