@@ -132,6 +132,8 @@ def _session_verifier(
             raise ExpiredToken("Token has expired") from error
         except TokenInvalid as error:
             raise AuthRequired(str(error), error="InvalidToken") from error
+        if typ == ACCESS_TYP and await pds.sessions.revocations.is_revoked(claims):
+            raise AuthRequired("Token has been revoked", error="InvalidToken")
         if check_takedown or check_deactivated:
             await check_account_standing(
                 claims.did, takedown=check_takedown, deactivated=check_deactivated

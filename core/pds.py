@@ -11,6 +11,7 @@ import httpx
 from exprsn_pds import __version__
 from exprsn_pds.accounts import MODEL_APP as ACCOUNTS_MODEL_APP
 from exprsn_pds.accounts.email_tokens import EmailTokens
+from exprsn_pds.accounts.revocation import TokenRevocations
 from exprsn_pds.accounts.sessions import SessionManager
 from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.cache import Cache, create_cache
@@ -118,7 +119,13 @@ class Pds:
         )
         self.global_rate_limits: tuple[LimitUse, ...] = (LimitUse(GLOBAL_IP),)
         self._http: httpx.AsyncClient | None = None
-        self.sessions = SessionManager(settings)
+        self.sessions = SessionManager(
+            settings,
+            TokenRevocations(
+                settings.access_token_ttl_s,
+                check_interval_s=settings.revocation_check_interval_s,
+            ),
+        )
         self.email_tokens = EmailTokens(ttl_s=settings.email_token_ttl_s)
         self.tid_clock = TidClock()
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
@@ -215,6 +222,7 @@ class Pds:
             timeout=HTTP_TIMEOUT_S, headers={"User-Agent": USER_AGENT}, follow_redirects=False
         )
         self.identity.open(cache=self._cache, http=self._http)
+        self.sessions.revocations.open(self._cache)
         await self.firehose.start(self._cache)
         self.event_purger.start()
         self._crawlers = CrawlerNotifier(

@@ -2,6 +2,8 @@
 
 Access tokens carry ``typ: at+jwt`` and a scope (full access or an app password's);
 refresh tokens ``typ: refresh+jwt``. ``aud`` is the service DID, ``sub`` the account DID.
+Both name their session in ``sid`` (an id kept across refreshes), so that the access
+tokens of a session that ended can be refused (:mod:`exprsn_pds.accounts.revocation`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import jwt
 ALGORITHM = "HS256"
 ACCESS_TYP = "at+jwt"
 REFRESH_TYP = "refresh+jwt"
+SESSION_CLAIM = "sid"
 #: How many verified tokens :func:`verify` remembers.
 VERIFIED_CACHE_SIZE = 4096
 
@@ -50,6 +53,7 @@ class TokenClaims:
     jti: str | None
     expires_at: int
     raw: dict[str, Any]
+    session_id: str | None = None
 
 
 def mint(
@@ -61,9 +65,10 @@ def mint(
     ttl_s: int,
     typ: str,
     jti: str | None = None,
+    session_id: str | None = None,
     now: float | None = None,
 ) -> str:
-    """A signed token for ``did``."""
+    """A signed token for ``did`` (of session ``session_id`` when given)."""
     issued = int(time.time() if now is None else now)
     claims: dict[str, Any] = {
         "scope": scope.value,
@@ -74,6 +79,8 @@ def mint(
     }
     if typ == REFRESH_TYP:
         claims["jti"] = jti or uuid.uuid4().hex
+    if session_id is not None:
+        claims[SESSION_CLAIM] = session_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"typ": typ})
 
 
@@ -125,4 +132,9 @@ def _verified(token: str, secret: str, audience: str, typ: str) -> TokenClaims:
         jti=claims.get("jti"),
         expires_at=int(claims["exp"]),
         raw=claims,
+        session_id=_optional_string(claims.get(SESSION_CLAIM)),
     )
+
+
+def _optional_string(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -324,6 +324,11 @@ async def test_deactivated_account_cannot_write_until_activated(client: Any) -> 
     assert (
         await client.post(f"{SERVER}.deactivateAccount", json={}, headers=headers)
     ).status_code == 200
+    ended = await client.get(f"{SERVER}.getSession", headers=headers)
+    assert (ended.status_code, (await json_of(ended))["error"]) == (401, "InvalidToken")
+    relogin = await login(client, account["handle"])
+    assert relogin.status_code == 200
+    headers = bearer((await json_of(relogin))["accessJwt"])
     refused = await client.post("/xrpc/com.atproto.repo.createRecord", json=record, headers=headers)
     assert refused.status_code == 401
     assert (await json_of(refused))["error"] == "AccountDeactivated"

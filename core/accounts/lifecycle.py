@@ -130,6 +130,7 @@ async def delete_account(pds: Pds, did: str) -> None:
     kept as a tombstone, never to be given to another account.
     """
     await require_account(did)
+    await pds.sessions.revoke_all(did)
     stored = await Blob.filter(did=did).values_list("cid", "temp_key")
     async with pds.database.transaction() as connection:
         for model in (Repo, RepoBlock, Record, RecordBlob, Blob, Account):

@@ -39,7 +39,8 @@ class RefreshToken(Model):
 
     Using it sets ``next_id`` (the token that replaces it) and shortens its life to the
     reuse grace period, so a client that lost the answer can retry and gets the same
-    successor.
+    successor. ``session_id`` is the same for every token of one session (the first
+    token's id; ``None`` in rows stored before sessions had ids, whose ``id`` is it).
     """
 
     id = fields.CharField(max_length=TOKEN_ID_MAX_LENGTH, primary_key=True)
@@ -47,6 +48,7 @@ class RefreshToken(Model):
     expires_at = fields.DatetimeField()
     app_password_name = fields.CharField(max_length=APP_PASSWORD_NAME_MAX_LENGTH, null=True)
     next_id = fields.CharField(max_length=TOKEN_ID_MAX_LENGTH, null=True)
+    session_id = fields.CharField(max_length=TOKEN_ID_MAX_LENGTH, null=True)
 
     class Meta:
         table = "refresh_token"

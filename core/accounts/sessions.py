@@ -3,7 +3,9 @@
 Refresh tokens are rows of :class:`RefreshToken`. Refreshing rotates: the used token
 gets a successor id and its life is cut to the reuse grace period, so a client that
 lost the answer can retry and receives the same successor. Revoking deletes the rows:
-``deleteSession`` one token, a password change all of an account's.
+``deleteSession`` one session's, a password change all of an account's; it also lists
+the sessions in :class:`~exprsn_pds.accounts.revocation.TokenRevocations`, so that their
+access tokens stop working at once, not when they expire.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 
 from exprsn_pds.accounts.models import Account, AppPassword, RefreshToken
+from exprsn_pds.accounts.revocation import TokenRevocations
 from exprsn_pds.config import Settings
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, mint
 
@@ -58,11 +61,18 @@ def _new_token_id() -> str:
 class SessionManager:
     """Issues, rotates and revokes session tokens."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, revocations: TokenRevocations) -> None:
         self._settings = settings
+        self.revocations = revocations
 
     def _pair(
-        self, did: str, grant: AppPasswordGrant | None, token_id: str, *, takendown: bool
+        self,
+        did: str,
+        grant: AppPasswordGrant | None,
+        token_id: str,
+        session_id: str,
+        *,
+        takendown: bool,
     ) -> SessionTokens:
         settings = self._settings
         access = mint(
@@ -72,6 +82,7 @@ class SessionManager:
             scope=access_scope(grant, takendown=takendown),
             ttl_s=settings.access_token_ttl_s,
             typ=ACCESS_TYP,
+            session_id=session_id,
         )
         refresh = mint(
             secret=settings.jwt_secret,
@@ -81,6 +92,7 @@ class SessionManager:
             ttl_s=settings.refresh_token_ttl_s,
             typ=REFRESH_TYP,
             jti=token_id,
+            session_id=session_id,
         )
         return SessionTokens(access_jwt=access, refresh_jwt=refresh)
 
@@ -94,8 +106,9 @@ class SessionManager:
             did=did,
             expires_at=_now() + dt.timedelta(seconds=self._settings.refresh_token_ttl_s),
             app_password_name=grant.name if grant else None,
+            session_id=token_id,
         )
-        return self._pair(did, grant, token_id, takendown=takendown)
+        return self._pair(did, grant, token_id, token_id, takendown=takendown)
 
     async def rotate(self, token_id: str) -> SessionTokens | None:
         """The next pair for a stored refresh token; ``None`` if revoked or past its grace.
@@ -126,11 +139,14 @@ class SessionManager:
                 did=token.did,
                 expires_at=now + dt.timedelta(seconds=self._settings.refresh_token_ttl_s),
                 app_password_name=token.app_password_name,
+                session_id=_session_of(token),
             )
         account = await Account.get_or_none(did=token.did)
         if account is None:
             return None
-        return self._pair(token.did, grant, next_id, takendown=bool(account.takedown_ref))
+        return self._pair(
+            token.did, grant, next_id, _session_of(token), takendown=bool(account.takedown_ref)
+        )
 
     @staticmethod
     async def _grant(did: str, app_password_name: str | None) -> AppPasswordGrant | None:
@@ -140,13 +156,32 @@ class SessionManager:
         return AppPasswordGrant(found.name, found.privileged) if found else None
 
     async def revoke(self, token_id: str) -> None:
-        """Revoke one refresh token (``deleteSession``)."""
-        await RefreshToken.filter(id=token_id).delete()
+        """End the session of one refresh token (``deleteSession``)."""
+        token = await RefreshToken.get_or_none(id=token_id)
+        if token is not None:
+            await self._end(token.did, Q(session_id=_session_of(token)) | Q(id=token.id))
 
-    async def revoke_all(self, did: str) -> None:
-        """Revoke every refresh token of an account (password change, deletion)."""
-        await RefreshToken.filter(did=did).delete()
+    async def revoke_all(self, did: str, *, access_tokens: bool = True) -> None:
+        """End every session of an account (password change, deactivation, deletion).
+
+        ``access_tokens=False`` (a takedown) only stops the sessions from refreshing: the
+        owner of a taken-down account may still read with the access tokens it holds.
+        """
+        await self._end(did, Q(), access_tokens=access_tokens)
 
     async def revoke_app_password(self, did: str, name: str) -> None:
-        """Revoke the refresh tokens of sessions opened with one app password."""
-        await RefreshToken.filter(did=did, app_password_name=name).delete()
+        """End the sessions opened with one app password."""
+        await self._end(did, Q(app_password_name=name))
+
+    async def _end(self, did: str, which: Q, *, access_tokens: bool = True) -> None:
+        """Delete the matching refresh tokens of ``did``; revoke their sessions' access tokens."""
+        ended = RefreshToken.filter(Q(did=did) & which)
+        sessions = {_session_of(token) for token in await ended}
+        await ended.delete()
+        if access_tokens:
+            await self.revocations.revoke(did, sessions)
+
+
+def _session_of(token: RefreshToken) -> str:
+    """The session a stored refresh token belongs to (older rows: their own id)."""
+    return token.session_id or token.id

@@ -45,4 +45,3 @@ async def refuse_buried(did: str) -> None:
             "This DID belonged to an account deleted here and is never used again",
             error="AccountAlreadyExists",
         )
-

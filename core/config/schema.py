@@ -77,6 +77,7 @@ CORE_SCHEMA: dict[str, Any] = {
                 "refresh_token_ttl_s": {"type": "integer", "minimum": 1},
                 "refresh_grace_s": {"type": "integer", "minimum": 0},
                 "login_min_duration_s": {"type": "number", "minimum": 0},
+                "revocation_check_interval_s": {"type": "number", "minimum": 0},
             },
         },
         "repo": {
@@ -208,6 +209,7 @@ DEFAULTS: dict[str, Any] = {
         "refresh_token_ttl_s": 30 * 24 * 3600,
         "refresh_grace_s": 2 * 3600,
         "login_min_duration_s": 0.35,
+        "revocation_check_interval_s": 1.0,
     },
     "repo": {
         "max_writes_per_commit": 200,
@@ -277,6 +279,7 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_REFRESH_TOKEN_TTL_S": "accounts.refresh_token_ttl_s",
     "PDS_REFRESH_GRACE_S": "accounts.refresh_grace_s",
     "PDS_LOGIN_MIN_DURATION_S": "accounts.login_min_duration_s",
+    "PDS_REVOCATION_CHECK_INTERVAL_S": "accounts.revocation_check_interval_s",
     "PDS_MAX_REPO_IMPORT_SIZE": "repo.import_max_bytes",
     "PDS_RATE_LIMITS_ENABLED": "rate_limits.enabled",
     "PDS_EMAIL_SMTP_URL": "email.smtp_url",

@@ -78,7 +78,7 @@ async def _update_account(
         ref = _takedown_ref(takedown)
         await lifecycle.set_takedown(pds, did, ref)
         if ref is not None:
-            await pds.sessions.revoke_all(did)
+            await pds.sessions.revoke_all(did, access_tokens=False)
     if deactivated is not None:
         if deactivated["applied"]:
             await lifecycle.deactivate(pds, did)

@@ -81,8 +81,14 @@ async def check_account_status(ctx: XrpcContext) -> dict[str, Any]:
 
 
 async def deactivate_account(ctx: XrpcContext) -> None:
-    """Deactivate the caller's account: no writes, hidden from reads and sync."""
-    await lifecycle.deactivate(ctx.pds, caller_did(ctx.auth))
+    """Deactivate the caller's account: no writes, hidden from reads and sync.
+
+    Its sessions end, access tokens included; a deactivated account may log in again,
+    e.g. to reactivate.
+    """
+    did = caller_did(ctx.auth)
+    await lifecycle.deactivate(ctx.pds, did)
+    await ctx.pds.sessions.revoke_all(did)
 
 
 async def activate_account(ctx: XrpcContext) -> None:
