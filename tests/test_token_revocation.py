@@ -27,6 +27,7 @@ NEW_PASSWORD = "another long password"
 POST = {"$type": "app.bsky.feed.post", "text": "hi", "createdAt": "2024-05-01T12:00:00.000Z"}
 TOKEN = re.compile(r"\b[A-Z2-7]{5}-[A-Z2-7]{5}\b")
 TTL_S = 3600
+SECRET = "a test secret of at least 32 bytes"
 
 
 @pytest.fixture
@@ -214,7 +215,7 @@ async def test_tokens_without_a_session_id_are_revoked_with_their_account(cache:
 
 def test_access_and_refresh_tokens_name_their_session() -> None:
     token = mint(
-        secret="s",
+        secret=SECRET,
         did="did:plc:alice",
         audience="did:web:pds.test",
         scope=Scope.ACCESS,
@@ -223,7 +224,7 @@ def test_access_and_refresh_tokens_name_their_session() -> None:
         session_id="session-1",
     )
     claims = verify(
-        token, secret="s", audience="did:web:pds.test", typ=ACCESS_TYP, scopes=frozenset(Scope)
+        token, secret=SECRET, audience="did:web:pds.test", typ=ACCESS_TYP, scopes=frozenset(Scope)
     )
     assert claims.session_id == "session-1" and claims.raw["sid"] == "session-1"
 
