@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from quart import Request
 
     from exprsn_pds.blobs import BlobStore
+    from exprsn_pds.events import AnyEvent
     from exprsn_pds.mail import Mailer
     from exprsn_pds.pds import Pds
     from exprsn_pds.registrars import (
@@ -170,6 +171,24 @@ def pds_mailer(pds: Pds) -> Mailer | None:
     ``pds_register_xrpc`` that one exists (``pds.has_mailer``). The first non-``None``
     answer wins. The built-in ``mailer`` plugin answers last (``trylast``): SMTP when
     ``email.smtp_url`` is set, otherwise a file outbox under ``<data_directory>/outbox``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_on_event(pds: Pds, event: AnyEvent) -> Any:
+    """See each event this process committed: ``event`` is a typed value
+    (:class:`~exprsn_pds.events.CommitEvent`, :class:`~exprsn_pds.events.SyncEvent`,
+    :class:`~exprsn_pds.events.IdentityEvent` or :class:`~exprsn_pds.events.AccountEvent`)
+    with its ``seq`` and ``time``.
+
+    Called once per event, after its transaction committed and the event was published,
+    in ``seq`` order within one change, in the process that made it (events of other
+    processes sharing the database are not seen here: a durable consumer reads them all).
+    May return an awaitable, which is awaited; the change's caller waits for it, so do
+    slow work elsewhere. A failure (raised or from the awaitable) is logged and never
+    fails the change, which is already committed; the other implementations still run.
 
     .. versionadded:: 0.1
     """

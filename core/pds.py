@@ -18,8 +18,9 @@ from exprsn_pds.cache import Cache, create_cache
 from exprsn_pds.config import Settings
 from exprsn_pds.crypto import KeyringSource
 from exprsn_pds.events import MODEL_APP as EVENTS_MODEL_APP
-from exprsn_pds.events import CrawlerNotifier, EventPurger, FirehoseHub, Sequencer
+from exprsn_pds.events import CrawlerNotifier, EventLog, EventPurger, FirehoseHub
 from exprsn_pds.events.consumers import Consumer, ConsumerTimings, DurableConsumers
+from exprsn_pds.events.on_event import PluginEventListener
 from exprsn_pds.identity import IdentityService
 from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
 from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
@@ -139,8 +140,13 @@ class Pds:
             max_subscribers=settings.firehose_max_subscribers,
             max_subscribers_per_client=settings.firehose_max_subscribers_per_ip,
         )
-        self.sequencer = Sequencer(self.firehose)
-        self.identity = IdentityService(settings, database=self.database, sequencer=self.sequencer)
+        self.event_log = EventLog(
+            self.database,
+            self.firehose,
+            listener=PluginEventListener(self.plugins, self),
+            on_repo_change=self._notify_crawlers,
+        )
+        self.identity = IdentityService(settings, events=self.event_log)
         self.event_purger = EventPurger(
             retention_s=settings.event_retention_s, interval_s=settings.event_purge_interval_s
         )
@@ -195,6 +201,10 @@ class Pds:
         """Asks the configured relays to crawl this server (rate-limited)."""
         return _opened(self._crawlers, "the crawler notifier")
 
+    def _notify_crawlers(self) -> None:
+        if self._crawlers is not None:
+            self._crawlers.notify()
+
     @property
     def cache(self) -> Cache:
         """The shared cache (in-process, or Redis when configured)."""
@@ -240,7 +250,7 @@ class Pds:
         return RepoWriter(
             database=self.database,
             keys=RepoKeys(source.load(), source),
-            sequencer=self.sequencer,
+            events=self.event_log,
             cache=self.repo_cache,
             nodes=self.mst_nodes,
             blobs=self.blobs,
@@ -249,7 +259,6 @@ class Pds:
                 max_operations=self.settings.repo_max_writes_per_commit,
                 max_block_bytes=self.settings.repo_max_commit_block_bytes,
             ),
-            on_commit=self.crawlers.notify,
         )
 
     async def stop(self) -> None:

@@ -13,6 +13,7 @@ import socket
 import weakref
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,15 +27,16 @@ from exprsn_pds import hookimpl
 from exprsn_pds.app import get_pds
 from exprsn_pds.cache import Cache, MemoryCache, RedisCache
 from exprsn_pds.config import Settings
-from exprsn_pds.datamodel import Cid, decode, encode
+from exprsn_pds.datamodel import Cid, DataModelError, decode, encode
 from exprsn_pds.events import (
+    CommitEvent,
     ConsumerTooSlow,
     EventFrame,
+    EventLog,
     EventPurger,
     FirehoseHub,
     HubSubscription,
-    SequencedEvent,
-    Sequencer,
+    IdentityEvent,
     StreamInterrupted,
     follow_events,
     purge_events,
@@ -72,31 +74,39 @@ def pds_of(client: Any) -> Pds:
     return get_pds(client.app)
 
 
-def commit_body(did: str, n: int, *, blocks_bytes: int = 16) -> dict[str, Any]:
-    return {
-        "repo": did,
-        "commit": Cid.for_dag_cbor(encode({"n": n})),
-        "rev": f"rev{n:010d}",
-        "since": None,
-        "blocks": bytes(blocks_bytes),
-        "ops": [],
-        "blobs": [],
-        "rebase": False,
-        "tooBig": False,
-    }
+def commit_event(did: str, n: int, *, blocks_bytes: int = 16) -> CommitEvent:
+    return CommitEvent(
+        did=did,
+        commit=Cid.for_dag_cbor(encode({"n": n})),
+        rev=f"rev{n:010d}",
+        since=None,
+        ops=(),
+        blocks=bytes(blocks_bytes),
+    )
 
 
-async def write_event(pds: Any, *, did: str = DID, blocks_bytes: int = 16) -> SequencedEvent:
-    """One committed, announced event, as a write path makes it."""
-    async with pds.database.transaction() as connection:
-        event: SequencedEvent = await pds.sequencer.sequence(
-            connection, did=did, type="commit", body=commit_body(did, 0, blocks_bytes=blocks_bytes)
-        )
-    await pds.sequencer.publish(event)
-    return event
+@dataclass(frozen=True)
+class Written:
+    """A committed event and the frame stored for it."""
+
+    event: CommitEvent
+    frame: bytes
+
+    @property
+    def seq(self) -> int:
+        return self.event.seq
 
 
-async def write_events(pds: Any, count: int, **options: Any) -> list[SequencedEvent]:
+async def write_event(pds: Any, *, did: str = DID, blocks_bytes: int = 16) -> Written:
+    """One committed, announced event, as a write path makes it (``pds.event_log``)."""
+    async with pds.event_log.unit() as unit, unit.transaction():
+        unit.add(commit_event(did, 0, blocks_bytes=blocks_bytes))
+    ((event, frame),) = unit.committed
+    assert isinstance(event, CommitEvent)
+    return Written(event, frame)
+
+
+async def write_events(pds: Any, count: int, **options: Any) -> list[Written]:
     return [await write_event(pds, **options) for _ in range(count)]
 
 
@@ -145,8 +155,8 @@ async def test_the_frame_carries_seq_and_time_and_is_stored_as_sent(client: Any)
     event = await write_event(pds_of(client))
     header, body = parse(event.frame)
     assert header == COMMIT_HEADER
-    assert body["seq"] == event.seq == event.body["seq"]
-    assert body["time"] == event.body["time"]
+    assert body["seq"] == event.seq == event.event.seq
+    assert body["time"] == event.event.time
     sent_at = Datetime(body["time"]).to_datetime()
     assert before - dt.timedelta(milliseconds=1) <= sent_at <= dt.datetime.now(dt.UTC)
     assert body["time"].endswith("Z") and len(body["time"]) == len("2024-01-01T00:00:00.000Z")
@@ -162,20 +172,22 @@ async def test_links_in_the_body_are_cbor_links_and_bytes_stay_bytes(client: Any
     assert body["blocks"] == bytes(40)
 
 
-async def test_the_callers_body_is_not_changed(client: Any) -> None:
+async def test_the_callers_event_is_not_changed(client: Any) -> None:
     pds = pds_of(client)
-    body = commit_body(DID, 1)
-    async with pds.database.transaction() as connection:
-        await pds.sequencer.sequence(connection, did=DID, type="commit", body=body)
-    assert "seq" not in body and "time" not in body
+    event = commit_event(DID, 1)
+    async with pds.event_log.unit() as unit, unit.transaction():
+        unit.add(event)
+    assert (event.seq, event.time) == (0, "")
+    assert unit.committed[0][0] == event.stamped(1, unit.committed[0][0].time)
 
 
-async def test_an_unknown_event_type_is_refused_and_rolled_back(client: Any) -> None:
+async def test_an_event_that_cannot_be_encoded_is_refused_and_rolled_back(client: Any) -> None:
     pds = pds_of(client)
-    with pytest.raises(ValueError, match="unknown event type"):
-        async with pds.database.transaction() as connection:
-            await pds.sequencer.sequence(connection, did=DID, type="handle", body={})
+    with pytest.raises(DataModelError):
+        async with pds.event_log.unit() as unit, unit.transaction():
+            unit.add(IdentityEvent(did=DID, handle=1.5))  # type: ignore[arg-type]
     assert await RepoEvent.all().count() == 0
+    assert unit.committed == []
 
 
 async def test_concurrent_writers_get_distinct_consecutive_seqs(client: Any) -> None:
@@ -188,8 +200,9 @@ async def test_a_rolled_back_event_leaves_no_gap(client: Any) -> None:
     pds = pds_of(client)
     await write_event(pds)
     with pytest.raises(RuntimeError):
-        async with pds.database.transaction() as connection:
-            await pds.sequencer.sequence(connection, did=DID, type="commit", body={})
+        async with pds.event_log.unit() as unit, unit.transaction():
+            unit.add(commit_event(DID, 1))
+            await unit.flush()
             raise RuntimeError("the write failed after sequencing")
     assert (await write_event(pds)).seq == 2
 
@@ -378,15 +391,13 @@ async def test_a_live_event_beyond_a_gap_first_gets_the_gap_from_the_log(client:
     assert seq_of(await anext(frames)) == 1
     following = asyncio.ensure_future(anext(frames))
     await asyncio.sleep(0)  # now waiting for live events
-    unannounced = []
-    for _ in range(2):
-        async with pds.database.transaction() as connection:
-            event = await pds.sequencer.sequence(connection, did=DID, type="commit", body={})
-        unannounced.append(event)
-    await pds.sequencer.publish(unannounced[1])  # seq 3 is announced before seq 2
-    assert seq_of(await following) == 2
-    assert seq_of(await anext(frames)) == 3
-    await pds.sequencer.publish(unannounced[0])  # late, and already sent
+    async with pds.event_log.unit() as late:
+        async with late.transaction():
+            late.add(commit_event(DID, 2))
+        await write_event(pds)  # seq 3 is announced before seq 2
+        assert seq_of(await following) == 2
+        assert seq_of(await anext(frames)) == 3
+    # seq 2 is announced now: late, and already sent
     await write_event(pds)
     assert seq_of(await anext(frames)) == 4
     await frames.aclose()
@@ -396,7 +407,7 @@ async def test_falling_behind_while_catching_up_is_not_too_slow(client: Any) -> 
     pds = pds_of(client)
     hub = FirehoseHub(queue_max_events=SMALL_QUEUE_EVENTS)
     await hub.start(pds.cache)
-    writer = SimpleNamespace(database=pds.database, sequencer=Sequencer(hub))
+    writer = SimpleNamespace(event_log=EventLog(pds.database, hub))
     stored, written_later = 10, 3 * SMALL_QUEUE_EVENTS
     await write_events(writer, stored)
     frames = follow_events(hub, cursor=0, page_size=3)
@@ -485,7 +496,7 @@ async def test_events_written_by_another_process_reach_websocket_subscribers(
     other_cache = RedisCache(settings.redis_url, key_prefix=settings.redis_key_prefix)
     other_hub = FirehoseHub()
     await other_hub.start(other_cache)
-    other_process = SimpleNamespace(database=pds.database, sequencer=Sequencer(other_hub))
+    other_process = SimpleNamespace(event_log=EventLog(pds.database, other_hub))
     try:
         async with client.websocket(f"{SUBSCRIBE}?cursor=0") as socket:
             await wait_for_subscribers(pds, 1)

@@ -40,7 +40,7 @@ def other_process(pds: Pds) -> RepoWriter:
     return RepoWriter(
         database=writer.database,
         keys=writer.keys,
-        sequencer=writer.sequencer,
+        events=writer.events,
         cache=writer.cache,
         nodes=writer.nodes,
         blobs=writer.blobs,

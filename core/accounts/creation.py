@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from exprsn_pds.accounts.invites import spend_code
-from exprsn_pds.accounts.lifecycle import account_event_body
+from exprsn_pds.accounts.lifecycle import account_event
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.passwords import (
     NEW_PASSWORD_MAX_LENGTH,
@@ -23,9 +23,8 @@ from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.accounts.tombstones import refuse_buried
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.events import AnyEvent, IdentityEvent
 from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
-from exprsn_pds.identity.service import identity_event_body
-from exprsn_pds.repo.writer import PendingEvent
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -104,13 +103,10 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
             deactivated_at=dt.datetime.now(dt.UTC) if deactivated else None,
         )
 
-    events = (
+    events: list[AnyEvent] = (
         []
         if deactivated
-        else [
-            PendingEvent(type="identity", body=identity_event_body(did, handle)),
-            PendingEvent(type="account", body=account_event_body(did, AccountStatus.ACTIVE)),
-        ]
+        else [IdentityEvent(did=did, handle=handle), account_event(did, AccountStatus.ACTIVE)]
     )
     await pds.repo_writer.create_repo(
         did,

@@ -1,15 +1,14 @@
 """Changing an account's standing: deactivate, activate, take down, delete.
 
-Each change updates the account and its repo's status and sequences an ``#account``
-event in the same transaction, then announces the event.
+Each change updates the account and its repo's status and adds an ``#account`` event
+(with ``#identity`` and ``#sync`` on reactivation) to the same transaction, through the
+event log's unit of work, which announces them once committed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
-
-from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.accounts.models import (
     Account,
@@ -18,13 +17,12 @@ from exprsn_pds.accounts.models import (
     InviteCode,
     RefreshToken,
 )
-from exprsn_pds.accounts.status import AccountStatus, account_status, status_fields
+from exprsn_pds.accounts.status import AccountStatus, account_status
 from exprsn_pds.accounts.tombstones import bury
-from exprsn_pds.datamodel import Cid, write_car
+from exprsn_pds.datamodel import Cid
 from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.events import AccountEvent, IdentityEvent, SyncEvent
 from exprsn_pds.events.models import RepoEvent
-from exprsn_pds.events.types import SequencedEvent
-from exprsn_pds.identity.service import sequence_identity_event
 from exprsn_pds.logs import get_logger
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
 
@@ -53,30 +51,22 @@ async def require_account_with_email(did: str) -> tuple[Account, str]:
     return account, account.email
 
 
-def account_event_body(did: str, status: AccountStatus) -> dict[str, object]:
+def account_event(did: str, status: AccountStatus) -> AccountEvent:
     """An ``#account`` event: ``did`` and what its standing now is."""
-    return {"did": did, **status_fields(status)}
+    active = status is AccountStatus.ACTIVE
+    return AccountEvent(did=did, active=active, status=None if active else status.value)
 
 
-async def sequence_account_event(
-    pds: Pds, connection: BaseDBAsyncClient, did: str, status: AccountStatus
-) -> SequencedEvent:
-    """Sequence ``#account`` for ``did`` in the open transaction."""
-    body = account_event_body(did, status)
-    return await pds.sequencer.sequence(connection, did=did, type="account", body=body)
-
-
-async def _sync_event_body(did: str) -> dict[str, object]:
+async def _sync_event(did: str) -> SyncEvent:
     """``#sync``: the repo's current commit, for relays to resynchronise from."""
     repo = await Repo.get(did=did)
-    head = Cid.parse(repo.head)
     commit = await RepoBlock.get(did=did, cid=repo.head)
-    return {"did": did, "rev": repo.rev, "blocks": write_car([head], [(head, commit.content)])}
+    return SyncEvent.of_commit(did, repo.rev, Cid.parse(repo.head), bytes(commit.content))
 
 
 async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
     """Apply ``changes`` to the account; sequence what its new standing means."""
-    async with pds.database.transaction() as connection:
+    async with pds.event_log.unit() as unit, unit.transaction():
         account = await Account.select_for_update().get_or_none(did=did)
         if account is None:
             raise InvalidRequest("Account not found", error="AccountNotFound")
@@ -85,24 +75,19 @@ async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
         await account.save(update_fields=list(changes))
         after = account_status(account)
         await Repo.filter(did=did).update(status=after.value)
-        events = []
         if after != before:
             if after is AccountStatus.ACTIVE:
-                events.append(
-                    await sequence_identity_event(
-                        pds.sequencer, connection, did, account.handle or None
-                    )
-                )
-            events.append(await sequence_account_event(pds, connection, did, after))
+                unit.add(IdentityEvent(did=did, handle=account.handle or None))
+            unit.add(account_event(did, after))
             if after is AccountStatus.ACTIVE:
-                events.append(
-                    await pds.sequencer.sequence(
-                        connection, did=did, type="sync", body=await _sync_event_body(did)
-                    )
-                )
-    for event in events:
-        await pds.sequencer.publish(event)
+                unit.add(await _sync_event(did))
     return after
+
+
+async def announce_status(pds: Pds, did: str) -> None:
+    """Sequence the account's current standing again (the official PDS does, when asked)."""
+    async with pds.event_log.unit() as unit, unit.transaction():
+        unit.add(account_event(did, account_status(await Account.get_or_none(did=did))))
 
 
 async def deactivate(pds: Pds, did: str) -> AccountStatus:
@@ -132,7 +117,7 @@ async def delete_account(pds: Pds, did: str) -> None:
     await require_account(did)
     await pds.sessions.revoke_all(did)
     stored = await Blob.filter(did=did).values_list("cid", "temp_key")
-    async with pds.database.transaction() as connection:
+    async with pds.event_log.unit() as unit, unit.transaction():
         for model in (Repo, RepoBlock, Record, RecordBlob, Blob, Account):
             await model.filter(did=did).delete()
         for owned in (RefreshToken, AppPassword, EmailToken):
@@ -141,9 +126,9 @@ async def delete_account(pds: Pds, did: str) -> None:
         await bury(did)
         # Sequence first: sequence numbers come from the newest event, which may be one
         # of the account's, so deleting those first could hand out a used number again.
-        event = await sequence_account_event(pds, connection, did, AccountStatus.DELETED)
+        unit.add(account_event(did, AccountStatus.DELETED))
+        (event,) = await unit.flush()
         await RepoEvent.filter(did=did, seq__lt=event.seq).delete()
-    await pds.sequencer.publish(event)
     for cid, temp_key in stored:
         try:
             if temp_key is None:

@@ -3,10 +3,10 @@
 - :mod:`~exprsn_pds.events.types`: the typed event values (:class:`CommitEvent`,
   :class:`SyncEvent`, :class:`IdentityEvent`, :class:`AccountEvent`; :data:`AnyEvent`)
   and :func:`decode_event`, which reads a stored frame back into one.
-- :class:`Sequencer` numbers an event inside the writer's transaction
-  (:meth:`~Sequencer.sequence`) and announces it once committed
-  (:meth:`~Sequencer.publish`); the event's frame is encoded once and stored in
-  ``repo_event`` (:mod:`exprsn_pds.events.models`).
+- :class:`EventLog` is the one path of every event: a change's unit of work
+  (:meth:`~EventLog.unit`) sequences its events inside its transaction (the frame
+  encoded once and stored in ``repo_event``, :mod:`exprsn_pds.events.models`) and,
+  once committed, publishes them, tells the crawlers and calls ``pds_on_event``.
 - :class:`FirehoseHub` (one per process) holds the one cache subscription to the event
   channel and fans events out to each subscriber's bounded queue.
 - :func:`follow_events` gives a subscriber the stored events after its cursor and then
@@ -24,8 +24,8 @@ from exprsn_pds.events.errors import (
     TooManySubscribers,
 )
 from exprsn_pds.events.hub import FirehoseHub, HubSubscription
+from exprsn_pds.events.log import EventListener, EventLog, EventUnit
 from exprsn_pds.events.retention import EventPurger
-from exprsn_pds.events.sequencer import Sequencer
 from exprsn_pds.events.store import purge_events
 from exprsn_pds.events.stream import follow_events
 from exprsn_pds.events.types import (
@@ -37,7 +37,6 @@ from exprsn_pds.events.types import (
     IdentityEvent,
     InvalidEventFrame,
     RepoOp,
-    SequencedEvent,
     SyncEvent,
     decode_event,
 )
@@ -58,16 +57,17 @@ __all__ = [
     "CrawlerNotifier",
     "Event",
     "EventFrame",
+    "EventListener",
+    "EventLog",
     "EventPurger",
     "EventStreamError",
+    "EventUnit",
     "FirehoseHub",
     "FutureCursor",
     "HubSubscription",
     "IdentityEvent",
     "InvalidEventFrame",
     "RepoOp",
-    "SequencedEvent",
-    "Sequencer",
     "StreamInterrupted",
     "SyncEvent",
     "TooManySubscribers",

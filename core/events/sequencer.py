@@ -1,4 +1,7 @@
-"""``Sequencer``: numbers events inside the writer's transaction, publishes them after.
+"""``Sequencer``: numbers events inside a transaction, announces them after its commit.
+
+Only the unit of work (:class:`~exprsn_pds.events.log.EventUnit`) calls it: every event
+goes through :class:`~exprsn_pds.events.log.EventLog`.
 
 :meth:`Sequencer.sequence` runs inside the caller's open transaction, at its end: it
 takes the global sequencing lock (PostgreSQL: a transaction-scoped advisory lock, so
@@ -6,20 +9,19 @@ several processes can share the database; SQLite: none needed, as tortoise runs 
 process's write transactions one at a time), numbers the event ``max(seq) + 1``, encodes
 its frame once and stores it. The lock is held until the transaction commits, so events
 become visible in ``seq`` order and without gaps (a rolled-back event frees its number).
-After the commit the caller hands each event to :meth:`Sequencer.publish`.
+After the commit the unit hands each event to :meth:`Sequencer.publish`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Final, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from exprsn_pds.events.frames import event_frame
 from exprsn_pds.events.hub import FirehoseHub
 from exprsn_pds.events.store import NO_EVENTS_SEQ
-from exprsn_pds.events.types import EventFrame, SequencedEvent
+from exprsn_pds.events.types import Event, EventFrame
 from exprsn_pds.logs import get_logger
 from exprsn_pds.storage.sql import execute, fetch, is_postgres
 from exprsn_pds.syntax import Datetime
@@ -29,6 +31,8 @@ SEQUENCE_LOCK_KEY: Final = int.from_bytes(b"exprsn:s", "big")
 
 log = get_logger(__name__)
 
+_E = TypeVar("_E", bound=Event)
+
 
 class Sequencer:
     """Assigns sequence numbers to events and announces them through ``hub``."""
@@ -36,33 +40,27 @@ class Sequencer:
     def __init__(self, hub: FirehoseHub) -> None:
         self._hub = hub
 
-    async def sequence(
-        self, connection: BaseDBAsyncClient, *, did: str, type: str, body: dict[str, Any]
-    ) -> SequencedEvent:
-        """Store an event of ``type`` for ``did`` in the open transaction ``connection``.
+    async def sequence(self, connection: BaseDBAsyncClient, event: _E) -> tuple[_E, bytes]:
+        """Store ``event`` in the open transaction ``connection``: it numbered, and its frame.
 
         ``connection`` is what :meth:`Database.transaction
         <exprsn_pds.storage.Database.transaction>` yields. Call it at the end of the
         transaction (after the repo lock, before nothing slow): the global sequencing lock
-        is held until commit. One transaction may sequence several events. ``type`` is
-        ``"commit"``, ``"sync"``, ``"identity"`` or ``"account"``; ``body`` is the
-        message body without ``seq`` and ``time`` (a copy gets both; ``body`` is not
-        changed). Links in it are :class:`~exprsn_pds.datamodel.Cid`, byte strings
-        ``bytes``.
+        is held until commit. One transaction may sequence several events.
         """
         if is_postgres(connection):
             await fetch(connection, "SELECT pg_advisory_xact_lock(?)", [SEQUENCE_LOCK_KEY])
         rows = await fetch(connection, "SELECT MAX(seq) FROM repo_event")
         seq = (rows[0][0] or NO_EVENTS_SEQ) + 1
         now = dt.datetime.now(dt.UTC)
-        stamped = {**body, "seq": seq, "time": str(Datetime.from_datetime(now))}
-        frame = event_frame(type, stamped)
+        stamped = event.stamped(seq, str(Datetime.from_datetime(now)))
+        frame = stamped.frame()
         await execute(
             connection,
             "INSERT INTO repo_event (seq, did, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
-            [seq, did, type, frame, now],
+            [seq, stamped.did, stamped.type, frame, now],
         )
-        return SequencedEvent(seq=seq, frame=frame, did=did, type=type, body=stamped)
+        return stamped, frame
 
     async def publish(self, event: EventFrame) -> None:
         """Announce a committed event to every process's subscribers.

@@ -306,12 +306,3 @@ _DECODERS: Final[dict[str, Callable[[dict[str, Any]], AnyEvent]]] = {
     IdentityEvent.type: _identity,
     AccountEvent.type: _account,
 }
-
-
-@dataclass(frozen=True)
-class SequencedEvent(EventFrame):
-    """An event just sequenced: also its repo, type and body (with ``seq`` and ``time``)."""
-
-    did: str
-    type: str
-    body: dict[str, Any]

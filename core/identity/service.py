@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import httpx
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from exprsn_pds.accounts.models import Account
@@ -31,7 +30,7 @@ from exprsn_pds.crypto import (
     parse_multikey,
 )
 from exprsn_pds.errors import InvalidRequest, UpstreamFailure
-from exprsn_pds.events import SequencedEvent, Sequencer
+from exprsn_pds.events import EventLog, IdentityEvent
 from exprsn_pds.identity.did_document import (
     build_did_document,
     handle_of,
@@ -55,7 +54,6 @@ from exprsn_pds.identity.plc_ops import (
     update_operation,
 )
 from exprsn_pds.repo.models import Repo
-from exprsn_pds.storage import Database
 from exprsn_pds.syntax import Did, Handle
 
 INVALID_HANDLE: Final = "handle.invalid"
@@ -72,19 +70,6 @@ def _opened(value: _T | None) -> _T:
     return value
 
 
-def identity_event_body(did: str, handle: str | None = None) -> dict[str, Any]:
-    """An ``#identity`` event: relays should re-resolve ``did`` (and ``handle``)."""
-    return {"did": did} if handle is None else {"did": did, "handle": handle}
-
-
-async def sequence_identity_event(
-    sequencer: Sequencer, connection: BaseDBAsyncClient, did: str, handle: str | None = None
-) -> SequencedEvent:
-    """Sequence ``#identity`` for ``did`` in the open transaction."""
-    body = identity_event_body(did, handle)
-    return await sequencer.sequence(connection, did=did, type="identity", body=body)
-
-
 @dataclass(frozen=True)
 class IdentityInfo:
     """A hosted account's identity: handle (or ``handle.invalid``) and DID document."""
@@ -98,11 +83,10 @@ class IdentityInfo:
 class IdentityService:
     """DIDs and handles: creating, resolving and updating them."""
 
-    def __init__(self, settings: Settings, *, database: Database, sequencer: Sequencer) -> None:
+    def __init__(self, settings: Settings, *, events: EventLog) -> None:
         self.settings = settings
         self.pds_endpoint = settings.public_url
-        self.database = database
-        self.sequencer = sequencer
+        self.events = events
         self.rotation_key = PrivateKey.from_bytes(
             bytes.fromhex(settings.plc_rotation_key), Curve.K256
         )
@@ -403,17 +387,16 @@ class IdentityService:
     async def sequence_identity(self, did: str, handle: str | None = None) -> None:
         """Sequence an ``#identity`` event: relays should re-resolve ``did`` (and ``handle``)."""
         await self.cache.delete(DID_CACHE_PREFIX + did)
-        async with self.database.transaction() as connection:
-            event = await sequence_identity_event(self.sequencer, connection, did, handle)
-        await self.sequencer.publish(event)
+        async with self.events.unit() as unit, unit.transaction():
+            unit.add(IdentityEvent(did=did, handle=handle))
 
     async def _store_handle(self, did: str, handle: str) -> None:
-        try:
-            async with self.database.transaction() as connection:
-                await Account.filter(did=did).using_db(connection).update(handle=handle)
-                event = await sequence_identity_event(self.sequencer, connection, did, handle)
-        except IntegrityError as error:
-            raise InvalidRequest(
-                f"Handle already taken: {handle}", error="HandleNotAvailable"
-            ) from error
-        await self.sequencer.publish(event)
+        async with self.events.unit() as unit:
+            try:
+                async with unit.transaction() as connection:
+                    await Account.filter(did=did).using_db(connection).update(handle=handle)
+                    unit.add(IdentityEvent(did=did, handle=handle))
+            except IntegrityError as error:
+                raise InvalidRequest(
+                    f"Handle already taken: {handle}", error="HandleNotAvailable"
+                ) from error

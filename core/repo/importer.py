@@ -16,11 +16,12 @@ rev beside it, the stored commit is re-signed here, so the commit's rev is the r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Final
 
 from exprsn_pds.crypto import PublicKey, parse_multikey
-from exprsn_pds.datamodel import Cid, write_car
+from exprsn_pds.datamodel import Cid
 from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.events import SyncEvent
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.import_check import ImportedRecord, VerifiedRepo, verify_repo_car
 from exprsn_pds.repo.models import Record, Repo, RepoBlock
@@ -29,7 +30,6 @@ from exprsn_pds.repo.writes import CommitResult
 
 #: Rows per INSERT when storing an imported repo.
 BULK_ROWS: Final = 500
-SYNC_EVENT: Final = "sync"
 ACTIVE: Final = "active"
 
 RecordCheck = Callable[[ImportedRecord], None]
@@ -59,7 +59,7 @@ class RepoImporter:
         refused. On any problem nothing is written.
         """
         writer = self.writer
-        async with writer.lock(did):
+        async with writer.events.unit() as unit, writer.lock(did):
             repo = await Repo.get_or_none(did=did)
             if repo is None:
                 raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
@@ -73,7 +73,7 @@ class RepoImporter:
             if check_record is not None:
                 for record in verified.records:
                     check_record(record)
-            async with writer.database.transaction() as connection:
+            async with unit.transaction():
                 repo = await Repo.filter(did=did).select_for_update().get()
                 commit_cid, commit_block, rev = self._sign(repo, verified)
                 await _store(did, rev, {**verified.blocks, commit_cid: commit_block})
@@ -83,16 +83,10 @@ class RepoImporter:
                 )
                 repo.head, repo.rev, repo.data = str(commit_cid), rev, str(verified.commit.data)
                 await repo.save(update_fields=["head", "rev", "data"])
-                events = []
                 if repo.status == ACTIVE:
-                    body = _sync_event(did, rev, commit_cid, commit_block)
-                    events.append(
-                        await writer.sequencer.sequence(
-                            connection, did=did, type=SYNC_EVENT, body=body
-                        )
-                    )
+                    unit.add(SyncEvent.of_commit(did, rev, commit_cid, commit_block))
+            writer.cache_blocks({commit_cid: commit_block})
             await writer.blobs.settle(did)
-        await writer.after_commit({commit_cid: commit_block}, events)
         return CommitResult(did=did, commit=commit_cid, rev=rev)
 
     def _sign(self, repo: Repo, verified: VerifiedRepo) -> tuple[Cid, bytes, str]:
@@ -122,8 +116,3 @@ async def _index(did: str, rev: str, records: list[ImportedRecord]) -> None:
         ],
         batch_size=BULK_ROWS,
     )
-
-
-def _sync_event(did: str, rev: str, commit: Cid, block: bytes) -> dict[str, Any]:
-    """The ``#sync`` body (``seq`` and ``time`` come from the sequencer)."""
-    return {"did": did, "rev": rev, "blocks": write_car([commit], [(commit, block)])}

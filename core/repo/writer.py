@@ -1,9 +1,11 @@
 """The write path: one transaction per commit, serialised per repo.
 
-A commit's new blocks, the record index, the repo root and the sequenced firehose
-event commit together or not at all. Writes to one repo are serialised by an
-in-process lock and, for several processes sharing PostgreSQL, by a row lock on the
-repo (``SELECT ... FOR UPDATE``); SQLite serialises write transactions itself.
+A commit's new blocks, the record index, the repo root and its ``#commit`` event
+(sequenced through the writer's :class:`~exprsn_pds.events.EventLog` unit of work)
+commit together or not at all; the event is announced after the commit. Writes to one
+repo are serialised by an in-process lock and, for several processes sharing PostgreSQL,
+by a row lock on the repo (``SELECT ... FOR UPDATE``); SQLite serialises write
+transactions itself.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -22,7 +23,8 @@ from exprsn_pds.blobs.refs import find_blob_refs
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.datamodel import Cid, encode, write_car
 from exprsn_pds.errors import InvalidRequest
-from exprsn_pds.events import SequencedEvent, Sequencer
+from exprsn_pds.events import AnyEvent, CommitEvent, EventLog, RepoOp
+from exprsn_pds.events.types import OpAction
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.keys import RepoKeys
@@ -56,14 +58,6 @@ REMEMBERED_REPOS = 10_000
 
 
 @dataclass(frozen=True)
-class PendingEvent:
-    """An event to sequence in the same transaction as a commit (e.g. #identity)."""
-
-    type: str
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class PreparedCommit:
     """A signed commit computed from ``base``, ready to store."""
 
@@ -73,7 +67,7 @@ class PreparedCommit:
     change: MstChange
     results: list[WriteResult]
     new_blocks: dict[Cid, bytes]
-    event_body: dict[str, Any]
+    event: CommitEvent
     after: LockedRepo
     """The repo row once this commit is stored."""
 
@@ -94,23 +88,21 @@ class RepoWriter:
         *,
         database: Database,
         keys: RepoKeys,
-        sequencer: Sequencer,
+        events: EventLog,
         cache: BlockCache,
         nodes: NodeCache,
         blobs: BlobService,
         clock: TidClock,
         limits: WriteLimits,
-        on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.database = database
         self.keys = keys
-        self.sequencer = sequencer
+        self.events = events
         self.cache = cache
         self.nodes = nodes
         self.blobs = blobs
         self.clock = clock
         self.limits = limits
-        self.on_commit = on_commit
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Each repo's row as this writer's last commit left it (a guess the commit checks).
         self._bases: OrderedDict[str, LockedRepo] = OrderedDict()
@@ -135,7 +127,7 @@ class RepoWriter:
         did: str,
         key: PrivateKey,
         *,
-        events: Sequence[PendingEvent] = (),
+        events: Sequence[AnyEvent] = (),
         also: Callable[[], Awaitable[None]] | None = None,
         status: str = "active",
         sequence_commit: bool = True,
@@ -146,7 +138,7 @@ class RepoWriter:
         ``sequence_commit=False`` stores the commit without announcing it (an account
         migrating here starts deactivated and silent).
         """
-        async with self.lock(did):
+        async with self.events.unit() as unit, self.lock(did):
             reader = RepoBlockReader(did, self.cache)
             change = await Mst.empty(reader, cache=self.nodes).apply([])
             rev = self.next_rev(None)
@@ -154,7 +146,7 @@ class RepoWriter:
                 did=did, data=change.root, rev=rev, key=key
             )
             blocks = {**change.new_blocks, commit_cid: commit_block}
-            async with self.database.transaction() as connection:
+            async with unit.transaction() as connection:
                 if await Repo.exists(did=did):
                     raise InvalidRequest(f"Repo already exists: {did}", error="RepoExists")
                 await Repo.create(
@@ -170,26 +162,21 @@ class RepoWriter:
                 if also is not None:
                     await also()
                 await _insert_blocks(connection, did, rev, blocks)
-                sequenced = [
-                    await self.sequencer.sequence(
-                        connection, did=did, type=event.type, body=dict(event.body)
-                    )
-                    for event in events
-                ]
+                for event in events:
+                    unit.add(event)
                 if sequence_commit:
-                    body = _commit_event(
-                        did=did,
-                        commit=commit_cid,
-                        rev=rev,
-                        since=None,
-                        prev_data=None,
-                        blocks=blocks,
-                        ops=[],
+                    unit.add(
+                        _commit_event(
+                            did=did,
+                            commit=commit_cid,
+                            rev=rev,
+                            since=None,
+                            prev_data=None,
+                            blocks=blocks,
+                            ops=(),
+                        )
                     )
-                    sequenced.append(
-                        await self.sequencer.sequence(connection, did=did, type="commit", body=body)
-                    )
-        await self.after_commit(blocks, sequenced)
+            self.cache_blocks(blocks)
         return CommitResult(did=did, commit=commit_cid, rev=rev)
 
     async def apply_writes(
@@ -215,22 +202,20 @@ class RepoWriter:
             if write.record is not None:
                 block = encode(write.record)
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
-        async with self.lock(did):
+        async with self.events.unit() as unit, self.lock(did):
             prepared = await self._prepare_optimistically(did, writes, record_blocks, swap_commit)
-            async with self.database.transaction() as connection:
+            async with unit.transaction() as connection:
                 if not await advance_repo(connection, did, prepared.base, prepared.after):
                     # Another process moved the repo (or deleted it): compute under the lock.
                     locked = await lock_repo(connection, did)
                     prepared = await self._prepare(did, locked, writes, record_blocks, swap_commit)
                     await advance_repo(connection, did, prepared.base, prepared.after)
                 blobs_touched = await self._store(connection, did, writes, prepared)
-                event = await self.sequencer.sequence(
-                    connection, did=did, type="commit", body=prepared.event_body
-                )
+                unit.add(prepared.event)
             self._remember(did, prepared.after)
+            self.cache_blocks(prepared.new_blocks)
             if blobs_touched:
                 await self.blobs.settle(did)
-        await self.after_commit(prepared.new_blocks, [event])
         return CommitResult(
             did=did, commit=prepared.commit, rev=prepared.rev, results=prepared.results
         )
@@ -290,19 +275,19 @@ class RepoWriter:
                 f"Commit too large: {block_bytes} bytes of blocks,"
                 f" at most {self.limits.max_block_bytes}"
             )
-        body = _commit_event(
+        event = _commit_event(
             did=did,
             commit=commit_cid,
             rev=rev,
             since=repo.rev,
             prev_data=Cid.parse(repo.data),
             blocks={**change.proof_blocks, **new_blocks},
-            ops=results,
+            ops=[_op(write, result) for write, result in zip(writes, results, strict=True)],
         )
         after = LockedRepo(
             str(commit_cid), rev, str(change.root), repo.signing_key, repo.signing_key_curve
         )
-        return PreparedCommit(repo, rev, commit_cid, change, results, new_blocks, body, after)
+        return PreparedCommit(repo, rev, commit_cid, change, results, new_blocks, event, after)
 
     async def _store(
         self,
@@ -354,15 +339,10 @@ class RepoWriter:
                 touched = True
         return touched
 
-    async def after_commit(
-        self, blocks: dict[Cid, bytes], events: Sequence[SequencedEvent]
-    ) -> None:
-        """After a commit: cache ``blocks``, publish ``events``, notify the crawlers."""
+    def cache_blocks(self, blocks: dict[Cid, bytes]) -> None:
+        """After a commit: keep its new ``blocks`` in the block cache."""
         for cid, block in blocks.items():
             self.cache.put(cid, block)
-        for event in events:
-            await self.sequencer.publish(event)
-        self.on_commit()
 
 
 async def _plan(
@@ -432,28 +412,33 @@ def _commit_event(
     since: str | None,
     prev_data: Cid | None,
     blocks: dict[Cid, bytes],
-    ops: Sequence[WriteResult],
-) -> dict[str, Any]:
-    """The ``#commit`` body (without ``seq``/``time``, which the sequencer adds)."""
-    body: dict[str, Any] = {
-        "rebase": False,
-        "tooBig": False,
-        "repo": did,
-        "commit": commit,
-        "rev": rev,
-        "since": since,
-        "blocks": write_car([commit], blocks.items()),
-        "ops": [_op(result) for result in ops],
-        "blobs": [],
-    }
-    if prev_data is not None:
-        body["prevData"] = prev_data
-    return body
+    ops: Sequence[RepoOp],
+) -> CommitEvent:
+    """The ``#commit`` event of a commit (the unit of work sequences it)."""
+    return CommitEvent(
+        did=did,
+        rev=rev,
+        commit=commit,
+        since=since,
+        prev_data=prev_data,
+        ops=tuple(ops),
+        blocks=write_car([commit], blocks.items()),
+    )
 
 
-def _op(result: WriteResult) -> dict[str, Any]:
-    path = result.uri.split("/", 3)[3]
-    op: dict[str, Any] = {"action": result.action.value, "path": path, "cid": result.cid}
-    if result.prev is not None:
-        op["prev"] = result.prev
-    return op
+_OP_ACTIONS: dict[Action, OpAction] = {
+    Action.CREATE: "create",
+    Action.UPDATE: "update",
+    Action.DELETE: "delete",
+}
+
+
+def _op(write: RecordWrite, result: WriteResult) -> RepoOp:
+    return RepoOp(
+        action=_OP_ACTIONS[write.action],
+        collection=write.collection,
+        rkey=write.rkey,
+        cid=result.cid,
+        prev=result.prev,
+        record=write.record,
+    )

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from exprsn_pds import XrpcContext
 from exprsn_pds.accounts import lifecycle
 from exprsn_pds.accounts.models import REF_MAX_LENGTH, Account
-from exprsn_pds.accounts.status import account_status
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.plugins.admin.views import iso
 from exprsn_pds.repo.models import Blob, Record
@@ -85,15 +84,7 @@ async def _update_account(
         else:
             await lifecycle.activate(pds, did)
     if takedown is None and deactivated is None:
-        await _announce_status(pds, did)
-
-
-async def _announce_status(pds: Pds, did: str) -> None:
-    """Sequence the account's current standing again (the official PDS does, when asked)."""
-    async with pds.database.transaction() as connection:
-        status = account_status(await Account.get_or_none(did=did))
-        event = await lifecycle.sequence_account_event(pds, connection, did, status)
-    await pds.sequencer.publish(event)
+        await lifecycle.announce_status(pds, did)
 
 
 async def _update_record(pds: Pds, uri: str, takedown: StatusAttr) -> None:
