@@ -134,6 +134,10 @@ async def test_a_plugin_sees_exactly_the_events_of_each_change(
     )
     await call(client, "com.atproto.identity.updateHandle", {"handle": "alice2.test"}, auth)
     await call(client, "com.atproto.server.deactivateAccount", {}, auth)
+    session = await call(
+        client, "com.atproto.server.createSession", {"identifier": did, "password": PASSWORD}, {}
+    )  # deactivation ended the first session
+    auth = {"Authorization": f"Bearer {session['accessJwt']}"}
     await call(client, "com.atproto.server.activateAccount", {}, auth)
     await call(
         client,
