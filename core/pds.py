@@ -109,6 +109,7 @@ class Pds:
             self._blob_store(),
             self.database,
             upload_limit_bytes=settings.blob_upload_limit_bytes,
+            account_quota_bytes=settings.blob_account_quota_bytes,
             temp_grace_s=settings.blob_temp_grace_s,
             gc_interval_s=settings.blob_gc_interval_s,
         )

@@ -286,6 +286,7 @@ def settings_factory(tmp_path: Path, backend_config: dict[str, Any]) -> Callable
             "xrpc": {"validate_output": True},
             "accounts": {"login_min_duration_s": 0},
             "identity": {"did_plc_url": ""},
+            "rate_limits": {"enabled": False},  # on by default for new installs
         }
         return load_settings(environ={}, overrides=_merge(_merge(base, backend_config), sections))
 
@@ -499,6 +500,7 @@ def _server_environment(settings: Settings, port: int) -> dict[str, str]:
         PDS_JWT_SECRET=settings.jwt_secret,
         PDS_ENABLE_PLUGINS=",".join(BUILT_IN_PLUGINS),
         PDS_DID_PLC_URL=settings.did_plc_url,
+        PDS_RATE_LIMITS_ENABLED=str(settings.rate_limits_enabled).lower(),
     )
     if settings.redis_url:
         environment.update(PDS_REDIS_URL=settings.redis_url)

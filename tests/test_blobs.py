@@ -313,6 +313,31 @@ async def test_an_upload_over_the_limit_is_413_and_leaves_nothing(
     assert await Blob.all().count() == 0
 
 
+async def test_uploads_stop_at_the_account_quota_and_leave_nothing(
+    store: LocalDiskBlobStore, database: Database, clock: FakeClock
+) -> None:
+    quota = 100
+    blobs = BlobService(
+        store,
+        database,
+        upload_limit_bytes=UPLOAD_LIMIT_BYTES,
+        account_quota_bytes=quota,
+        temp_grace_s=TEMP_GRACE_S,
+        gc_interval_s=GC_INTERVAL_S,
+        clock=clock,
+    )
+    await upload(blobs, b"a" * 60)
+    with pytest.raises(PayloadTooLarge, match="40 bytes left of the account's blob storage"):
+        await upload(blobs, b"b" * 60)
+    assert await blobs.stored_bytes(ALICE) == 60
+    await upload(blobs, b"c" * 40)
+    with pytest.raises(PayloadTooLarge, match="quota of 100 bytes is used up"):
+        await upload(blobs, b"d")
+    await upload(blobs, b"e", did=BOB)  # another account's quota is its own
+    assert (await blobs.stored_bytes(ALICE), await blobs.stored_bytes(BOB)) == (100, 1)
+    assert len(files(store.root)) == 3
+
+
 async def test_an_uploaded_blob_is_temporary_and_not_served(
     blobs: BlobService, store: LocalDiskBlobStore
 ) -> None:

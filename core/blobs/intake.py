@@ -12,10 +12,12 @@ from exprsn_pds.errors import PayloadTooLarge
 
 
 class Intake:
-    """Watches an upload go by: its SHA-256, size and first bytes, within ``limit_bytes``."""
+    """Watches an upload go by: its SHA-256, size and first bytes, within ``limit_bytes``
+    (one blob's limit) and ``quota_left_bytes`` (what the account's quota leaves)."""
 
-    def __init__(self, limit_bytes: int) -> None:
+    def __init__(self, limit_bytes: int, *, quota_left_bytes: int | None = None) -> None:
         self.limit_bytes = limit_bytes
+        self.quota_left_bytes = quota_left_bytes
         self.size = 0
         self.head = b""
         self._hash = hashlib.sha256()
@@ -26,6 +28,11 @@ class Intake:
             self.size += len(chunk)
             if self.size > self.limit_bytes:
                 raise PayloadTooLarge(f"Blob is over the {self.limit_bytes} byte limit")
+            if self.quota_left_bytes is not None and self.size > self.quota_left_bytes:
+                raise PayloadTooLarge(
+                    f"Blob is over the {self.quota_left_bytes} bytes left of the account's"
+                    " blob storage quota"
+                )
             self._hash.update(chunk)
             if len(self.head) < SNIFF_BYTES:
                 self.head += chunk[: SNIFF_BYTES - len(self.head)]

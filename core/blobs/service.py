@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import RawSQL, Subquery
-from tortoise.functions import Max
+from tortoise.functions import Max, Sum
 
 from exprsn_pds.blobs.gc import GcReport, collect_garbage
 from exprsn_pds.blobs.intake import Intake
@@ -32,7 +32,7 @@ from exprsn_pds.blobs.refs import BlobRef, find_blob_refs
 from exprsn_pds.blobs.sniff import choose_mime_type
 from exprsn_pds.blobs.store import BlobNotStored, BlobStore
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import InvalidRequest, ServiceUnavailable
+from exprsn_pds.errors import InvalidRequest, PayloadTooLarge, ServiceUnavailable
 from exprsn_pds.logs import get_logger
 from exprsn_pds.repo.models import Blob, Record, RecordBlob
 from exprsn_pds.storage import Database
@@ -63,8 +63,10 @@ class BlobNotFound(InvalidRequest):
 class BlobService:
     """Blobs of the accounts hosted here, over a :class:`~exprsn_pds.blobs.store.BlobStore`.
 
-    ``upload_limit_bytes`` bounds one blob; temporary blobs no record references are
-    deleted ``temp_grace_s`` seconds after their upload; the garbage collector runs
+    ``upload_limit_bytes`` bounds one blob and ``account_quota_bytes`` (``None``:
+    unlimited) all of one account's, temporary uploads included; temporary blobs no
+    record references are deleted ``temp_grace_s`` seconds after their upload; the
+    garbage collector runs
     every ``gc_interval_s`` seconds once :meth:`start_gc` is called; ``clock`` says
     what time it is (tests move it).
     """
@@ -77,11 +79,13 @@ class BlobService:
         upload_limit_bytes: int,
         temp_grace_s: float,
         gc_interval_s: float,
+        account_quota_bytes: int | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self.store = store
         self.database = database
         self.upload_limit_bytes = upload_limit_bytes
+        self.account_quota_bytes = account_quota_bytes
         self.temp_grace_s = temp_grace_s
         self.gc_interval_s = gc_interval_s
         self.clock = clock
@@ -97,11 +101,13 @@ class BlobService:
         """Store an upload of ``did`` as a temporary blob; its reference.
 
         The CID and size come from the bytes, the MIME type from their signature, else
-        ``declared_type``. Over ``upload_limit_bytes``: 413 PayloadTooLarge and nothing
-        kept. A blob ``did`` already has keeps its stored metadata and bytes; one that
+        ``declared_type``. Over ``upload_limit_bytes``, or over what is left of
+        ``account_quota_bytes``: 413 PayloadTooLarge and nothing kept. (The quota is read
+        when the upload starts: uploads running at once may together pass it by what they
+        carry.) A blob ``did`` already has keeps its stored metadata and bytes; one that
         records already reference (imported before their blobs) becomes permanent at once.
         """
-        intake = Intake(self.upload_limit_bytes)
+        intake = Intake(self.upload_limit_bytes, quota_left_bytes=await self._quota_left(did))
         temp_key = await self.store.write_temp(intake.chunks(chunks))
         try:
             mime_type = choose_mime_type(intake.head, declared_type)
@@ -112,6 +118,22 @@ class BlobService:
         if blob.temp_key is not None and await is_referenced(did, blob.cid):
             await attempt(promote_if_referenced, self.database, self.store, blob.id)
         return BlobRef(Cid.parse(blob.cid), blob.mime_type, blob.size)
+
+    async def stored_bytes(self, did: str) -> int:
+        """The bytes of every blob ``did`` has here, temporary uploads included."""
+        rows = await Blob.filter(did=did).annotate(total=Sum("size")).values("total")
+        return int(rows[0]["total"] or 0) if rows else 0
+
+    async def _quota_left(self, did: str) -> int | None:
+        if self.account_quota_bytes is None:
+            return None
+        used = await self.stored_bytes(did)
+        if used >= self.account_quota_bytes:
+            raise PayloadTooLarge(
+                f"Blob storage quota of {self.account_quota_bytes} bytes is used up"
+                f" ({used} bytes stored)"
+            )
+        return self.account_quota_bytes - used
 
     async def _record_upload(
         self, did: str, cid: Cid, mime_type: str, size: int, temp_key: str

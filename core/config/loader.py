@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 
 from exprsn_pds.config.errors import ConfigError
+from exprsn_pds.config.install import explicit_keys, install_defaults
 from exprsn_pds.config.schema import (
     CORE_SCHEMA,
     CREDENTIAL_URL_KEYS,
@@ -51,8 +52,8 @@ def load_settings(
     environ = os.environ if environ is None else environ
     path = path or environ.get(CONFIG_PATH_VARIABLE) or None
     merged = copy.deepcopy(DEFAULTS)
-    if path is not None:
-        _deep_merge(merged, _read_toml(Path(path)))
+    from_file = _read_toml(Path(path)) if path is not None else {}
+    _deep_merge(merged, from_file)
     sources: dict[str, str] = {}
     for variable, dotted in ENVIRONMENT.items():
         if variable in environ:
@@ -62,8 +63,19 @@ def load_settings(
         _deep_merge(merged, copy.deepcopy(dict(overrides)))
     _validate(merged, sources)
     trusted_proxies = _trusted_proxies(merged, sources)
+    explicit = explicit_keys(from_file, overrides or {}) | set(sources)
+    _apply_install_defaults(merged, explicit, record=generate_secrets)  # before any secret
+    _validate(merged, sources)
     _fill_derived(merged, generate_secrets=generate_secrets)
     return _to_settings(merged, trusted_proxies)
+
+
+def _apply_install_defaults(tree: dict[str, Any], explicit: set[str], *, record: bool) -> None:
+    data_directory = Path(tree["server"]["data_directory"]).expanduser().resolve()
+    for section, values in install_defaults(data_directory, record=record).items():
+        for key, value in values.items():
+            if f"{section}.{key}" not in explicit and section in tree:
+                tree[section][key] = value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -276,6 +288,7 @@ def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -
         body_timeout_s=tree["server"]["body_timeout_s"],
         body_min_rate_bytes_per_s=tree["server"]["body_min_rate_bytes_per_s"],
         drain_max_bytes=tree["server"]["drain_max_bytes"],
+        blob_account_quota_bytes=tree["blobs"]["account_quota_bytes"],
         plugin_sections={k: v for k, v in plugins.items() if isinstance(v, dict)},
         raw=tree,
     )

@@ -113,6 +113,7 @@ CORE_SCHEMA: dict[str, Any] = {
                 "upload_limit_bytes": {"type": "integer", "minimum": 1},
                 "temp_grace_s": {"type": "number", "exclusiveMinimum": 0},
                 "gc_interval_s": {"type": "number", "exclusiveMinimum": 0},
+                "account_quota_bytes": {"type": "integer", "minimum": 1},
             },
         },
         "identity": {
@@ -220,7 +221,12 @@ DEFAULTS: dict[str, Any] = {
     },
     "rate_limits": {"enabled": False},
     "email": {"smtp_url": "", "from_address": "", "smtp_timeout_s": 30, "token_ttl_s": 900},
-    "blobs": {"upload_limit_bytes": 100_000_000, "temp_grace_s": 21600, "gc_interval_s": 3600},
+    "blobs": {
+        "upload_limit_bytes": 100_000_000,
+        "temp_grace_s": 3600,
+        "gc_interval_s": 3600,
+        "account_quota_bytes": 10_000_000_000,
+    },
     "identity": {
         "did_plc_url": "https://plc.directory",
         "recovery_did_key": "",
@@ -302,6 +308,7 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_DISABLE_PLUGINS": "plugins.disabled",
     "PDS_SEND_TIMEOUT_S": "server.send_timeout_s",
     "PDS_BODY_TIMEOUT_S": "server.body_timeout_s",
+    "PDS_BLOB_ACCOUNT_QUOTA_BYTES": "blobs.account_quota_bytes",
 }
 
 #: Secrets generated into the data directory's secrets file when not configured.

@@ -90,6 +90,7 @@ class Settings:
     body_timeout_s: float
     body_min_rate_bytes_per_s: int
     drain_max_bytes: int
+    blob_account_quota_bytes: int
     plugin_sections: dict[str, dict[str, Any]]
     raw: dict[str, Any] = field(repr=False)
 
