@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from exprsn_pds.accounts.models import RefreshToken
 from exprsn_pds.accounts.revocation import UNNAMED_KEY_PREFIX, TokenRevocations
 from exprsn_pds.app import get_pds
 from exprsn_pds.cache import Cache
@@ -248,3 +249,13 @@ async def test_another_process_sees_a_revocation_within_the_check_interval(
     assert not await here.is_revoked(claims)
     now[0] = 1.0
     assert await here.is_revoked(claims)
+
+
+async def test_a_refresh_racing_the_end_of_its_session_does_not_revive_it(client: Any) -> None:
+    alice = await create_account(client)
+    sessions = get_pds(client.app).sessions
+    [stored] = await RefreshToken.filter(did=alice["did"])
+    # The session ends on another process while its refresh token row is still read here.
+    await sessions.revocations.revoke(alice["did"], [str(stored.session_id)])
+    assert await sessions.rotate(stored.id) is None
+    assert not await RefreshToken.filter(did=alice["did"]).exists()

@@ -70,6 +70,10 @@ class TokenRevocations:
             await self.cache.set(key, _MARK, ttl_s=self._ttl_s)
             self._clear_since.pop(key, None)
 
+    async def session_revoked(self, session_id: str) -> bool:
+        """Whether session ``session_id`` was revoked, asking the cache (no remembering)."""
+        return await self.cache.get(SESSION_KEY_PREFIX + session_id) is not None
+
     async def is_revoked(self, claims: TokenClaims) -> bool:
         """Whether the token with ``claims`` belongs to a revoked session.
 

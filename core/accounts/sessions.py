@@ -133,19 +133,24 @@ class SessionManager:
         ).update(expires_at=expires_at, next_id=next_id)
         if not updated:
             return await self.rotate(token_id)
+        session_id = _session_of(token)
         if not await RefreshToken.exists(id=next_id):
             await RefreshToken.create(
                 id=next_id,
                 did=token.did,
                 expires_at=now + dt.timedelta(seconds=self._settings.refresh_token_ttl_s),
                 app_password_name=token.app_password_name,
-                session_id=_session_of(token),
+                session_id=session_id,
             )
+        if await self.revocations.session_revoked(session_id):
+            # The session ended while this refresh ran: its successor must not outlive it.
+            await RefreshToken.filter(Q(session_id=session_id) | Q(id=token.id)).delete()
+            return None
         account = await Account.get_or_none(did=token.did)
         if account is None:
             return None
         return self._pair(
-            token.did, grant, next_id, _session_of(token), takendown=bool(account.takedown_ref)
+            token.did, grant, next_id, session_id, takendown=bool(account.takedown_ref)
         )
 
     @staticmethod
