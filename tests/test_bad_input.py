@@ -77,6 +77,25 @@ def test_json_that_is_not_utf8_or_not_json_is_refused() -> None:
             parse_json(data, max_levels=8)
 
 
+def test_whole_numbers_written_as_floats_are_integers() -> None:
+    value = parse_json("[2.0, 1e3, -0.0, 2.5, 1e400]", max_levels=2)
+    assert value[:3] == [2, 1000, 0] and all(type(n) is int for n in value[:3])
+    assert value[3:] == [2.5, float("inf")]
+
+
+async def test_a_whole_float_where_an_integer_goes_is_that_integer(
+    client: Any, admin_headers: Any
+) -> None:
+    response = await client.post(
+        f"{SERVER}.createInviteCodes",
+        json={"codeCount": 2.0, "useCount": 1e0},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, await response.get_data()
+    [created] = (await response.get_json())["codes"]
+    assert len(created["codes"]) == 2
+
+
 def test_lone_surrogates_are_refused_and_pairs_accepted() -> None:
     for text in (LONE_SURROGATE, '{"\\udfff": 1}', '["ok", {"a": ["\\ud83d"]}]'):
         with pytest.raises(DataModelError, match="lone UTF-16 surrogate"):
@@ -231,8 +250,9 @@ async def test_an_unbounded_parameter_is_held_to_the_configured_bound(
     )
 
 
-async def test_integer_parameters_beyond_64_bits_are_400(client: Any) -> None:
-    response = await client.get(f"{XRPC}/com.atproto.sync.listRepos?limit={2**64}")
+@pytest.mark.parametrize("limit", [str(2**64), "1" * 5000, "-" + "9" * 20])
+async def test_integer_parameters_beyond_64_bits_are_400(client: Any, limit: str) -> None:
+    response = await client.get(f"{XRPC}/com.atproto.sync.listRepos?limit={limit}")
     status, _, message = await error_of(response)
     assert (status, message) == (400, "Params/limit must be an integer of at most 64 bits")
 

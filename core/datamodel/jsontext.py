@@ -10,6 +10,10 @@ further in rather than here:
   which no UTF-8 encoder (database driver, DAG-CBOR, the e-mail library) can write;
 - ``NaN`` and ``Infinity``, which are not JSON.
 
+A number written with a fraction or exponent that is whole (``2.0``, ``1e3``) is the
+integer it names, as in the data model (JSON does not tell 2 from 2.0), so no handler
+meets a float where its lexicon promised an integer.
+
 Every refusal is a :class:`DataModelError` saying what is wrong.
 """
 
@@ -43,7 +47,7 @@ def parse_json(data: bytes | str, *, max_levels: int) -> Any:
     if text.count("[") + text.count("{") > max_levels:
         _check_nesting(text, max_levels)
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_number)
     except ValueError as error:
         raise DataModelError(f"not valid JSON: {error}") from None
     if _SURROGATE_ESCAPE.search(text) is not None:
@@ -61,6 +65,11 @@ def _check_nesting(text: str, max_levels: int) -> None:
                 raise too_deep(max_levels)
         elif token in _CLOSERS:
             level -= 1
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def _refuse_constant(name: str) -> Any:

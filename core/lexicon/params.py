@@ -20,8 +20,9 @@ RawParams = Mapping[str, str | list[str]]
 Coerce = Callable[[RawParams, int | None], dict[str, Any]]
 
 _INTEGER = re.compile(r"-?[0-9]+")
-# The atproto data model's integers are signed 64-bit.
+# The atproto data model's integers are signed 64-bit: at most 19 digits.
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+_INT_MAX_DIGITS = len(str(_INT_MAX))
 _BOOLEANS = {"true": True, "false": False}
 
 
@@ -35,6 +36,9 @@ def _parse_boolean(text: str) -> bool:
 def _parse_integer(text: str) -> int:
     if _INTEGER.fullmatch(text) is None:
         raise Invalid("must be an integer")
+    # Checked before int(): Python refuses to convert thousands of digits.
+    if len(text.lstrip("-").lstrip("0")) > _INT_MAX_DIGITS:
+        raise Invalid("must be an integer of at most 64 bits")
     number = int(text)
     if not _INT_MIN <= number <= _INT_MAX:
         raise Invalid("must be an integer of at most 64 bits")
