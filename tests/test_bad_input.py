@@ -204,6 +204,18 @@ async def test_a_lone_surrogate_is_400_wherever_it_is(
         assert "lone UTF-16 surrogate" in message, path
 
 
+@pytest.mark.parametrize("query", ["cursor=%ED%A0%80", "cursor=%FF", "%C3=x"])
+async def test_a_query_string_that_is_not_utf8_is_400(client: Any, query: str) -> None:
+    response = await client.get(f"{XRPC}/com.atproto.sync.listRepos?{query}")
+    status, _, message = await error_of(response)
+    assert status == 400 and message.startswith("Query string is not UTF-8"), message
+
+
+async def test_a_query_string_in_utf8_passes(client: Any) -> None:
+    response = await client.get(f"{XRPC}/com.atproto.sync.listRepos?cursor=%C3%A9t%C3%A9")
+    assert response.status_code == 200
+
+
 # --- Lengths: the lexicon, the general parameter bound, the columns ----------------------------
 
 

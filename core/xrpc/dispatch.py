@@ -96,7 +96,7 @@ async def _call(pds: Pds, method: XrpcMethod) -> Response:
     if limiter.enabled:
         await enforce(limiter, (*pds.global_rate_limits, *method.limits_before_auth), context)
     context.auth = await method.auth(request, pds) if method.auth else None
-    context.params = _params(pds, method, query_params(request.args))
+    context.params = _params(pds, method, query_params(request.args, request.query_string))
     if method.kind == "procedure":
         context.input = await _read_input(pds, method, context)
     if limiter.enabled and method.limits_after_auth:
@@ -177,7 +177,7 @@ def _render_output(pds: Pds, method: XrpcMethod, result: Any) -> Response:
 
 async def _subscription_context(pds: Pds, method: XrpcMethod) -> XrpcContext:
     credentials = await method.auth(websocket, pds) if method.auth else None  # type: ignore[arg-type]
-    params = _params(pds, method, query_params(websocket.args))
+    params = _params(pds, method, query_params(websocket.args, websocket.query_string))
     return XrpcContext(
         pds=pds, nsid=method.nsid, params=params, auth=credentials, websocket=websocket
     )
