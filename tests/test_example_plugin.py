@@ -41,12 +41,20 @@ consumer_poll_interval_s = 0.5
 """
 
 CHILD = """
-import asyncio, json, sys
+import asyncio, json, logging, sys
 from exprsn_pds.app import create_app, get_pds
 from exprsn_pds.config import load_settings
 from exprsn_pds.lexicon import LexiconValidationError
 
 BOOKMARK = "com.example.bookmarks.bookmark"
+
+class KeepLines(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
 
 async def index_bookmarks(client, pds):
     # Bookmarks written over XRPC reach the plugin's index through its durable consumer.
@@ -77,6 +85,10 @@ async def main():
     pds = get_pds(app)
     out = {}
     async with app.test_app() as test_app:
+        saved = KeepLines()
+        logger = logging.getLogger("exprsn_pds_bookmarks")
+        logger.addHandler(saved)
+        logger.setLevel(logging.INFO)
         client = test_app.test_client()
         response = await client.get(
             "/xrpc/com.example.bookmarks.normalizeUrl",
@@ -88,6 +100,7 @@ async def main():
         )
         out["unsupported"] = [response.status_code, await response.get_json()]
         out["indexed"] = await index_bookmarks(client, pds)
+        out["logged"] = saved.lines
     pds.lexicons.validate_record("com.example.bookmarks.bookmark", {
         "$type": "com.example.bookmarks.bookmark",
         "subject": "https://example.com/", "createdAt": "2024-01-01T00:00:00Z"})
@@ -155,6 +168,8 @@ def test_installed_plugin_method_is_served_and_its_record_validated(
         {"uri": indexed["uris"][0], "url": "https://example.com/a", "host": "example.com"}
     ]
     assert indexed["other"] == []
+    # pds_on_event saw each bookmark created through this process.
+    assert [line.split()[2] for line in out["logged"]] == indexed["uris"]
 
 
 def test_installed_plugin_is_listed_with_its_namespace(installed: Path, tmp_path: Path) -> None:

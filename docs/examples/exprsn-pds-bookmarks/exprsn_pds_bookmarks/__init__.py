@@ -4,18 +4,21 @@ It ships its own namespace (``com.example.bookmarks``): one record type
 (``com.example.bookmarks.bookmark``), two queries (``normalizeUrl``, ``listBookmarks``)
 and a config section ``[plugins.bookmarks]``. Its table of bookmarks (``models.py``,
 with a versioned migration) is kept by a durable consumer of the event log
-(``index.py``). Installing the package is all it takes: the server finds it through
+(``index.py``); ``pds_on_event`` logs each bookmark this process saves, as it is
+committed. Installing the package is all it takes: the server finds it through
 the ``exprsn_pds.plugins`` entry point.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from exprsn_pds import (
     AnyEvent,
+    CommitEvent,
     ConsumerRegistrar,
     InvalidRequest,
     LexiconRegistrar,
@@ -25,12 +28,14 @@ from exprsn_pds import (
     XrpcRegistrar,
     hookimpl,
 )
-from exprsn_pds_bookmarks.index import CONSUMER, apply_event, list_bookmarks
+from exprsn_pds_bookmarks.index import BOOKMARK, CONSUMER, apply_event, list_bookmarks
 
 PLUGIN_NAME = "bookmarks"
 LEXICONS = Path(__file__).parent / "lexicons"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 TRACKING_PREFIXES = ("utm_",)
+
+log = logging.getLogger(__name__)
 
 
 def normalize(url: str, *, strip_tracking: bool) -> tuple[str, str]:
@@ -110,3 +115,18 @@ def pds_register_consumers(register: ConsumerRegistrar, pds: Pds) -> None:
         await apply_event(event, lambda url: normalize(url, strip_tracking=strip_tracking))
 
     register.add(CONSUMER, index)
+
+
+@hookimpl
+def pds_on_event(event: AnyEvent) -> None:
+    """Log each bookmark saved through this process, as soon as its commit is in.
+
+    Immediate but best-effort (this process's writes only, nothing retried or replayed):
+    fine for a log line, a metric or a cache. The index, which must miss nothing, is kept
+    by the durable consumer instead.
+    """
+    if not isinstance(event, CommitEvent):
+        return
+    for op in event.ops:
+        if op.collection == BOOKMARK and op.action == "create" and op.record is not None:
+            log.info("bookmark saved: at://%s/%s %s", event.did, op.path, op.record.get("subject"))
