@@ -311,6 +311,21 @@ async def client_factory(
 
 
 @pytest.fixture
+async def client(client_factory: Callable[..., Awaitable[Any]]) -> Any:
+    """A started app's test client: default test settings, built-in plugins only.
+
+    A module that needs other settings or plugins defines a ``client`` of its own.
+    """
+    return await client_factory()
+
+
+@pytest.fixture
+async def alice(client: Any, account_factory: Callable[..., Awaitable[TestAccount]]) -> TestAccount:
+    """The account ``alice.test`` on the server of ``client`` (the module's, if it has one)."""
+    return await account_factory(client, "alice.test")
+
+
+@pytest.fixture
 def admin_headers() -> dict[str, str]:
     """HTTP Basic credentials of the test admin."""
     token = base64.b64encode(f"admin:{ADMIN_PASSWORD}".encode()).decode()

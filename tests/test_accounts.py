@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from helpers import bearer
 
 from exprsn_pds.accounts.models import Account, RefreshToken
 from exprsn_pds.app import get_pds
@@ -20,11 +21,6 @@ PASSWORD = "correct horse battery staple"
 POST = {"$type": "app.bsky.feed.post", "text": "hi", "createdAt": "2024-05-01T12:00:00.000Z"}
 
 
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
 async def create_account(client: Any, handle: str = "alice.test", **extra: Any) -> Any:
     body = {"handle": handle, "email": f"{handle.split('.')[0]}@example.com", "password": PASSWORD}
     return await client.post(f"{SERVER}.createAccount", json={**body, **extra})
@@ -34,10 +30,6 @@ async def login(client: Any, identifier: str, password: str = PASSWORD) -> Any:
     return await client.post(
         f"{SERVER}.createSession", json={"identifier": identifier, "password": password}
     )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def json_of(response: Any) -> dict[str, Any]:

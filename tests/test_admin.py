@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
+from helpers import bearer
 
 from exprsn_pds.accounts.models import Account, InviteCode
 from exprsn_pds.app import get_pds
@@ -19,17 +20,8 @@ XRPC = "/xrpc"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
 async def json_of(response: Any) -> dict[str, Any]:
     return dict(await response.get_json())
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def new_account(client: Any, handle: str, **extra: Any) -> dict[str, Any]:

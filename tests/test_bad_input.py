@@ -13,6 +13,7 @@ import socket
 from typing import Any
 
 import pytest
+from helpers import error_of
 from tortoise import fields
 from tortoise.exceptions import ValidationError
 from tortoise.models import Model
@@ -38,23 +39,6 @@ def nested(levels: int) -> Any:
     for _ in range(levels):
         value = [value]
     return value
-
-
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
-@pytest.fixture
-async def alice(client: Any, account_factory: Any) -> Any:
-    return await account_factory(client, "alice.test")
-
-
-async def error_of(response: Any) -> tuple[int, str, str]:
-    """Status, error name and message of an XRPC-shaped error (fails on any other shape)."""
-    body = await response.get_json()
-    assert isinstance(body, dict) and set(body) == {"error", "message"}, body
-    return response.status_code, body["error"], body["message"]
 
 
 # --- Nesting depth ----------------------------------------------------------------------------

@@ -590,11 +590,6 @@ async def client(client_factory: Any, settings_factory: Any) -> Any:
     return await client_factory(settings)
 
 
-@pytest.fixture
-async def alice(client: Any, account_factory: Any) -> Any:
-    return await account_factory(client, "alice.test")
-
-
 async def xrpc_upload(client: Any, account: Any, data: bytes, mime_type: str) -> Any:
     return await client.post(
         "/xrpc/com.atproto.repo.uploadBlob",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import bearer
 
 from exprsn_pds.accounts.creation import NewAccount
 from exprsn_pds.accounts.creation import create_account as create_account_here
@@ -21,15 +22,6 @@ from exprsn_pds.identity.handles import SERVICE_LABEL_MAX_CHARS
 SERVER = "/xrpc/com.atproto.server"
 PASSWORD = "correct horse battery staple"
 POST = {"$type": "app.bsky.feed.post", "text": "hi", "createdAt": "2024-05-01T12:00:00.000Z"}
-
-
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def create_account(client: Any, handle: str, email: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import libipld
-import pytest
+from helpers import bearer
 
 from exprsn_pds.accounts import lifecycle
 from exprsn_pds.accounts.email_tokens import EmailTokenPurpose, utc_now
@@ -31,15 +31,6 @@ TOKEN = re.compile(r"\b[A-Z2-7]{5}-[A-Z2-7]{5}\b")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
 POST = "app.bsky.feed.post"
 RECEIVE_TIMEOUT_S = 10.0
-
-
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def call(client: Any, method: str, body: dict[str, Any] | None = None, **kw: Any) -> Any:

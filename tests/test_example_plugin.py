@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from helpers import kill_while_writing
 
 from exprsn_pds.events.consumer_store import consumer_lag
 from exprsn_pds.pds import CORE_MODEL_APPS
@@ -31,7 +30,6 @@ INDEX_CONSUMER = "bookmarks.index"
 KILL_ROUNDS = 2
 WRITERS = 4
 KILL_AFTER_S = (0.3, 1.2)
-REQUEST_TIMEOUT_S = 10.0
 CATCH_UP_TIMEOUT_S = 60.0
 # A short lease, so that a restarted server takes the consumer over from the killed one soon.
 FAST_CONSUMERS = """
@@ -205,27 +203,12 @@ def test_installed_plugin_can_be_disabled_by_config(installed: Path, tmp_path: P
 # --- The durable consumer survives kill -9 ------------------------------------------------
 
 
-async def _bookmark_until_killed(
-    url: str, account: Any, acknowledged: set[str], worker: int
-) -> None:
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S) as http:
-        for n in range(10_000):
-            record = {
-                "$type": BOOKMARK,
-                "subject": f"https://w{worker}.example/{n}",
-                "createdAt": "2024-01-01T00:00:00Z",
-            }
-            try:
-                response = await http.post(
-                    f"{url}/xrpc/com.atproto.repo.createRecord",
-                    json={"repo": account.did, "collection": BOOKMARK, "record": record},
-                    headers=account.headers,
-                )
-            except httpx.TransportError:
-                return
-            if response.status_code != 200:
-                return
-            acknowledged.add(response.json()["uri"])
+def _bookmark(worker: int, n: int) -> dict[str, Any]:
+    return {
+        "$type": BOOKMARK,
+        "subject": f"https://w{worker}.example/{n}",
+        "createdAt": "2024-01-01T00:00:00Z",
+    }
 
 
 async def _index_once_caught_up(server: Any, did: str) -> tuple[set[str], set[str]]:
@@ -260,13 +243,15 @@ async def test_the_index_consumer_catches_up_after_kill_9_with_nothing_missing(
     for round_number in range(KILL_ROUNDS):
         if round_number:
             server = await live_server(env=env)
-        writers = [
-            asyncio.create_task(_bookmark_until_killed(server.url, account, acknowledged, w))
-            for w in range(WRITERS)
-        ]
-        await asyncio.sleep(random.uniform(*KILL_AFTER_S))
-        server.kill()
-        await asyncio.gather(*writers)
+        await kill_while_writing(
+            server,
+            account,
+            BOOKMARK,
+            _bookmark,
+            acknowledged,
+            writers=WRITERS,
+            kill_after_s=KILL_AFTER_S,
+        )
     server = await live_server(env=env)
     indexed, records = await _index_once_caught_up(server, account.did)
     assert acknowledged, "no write was acknowledged before the kills"

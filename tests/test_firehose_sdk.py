@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
-from atproto import CAR, models, parse_subscribe_repos_message
+from atproto import CAR, models
 from atproto_crypto.verify import verify_signature
-from atproto_firehose import AsyncFirehoseSubscribeReposClient
+from helpers import sdk_firehose_events
 
 from exprsn_pds.datamodel import encode, read_car
 from exprsn_pds.repo.commit import parse_commit
 
 POST = "app.bsky.feed.post"
 WRITES = 5
-RECEIVE_TIMEOUT_S = 30.0
 
 
 async def test_sdk_firehose_reads_and_verifies_our_commits(live_server: Any) -> None:
@@ -38,24 +36,11 @@ async def test_sdk_firehose_reads_and_verifies_our_commits(live_server: Any) -> 
             )
             assert response.status_code == 200
 
-    ws_url = server.url.replace("http://", "ws://") + "/xrpc"
-    client = AsyncFirehoseSubscribeReposClient({"cursor": 0}, base_uri=ws_url)
-    commits: list[Any] = []
-    done = asyncio.Event()
-
-    async def on_message(message: Any) -> None:
-        event = parse_subscribe_repos_message(message)
-        if isinstance(event, models.ComAtprotoSyncSubscribeRepos.Commit):
-            commits.append(event)
-            if len([c for c in commits if c.ops]) == WRITES:
-                done.set()
-
-    task = asyncio.create_task(client.start(on_message))
-    try:
-        await asyncio.wait_for(done.wait(), RECEIVE_TIMEOUT_S)
-    finally:
-        await client.stop()
-        await asyncio.wait_for(task, RECEIVE_TIMEOUT_S)
+    commits = await sdk_firehose_events(
+        server.url,
+        models.ComAtprotoSyncSubscribeRepos.Commit,
+        lambda commits: len([c for c in commits if c.ops]) == WRITES,
+    )
 
     assert [c.seq for c in commits] == sorted(c.seq for c in commits)
     for commit in commits:

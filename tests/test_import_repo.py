@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import libipld
 import pytest
-from atproto import CAR, models, parse_subscribe_repos_message
+from atproto import CAR, models
 from atproto_crypto.verify import verify_signature
-from atproto_firehose import AsyncFirehoseSubscribeReposClient
+from helpers import sdk_firehose_events
 
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.app import get_pds
@@ -402,24 +402,9 @@ async def test_the_sdk_firehose_client_reads_the_sync_event(live_server: Any) ->
         head = (
             await http.get(f"{server.url}/xrpc/com.atproto.sync.getLatestCommit?did={alice.did}")
         ).json()
-    client = AsyncFirehoseSubscribeReposClient(
-        {"cursor": 0}, base_uri=server.url.replace("http://", "ws://") + "/xrpc"
+    syncs = await sdk_firehose_events(
+        server.url, models.ComAtprotoSyncSubscribeRepos.Sync, lambda syncs: bool(syncs)
     )
-    syncs: list[Any] = []
-    done = asyncio.Event()
-
-    async def on_message(message: Any) -> None:
-        event = parse_subscribe_repos_message(message)
-        if isinstance(event, models.ComAtprotoSyncSubscribeRepos.Sync):
-            syncs.append(event)
-            done.set()
-
-    task = asyncio.create_task(client.start(on_message))
-    try:
-        await asyncio.wait_for(done.wait(), RECEIVE_TIMEOUT_S)
-    finally:
-        await client.stop()
-        await asyncio.wait_for(task, RECEIVE_TIMEOUT_S)
     [sync] = syncs
     assert (sync.did, sync.rev) == (alice.did, head["rev"])
     car_file = CAR.from_bytes(sync.blocks)

@@ -36,11 +36,6 @@ PASSWORD = "correct horse battery staple"
 POST = {"$type": "app.bsky.feed.post", "text": "hi", "createdAt": "2024-05-01T12:00:00.000Z"}
 
 
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
 def _all_bytes_stored(tmp_path: Path) -> bytes:
     return b"".join(path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from helpers import bearer
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.events.models import RepoEvent
@@ -26,10 +27,6 @@ PNG = bytes.fromhex(
 )
 CODE = re.compile(r"\b[A-Z2-7]{5}-[A-Z2-7]{5}\b")
 NEW_SERVICE_DID = "did:web:new.test"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def mailed_code(data_directory: Path) -> str:

@@ -10,16 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import stored_leaves
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.crypto import PrivateKey
-from exprsn_pds.datamodel import Cid
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.pds import Pds
-from exprsn_pds.repo.blocks import RepoBlockReader
-from exprsn_pds.repo.commit import parse_commit
-from exprsn_pds.repo.models import Record, Repo
-from exprsn_pds.repo.mst import Mst
+from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.writer import RepoWriter
 from exprsn_pds.repo.writes import Action, RecordWrite
 
@@ -63,15 +60,7 @@ async def did(pds: Pds) -> str:
 
 async def stored_paths(pds: Pds, did: str) -> set[str]:
     """The MST's keys at the head, after checking the index and the head agree."""
-    repo = await Repo.get(did=did)
-    reader = RepoBlockReader(did, pds.repo_cache)
-    head = Cid.parse(repo.head)
-    commit = parse_commit((await reader.get_blocks([head]))[head])
-    assert str(commit.data) == repo.data and commit.rev == repo.rev
-    mst = await Mst.load(reader, commit.data)
-    leaves = {key: value async for key, value in mst.walk()}
-    indexed = {f"{r.collection}/{r.rkey}": Cid.parse(r.cid) for r in await Record.filter(did=did)}
-    assert leaves == indexed
+    _, leaves, _ = await stored_leaves(pds, did)
     return set(leaves)
 
 

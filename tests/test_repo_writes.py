@@ -19,16 +19,6 @@ def post(text: str = "hello") -> dict[str, Any]:
     return {"$type": POST, "text": text, "createdAt": NOW}
 
 
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
-@pytest.fixture
-async def alice(client: Any, account_factory: Any) -> Any:
-    return await account_factory(client, "alice.test")
-
-
 async def create(client: Any, account: Any, record: Any, **extra: Any) -> Any:
     body = {"repo": account.did, "collection": extra.pop("collection", POST), "record": record}
     return await client.post(

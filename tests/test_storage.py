@@ -17,7 +17,6 @@ from exprsn_pds.storage.locks import MIGRATION_LOCK_KEY
 from exprsn_pds.storage.makemigrations import main as makemigrations_main
 from exprsn_pds.storage.makemigrations import make_migrations
 
-TESTS_FOLDER = Path(__file__).parent
 FIXTURE_APP = ModelApp(
     label="storage_fixture",
     models=["storage_fixture_app.models"],
@@ -35,13 +34,9 @@ MIGRATE_TIMEOUT_S = 10.0
 
 
 @pytest.fixture
-def fixture_app(monkeypatch: pytest.MonkeyPatch) -> ModelApp:
-    """The test-only model app (tests/storage_fixture_app), importable during the test.
-
-    Test modules are not importable in pytest's importlib mode, so the tests folder is
-    put on ``sys.path`` for this test only.
-    """
-    monkeypatch.syspath_prepend(TESTS_FOLDER)
+def fixture_app() -> ModelApp:
+    """The test-only model app (tests/storage_fixture_app): importable, as tests/ is on
+    ``sys.path`` (pyproject.toml's pytest ``pythonpath``)."""
     return FIXTURE_APP
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import libipld
-import pytest
 
 from exprsn_pds.datamodel import Cid, read_car
 from exprsn_pds.syntax import Tid
@@ -39,16 +38,6 @@ def verify_with_atproto_repo(command: str, **arguments: Any) -> dict[str, Any]:
     answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["ok"], answer.get("error")
     return answer
-
-
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
-@pytest.fixture
-async def alice(client: Any, account_factory: Any) -> Any:
-    return await account_factory(client, "alice.test")
 
 
 async def write_posts(client: Any, account: Any, count: int, first: int = 0) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import libipld
 import pytest
+from helpers import bearer
 
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.events.models import RepoEvent
@@ -38,10 +39,6 @@ class Hosted:
 
 async def json_of(response: Any) -> dict[str, Any]:
     return dict(await response.get_json())
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def new_account(client: Any, handle: str) -> dict[str, Any]:
@@ -143,11 +140,6 @@ async def listed(client: Any, did: str) -> dict[str, Any]:
 
 async def describe(client: Any, did: str, headers: dict[str, str]) -> Any:
     return await client.get(f"{XRPC}/com.atproto.repo.describeRepo?repo={did}", headers=headers)
-
-
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
 
 
 # --- Account takedowns --------------------------------------------------------------------

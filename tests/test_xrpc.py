@@ -9,6 +9,7 @@ from typing import Any
 
 import libipld
 import pytest
+from helpers import error_of
 from quart.testing.connections import WebsocketDisconnectError
 
 from exprsn_pds import (
@@ -179,14 +180,9 @@ async def client(client_factory: Any) -> Any:
     return await client_factory(extra_plugins=[("example", ExamplePlugin())])
 
 
-async def _error(response: Any) -> tuple[int, str, str]:
-    body = await response.get_json()
-    return response.status_code, body["error"], body["message"]
-
-
 async def test_unknown_method_is_501(client: Any) -> None:
     response = await client.get("/xrpc/com.example.test.nothing")
-    assert await _error(response) == (
+    assert await error_of(response) == (
         501,
         "MethodNotImplemented",
         "Method not implemented: com.example.test.nothing",
@@ -216,13 +212,13 @@ async def test_param_defaults_are_applied(client: Any) -> None:
 )
 async def test_a_bad_param_is_400_never_500(client: Any, query: str) -> None:
     response = await client.get(f"/xrpc/com.example.test.search?{query}")
-    status, error, _ = await _error(response)
+    status, error, _ = await error_of(response)
     assert (status, error) == (400, "InvalidRequest")
 
 
 async def test_a_query_called_with_post_is_refused(client: Any) -> None:
     response = await client.post("/xrpc/com.example.test.search?q=x")
-    assert await _error(response) == (
+    assert await error_of(response) == (
         400,
         "InvalidRequest",
         "Incorrect HTTP method (POST) expected GET",
@@ -231,7 +227,7 @@ async def test_a_query_called_with_post_is_refused(client: Any) -> None:
 
 async def test_a_procedure_called_with_get_is_refused(client: Any) -> None:
     response = await client.get("/xrpc/com.example.test.echo")
-    assert (await _error(response))[:2] == (400, "InvalidRequest")
+    assert (await error_of(response))[:2] == (400, "InvalidRequest")
 
 
 async def test_json_input_is_validated_and_passed_to_the_handler(client: Any) -> None:
@@ -253,12 +249,12 @@ async def test_json_input_is_validated_and_passed_to_the_handler(client: Any) ->
 async def test_bad_input_is_400(client: Any, body: bytes, content_type: str) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     response = await client.post("/xrpc/com.example.test.echo", data=body, headers=headers)
-    assert (await _error(response))[:2] == (400, "InvalidRequest")
+    assert (await error_of(response))[:2] == (400, "InvalidRequest")
 
 
 async def test_a_lexicon_declared_error_keeps_its_name(client: Any) -> None:
     response = await client.post("/xrpc/com.example.test.echo", json={"text": "rude"})
-    assert await _error(response) == (400, "Rude", "that was rude")
+    assert await error_of(response) == (400, "Rude", "that was rude")
 
 
 async def test_a_body_over_the_limit_is_413(client: Any) -> None:
@@ -267,7 +263,7 @@ async def test_a_body_over_the_limit_is_413(client: Any) -> None:
         data=b"x" * (UPLOAD_LIMIT_BYTES + 1),
         headers={"Content-Type": "application/octet-stream"},
     )
-    assert (await _error(response))[:2] == (413, "PayloadTooLarge")
+    assert (await error_of(response))[:2] == (413, "PayloadTooLarge")
 
 
 async def test_a_streamed_body_within_the_limit_reaches_the_handler(client: Any) -> None:
@@ -286,29 +282,29 @@ async def test_a_json_body_over_the_server_limit_is_413(
     settings = settings_factory(xrpc={"max_body_bytes": 100})
     small = await client_factory(settings, extra_plugins=[("example", ExamplePlugin())])
     response = await small.post("/xrpc/com.example.test.echo", json={"text": "x" * 200})
-    assert (await _error(response))[:2] == (413, "PayloadTooLarge")
+    assert (await error_of(response))[:2] == (413, "PayloadTooLarge")
 
 
 async def test_an_unexpected_exception_is_500_without_internals(client: Any) -> None:
     response = await client.get("/xrpc/com.example.test.boom")
-    status, error, message = await _error(response)
+    status, error, message = await error_of(response)
     assert (status, error) == (500, "InternalServerError")
     assert "hunter2" not in message and "RuntimeError" not in message
 
 
 async def test_invalid_output_is_caught_when_output_validation_is_on(client: Any) -> None:
     response = await client.get("/xrpc/com.example.test.badOutput")
-    assert (await _error(response))[:2] == (500, "InternalServerError")
+    assert (await error_of(response))[:2] == (500, "InternalServerError")
 
 
 async def test_admin_auth_is_required(client: Any) -> None:
     response = await client.get("/xrpc/com.example.test.secret")
-    assert (await _error(response))[:2] == (401, "AuthenticationRequired")
+    assert (await error_of(response))[:2] == (401, "AuthenticationRequired")
     wrong = base64.b64encode(b"admin:wrong-password").decode()
     response = await client.get(
         "/xrpc/com.example.test.secret", headers={"Authorization": f"Basic {wrong}"}
     )
-    assert (await _error(response))[:2] == (401, "AuthenticationRequired")
+    assert (await error_of(response))[:2] == (401, "AuthenticationRequired")
 
 
 async def test_admin_auth_accepts_the_admin_password(client: Any, admin_headers: Any) -> None:
@@ -398,4 +394,4 @@ async def test_unknown_subscription_gets_an_error_frame(client: Any) -> None:
 
 async def test_a_subscription_over_http_is_refused(client: Any) -> None:
     response = await client.get("/xrpc/com.example.test.stream")
-    assert (await _error(response))[:2] == (400, "InvalidRequest")
+    assert (await error_of(response))[:2] == (400, "InvalidRequest")
