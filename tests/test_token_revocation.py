@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import bearer
 
 from exprsn_pds.accounts.models import RefreshToken
 from exprsn_pds.accounts.revocation import UNNAMED_KEY_PREFIX, TokenRevocations
@@ -29,15 +30,6 @@ POST = {"$type": "app.bsky.feed.post", "text": "hi", "createdAt": "2024-05-01T12
 TOKEN = re.compile(r"\b[A-Z2-7]{5}-[A-Z2-7]{5}\b")
 TTL_S = 3600
 SECRET = "a test secret of at least 32 bytes"
-
-
-@pytest.fixture
-async def client(client_factory: Any) -> Any:
-    return await client_factory()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def ok(response: Any) -> dict[str, Any]:
