@@ -64,3 +64,32 @@ async def test_refresh_identity_resolves_afresh_for_a_session(
     assert info["didDoc"]["id"] == alice.did
     missing = await client.post(url, json={"identifier": "nobody.test"}, headers=alice.headers)
     assert (missing.status_code, (await missing.get_json())["error"]) == (400, "HandleNotFound")
+
+
+REPORT = "/xrpc/com.atproto.moderation.createReport"
+
+
+async def test_a_report_is_stored_for_the_admin_who_lists_it(
+    client: Any, account_factory: Callable[..., Awaitable[Any]], admin_headers: dict[str, str]
+) -> None:
+    alice = await account_factory(client, "alice.test")
+    bob = await account_factory(client, "bob.test")
+    subject = {"$type": "com.atproto.admin.defs#repoRef", "did": bob.did}
+    sent = {"reasonType": "com.atproto.moderation.defs#reasonSpam", "subject": subject}
+    assert (await client.post(REPORT, json=sent)).status_code == 401
+    answers = []
+    for reason in ("first", "second"):
+        response = await client.post(REPORT, json={**sent, "reason": reason}, headers=alice.headers)
+        assert response.status_code == 200
+        answers.append(await response.get_json())
+    first = answers[0]
+    assert (first["reportedBy"], first["subject"], first["reason"]) == (alice.did, subject, "first")
+    assert answers[1]["id"] > first["id"]
+
+    assert (await client.get("/admin/reports", headers=alice.headers)).status_code == 401
+    page = await (await client.get("/admin/reports?limit=1", headers=admin_headers)).get_json()
+    assert page["reports"] == [answers[1]]
+    rest = await client.get(f"/admin/reports?cursor={page['cursor']}", headers=admin_headers)
+    assert (await rest.get_json()) == {"reports": [first]}
+    bad = await client.get("/admin/reports?limit=0", headers=admin_headers)
+    assert bad.status_code == 400

@@ -5,7 +5,9 @@ Accounts (``com.atproto.admin.getAccountInfo(s)``, ``searchAccounts``,
 (``updateSubjectStatus``/``getSubjectStatus`` for accounts, records and blobs) and invite
 codes (``com.atproto.server.createInviteCode(s)``, ``com.atproto.admin.getInviteCodes``,
 ``disableInviteCodes``, ``enable/disableAccountInvites``), plus an account's own
-``com.atproto.server.getAccountInviteCodes``.
+``com.atproto.server.getAccountInviteCodes``. Moderation reports
+(``com.atproto.moderation.createReport``) are stored for the admin, who lists them at
+``GET /admin/reports``.
 
 ``[plugins.admin]``: ``max_invite_codes_per_request`` (default 1000) bounds one
 ``createInviteCodes`` call.
@@ -15,9 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import XrpcRegistrar, admin_basic_auth, hookimpl
-from exprsn_pds.auth import account_full_auth
-from exprsn_pds.plugins.admin import accounts, invites, mail, subjects
+from exprsn_pds import (
+    ModelRegistrar,
+    RouteRegistrar,
+    XrpcRegistrar,
+    admin_basic_auth,
+    hookimpl,
+)
+from exprsn_pds.auth import access_auth, account_full_auth
+from exprsn_pds.plugins.admin import accounts, invites, mail, reports, subjects
 
 ADMIN = "com.atproto.admin"
 SERVER = "com.atproto.server"
@@ -55,7 +63,8 @@ def pds_config_schema() -> dict[str, Any]:
 
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve the admin methods (admin auth) and the account's own invite codes (session)."""
+    """Serve the admin methods (admin auth), the account's own invite codes and
+    ``createReport`` (session)."""
     for nsid, handler in ADMIN_METHODS.items():
         registry.add(nsid, handler, auth=admin_basic_auth)
     registry.add(
@@ -63,3 +72,20 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
         invites.get_account_invite_codes,
         auth=account_full_auth,
     )
+    registry.add("com.atproto.moderation.createReport", reports.create_report, auth=access_auth)
+
+
+@hookimpl
+def pds_register_models(register: ModelRegistrar) -> None:
+    """The ``reports`` app: stored moderation reports."""
+    register.add(
+        "reports",
+        models=["exprsn_pds.plugins.admin.models"],
+        migrations="exprsn_pds.plugins.admin.migrations",
+    )
+
+
+@hookimpl
+def pds_register_routes(routes: RouteRegistrar) -> None:
+    """``GET /admin/reports``: the stored moderation reports (admin credentials)."""
+    routes.add(reports.REPORTS_PATH, reports.list_reports)
