@@ -44,6 +44,8 @@ from exprsn_pds.registrars import (
     RouteRegistrar,
     XrpcRegistrar,
 )
+from exprsn_pds.repo.checks import RecordLabels, RecordOrigin, RecordRefusal
+from exprsn_pds.repo.labels import record_labels
 from exprsn_pds.xrpc.types import (
     SubscriptionMessage,
     XrpcContext,
@@ -71,6 +73,9 @@ __all__ = [
     "PayloadTooLarge",
     "Pds",
     "RateLimitExceeded",
+    "RecordLabels",
+    "RecordOrigin",
+    "RecordRefusal",
     "RepoOp",
     "RouteRegistrar",
     "ServiceUnavailable",
@@ -86,4 +91,5 @@ __all__ = [
     "decode_event",
     "hookimpl",
     "hookspec",
+    "record_labels",
 ]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         RouteRegistrar,
         XrpcRegistrar,
     )
+    from exprsn_pds.repo.checks import RecordOrigin
 
 PROJECT_NAME = "exprsn_pds"
 
@@ -189,6 +190,33 @@ def pds_on_event(pds: Pds, event: AnyEvent) -> Any:
     May return an awaitable, which is awaited; the change's caller waits for it, so do
     slow work elsewhere. A failure (raised or from the awaitable) is logged and never
     fails the change, which is already committed; the other implementations still run.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_check_record(
+    pds: Pds,
+    did: str,
+    collection: str,
+    rkey: str,
+    record: dict[str, Any],
+    origin: RecordOrigin,
+) -> Any:
+    """Allow, refuse or label a record before it is written to ``did``'s repo.
+
+    Called for every created or updated record, before anything of the change is
+    stored: ``createRecord``, ``putRecord``, ``applyWrites`` and writes plugins make
+    through ``pds.repo_writer`` (``origin`` ``"write"``), and each record of an
+    ``importRepo`` (``origin`` ``"import"``). ``record`` is the data-model value (links
+    are :class:`~exprsn_pds.datamodel.Cid`); do not change it. Answer ``None`` to allow
+    it; a :class:`~exprsn_pds.RecordRefusal` (``rule``, ``reason``) to refuse it, which
+    the caller gets as a 400 ``InvalidRequest`` naming the rule, or raise an
+    :class:`~exprsn_pds.XrpcError` of your own; or :class:`~exprsn_pds.RecordLabels` to
+    allow it with label values, stored with the record in its transaction and read with
+    :func:`~exprsn_pds.record_labels`. A refused record refuses its whole commit or
+    import: nothing is written. May return an awaitable, which is awaited.
 
     .. versionadded:: 0.1
     """

@@ -40,6 +40,7 @@ from exprsn_pds.registrars import (
 )
 from exprsn_pds.repo import MODEL_APP as REPO_MODEL_APP
 from exprsn_pds.repo.blocks import BlockCache
+from exprsn_pds.repo.checks import PluginRecordCheck
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.mst import NodeCache
 from exprsn_pds.repo.reader import RepoReader
@@ -252,6 +253,7 @@ class Pds:
             database=self.database,
             keys=RepoKeys(source.load(), source),
             events=self.event_log,
+            check_record=PluginRecordCheck(self.plugins, self),
             cache=self.repo_cache,
             nodes=self.mst_nodes,
             blobs=self.blobs,

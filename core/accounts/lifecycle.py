@@ -24,7 +24,7 @@ from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events import AccountEvent, IdentityEvent, SyncEvent
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.logs import get_logger
-from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
+from exprsn_pds.repo.models import Blob, Record, RecordBlob, RecordLabel, Repo, RepoBlock
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -118,7 +118,7 @@ async def delete_account(pds: Pds, did: str) -> None:
     await pds.sessions.revoke_all(did)
     stored = await Blob.filter(did=did).values_list("cid", "temp_key")
     async with pds.event_log.unit() as unit, unit.transaction():
-        for model in (Repo, RepoBlock, Record, RecordBlob, Blob, Account):
+        for model in (Repo, RepoBlock, Record, RecordBlob, RecordLabel, Blob, Account):
             await model.filter(did=did).delete()
         for owned in (RefreshToken, AppPassword, EmailToken):
             await owned.filter(did=did).delete()

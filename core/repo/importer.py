@@ -15,7 +15,7 @@ rev beside it, the stored commit is re-signed here, so the commit's rev is the r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 from exprsn_pds.crypto import PublicKey, parse_multikey
@@ -24,6 +24,7 @@ from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events import SyncEvent
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.import_check import ImportedRecord, VerifiedRepo, verify_repo_car
+from exprsn_pds.repo.labels import drop_repo_labels, replace_labels
 from exprsn_pds.repo.models import Record, Repo, RepoBlock
 from exprsn_pds.repo.writer import RepoWriter
 from exprsn_pds.repo.writes import CommitResult
@@ -31,8 +32,6 @@ from exprsn_pds.repo.writes import CommitResult
 #: Rows per INSERT when storing an imported repo.
 BULK_ROWS: Final = 500
 ACTIVE: Final = "active"
-
-RecordCheck = Callable[[ImportedRecord], None]
 
 
 class RepoImporter:
@@ -48,15 +47,15 @@ class RepoImporter:
         *,
         max_nesting_levels: int,
         also_trusted: Sequence[PublicKey] = (),
-        check_record: RecordCheck | None = None,
     ) -> CommitResult:
         """Replace ``did``'s repo with the repository in ``car``; 400 if it is not valid.
 
         The commit must be signed with the key held here for ``did`` or one of
         ``also_trusted`` (the key the DID document names, during a migration).
-        ``check_record`` may refuse a record (raising an ``XrpcError``), e.g. one that
-        breaks its lexicon; a record nested more than ``max_nesting_levels`` deep is
-        refused. On any problem nothing is written.
+        A record nested more than ``max_nesting_levels`` deep is refused; each record is
+        put to the writer's record check (``pds_check_record``, origin ``"import"``),
+        which may refuse it or label it. On any problem nothing is written; the repo's
+        old labels go with its old records.
         """
         writer = self.writer
         async with writer.events.unit() as unit, writer.lock(did):
@@ -70,14 +69,16 @@ class RepoImporter:
                 keys=[held, *also_trusted],
                 max_nesting_levels=max_nesting_levels,
             )
-            if check_record is not None:
-                for record in verified.records:
-                    check_record(record)
-            async with unit.transaction():
+            labels = await writer.check_records(
+                did, ((r.collection, r.rkey, r.cid, r.value) for r in verified.records), "import"
+            )
+            async with unit.transaction() as connection:
                 repo = await Repo.filter(did=did).select_for_update().get()
                 commit_cid, commit_block, rev = self._sign(repo, verified)
                 await _store(did, rev, {**verified.blocks, commit_cid: commit_block})
                 await _index(did, rev, verified.records)
+                await drop_repo_labels(connection, did)
+                await replace_labels(connection, did, (), labels)
                 await writer.blobs.relink_all(
                     did, ((record.path, record.value) for record in verified.records)
                 )

@@ -96,3 +96,27 @@ class RecordBlob(Model):
         table = "record_blob"
         unique_together = (("did", "blob_cid", "record_path"),)
         indexes = (("did", "record_path"),)
+
+
+LABEL_VALUE_MAX_LENGTH = 128
+
+
+class RecordLabel(Model):
+    """A label value a ``pds_check_record`` implementation attached to a record.
+
+    Keyed by the record (``did`` and ``path``, i.e. its AT-URI) and the ``cid`` of the
+    version it was attached to; removed when that record is deleted or replaced.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    did = fields.CharField(max_length=DID_MAX_LENGTH)
+    path = fields.CharField(
+        max_length=NSID_MAX_LENGTH + RECORD_KEY_MAX_LENGTH + 1, description="collection/rkey"
+    )
+    cid = fields.CharField(max_length=CID_MAX_LENGTH, description="the labelled version")
+    val = fields.CharField(max_length=LABEL_VALUE_MAX_LENGTH)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "record_label"
+        unique_together = (("did", "path", "val"),)

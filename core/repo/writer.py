@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -26,8 +27,10 @@ from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.events import AnyEvent, CommitEvent, EventLog, RepoOp
 from exprsn_pds.events.types import OpAction
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
+from exprsn_pds.repo.checks import RecordCheck, RecordOrigin, allow_every_record
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.keys import RepoKeys
+from exprsn_pds.repo.labels import AttachedLabels, replace_labels
 from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import MissingBlock, Mst, MstChange, MstOp, NodeCache
 from exprsn_pds.repo.store import (
@@ -94,6 +97,7 @@ class RepoWriter:
         blobs: BlobService,
         clock: TidClock,
         limits: WriteLimits,
+        check_record: RecordCheck = allow_every_record,
     ) -> None:
         self.database = database
         self.keys = keys
@@ -103,6 +107,7 @@ class RepoWriter:
         self.blobs = blobs
         self.clock = clock
         self.limits = limits
+        self.check_record = check_record
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Each repo's row as this writer's last commit left it (a guess the commit checks).
         self._bases: OrderedDict[str, LockedRepo] = OrderedDict()
@@ -194,6 +199,8 @@ class RepoWriter:
         that base, which also locks the row; then it only stores the result, so it
         holds the database briefly. If the repo moved (another process wrote to it),
         the commit is computed again under the row lock: still one transaction.
+        Every created or updated record is first put to :attr:`check_record`
+        (``pds_check_record``): a refusal of any refuses the whole commit.
         """
         if len(writes) > self.limits.max_operations:
             raise InvalidRequest(f"Too many writes: at most {self.limits.max_operations}")
@@ -202,6 +209,15 @@ class RepoWriter:
             if write.record is not None:
                 block = encode(write.record)
                 record_blocks[write.path] = (Cid.for_dag_cbor(block), block)
+        labels = await self.check_records(
+            did,
+            (
+                (write.collection, write.rkey, record_blocks[write.path][0], write.record)
+                for write in writes
+                if write.record is not None
+            ),
+            "write",
+        )
         async with self.events.unit() as unit, self.lock(did):
             prepared = await self._prepare_optimistically(did, writes, record_blocks, swap_commit)
             async with unit.transaction() as connection:
@@ -210,7 +226,7 @@ class RepoWriter:
                     locked = await lock_repo(connection, did)
                     prepared = await self._prepare(did, locked, writes, record_blocks, swap_commit)
                     await advance_repo(connection, did, prepared.base, prepared.after)
-                blobs_touched = await self._store(connection, did, writes, prepared)
+                blobs_touched = await self._store(connection, did, writes, prepared, labels)
                 unit.add(prepared.event)
             self._remember(did, prepared.after)
             self.cache_blocks(prepared.new_blocks)
@@ -240,6 +256,23 @@ class RepoWriter:
                 self._bases.pop(did, None)
         base = await lock_repo(current_client(), did, for_update=False)
         return await self._prepare(did, base, writes, record_blocks, swap_commit)
+
+    async def check_records(
+        self,
+        did: str,
+        records: Iterable[tuple[str, str, Cid, dict[str, Any]]],
+        origin: RecordOrigin,
+    ) -> list[AttachedLabels]:
+        """Put each ``(collection, rkey, cid, record)`` to :attr:`check_record`, in order.
+
+        Raises the first refusal; answers the labels to store with the records.
+        """
+        attached = []
+        for collection, rkey, cid, record in records:
+            values = await self.check_record(did, collection, rkey, record, origin)
+            if values:
+                attached.append(AttachedLabels(f"{collection}/{rkey}", str(cid), values))
+        return attached
 
     def _remember(self, did: str, state: LockedRepo) -> None:
         self._bases[did] = state
@@ -295,10 +328,11 @@ class RepoWriter:
         did: str,
         writes: Sequence[RecordWrite],
         prepared: PreparedCommit,
+        labels: Sequence[AttachedLabels],
     ) -> bool:
-        """Store a prepared commit's blocks and index in the open transaction.
+        """Store a prepared commit's blocks, index and labels in the open transaction.
 
-        Answers whether blob links changed.
+        A replaced or deleted record's labels go. Answers whether blob links changed.
         """
         await _insert_blocks(connection, did, prepared.rev, prepared.new_blocks)
         await update_index(
@@ -310,6 +344,8 @@ class RepoWriter:
                 for write, result in zip(writes, prepared.results, strict=True)
             ],
         )
+        replaced = [write.path for write in writes if write.action is not Action.CREATE]
+        await replace_labels(connection, did, replaced, labels)
         blobs_touched = await self._update_blob_refs(did, writes)
         await _drop_unused_blocks(
             connection,

@@ -11,6 +11,7 @@ from exprsn_pds.auth import account_full_auth, optional_auth, write_auth
 from exprsn_pds.datamodel import Cid, DataModelError, ipld_to_json
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.repo.imports import import_repo
+from exprsn_pds.plugins.repo.imports import pds_check_record as pds_check_record
 from exprsn_pds.plugins.repo.records import (
     ValidationStatus,
     check_collection,
