@@ -115,7 +115,7 @@ def test_built_in_plugins_are_discovered_through_entry_points(settings_factory: 
     pds = Pds(settings_factory())
     info = {i.name: i for i in pds.plugins.infos}["server"]
     assert info.enabled and info.essential and info.version
-    assert info.namespaces == ["com.atproto.server"]
+    assert info.namespaces == ["com.atproto.server", "com.atproto.temp"]
     assert pds.methods["com.atproto.server.describeServer"].plugin == "server"
 
 
