@@ -9,6 +9,7 @@
 """
 
 from exprsn_pds.identity.did_document import build_did_document
-from exprsn_pds.identity.service import INVALID_HANDLE, IdentityInfo, IdentityService
+from exprsn_pds.identity.resolution import INVALID_HANDLE, IdentityInfo
+from exprsn_pds.identity.service import IdentityService
 
 __all__ = ["INVALID_HANDLE", "IdentityInfo", "IdentityService", "build_did_document"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext
 from exprsn_pds.identity.did_document import handle_of
-from exprsn_pds.identity.service import INVALID_HANDLE
+from exprsn_pds.identity.resolution import INVALID_HANDLE
 from exprsn_pds.syntax import Did
 
 
