@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from exprsn_pds.datamodel import DataModelError, json_to_record
+from exprsn_pds.datamodel import Cid, DataModelError, json_to_record
 from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.lexicon import LexiconRegistry, LexiconValidationError
+from exprsn_pds.repo.writes import UNSET, Unset
 from exprsn_pds.syntax import InvalidSyntax, Nsid, RecordKey, Tid, TidClock
 
 LITERAL_PREFIX = "literal:"
@@ -83,3 +84,15 @@ def choose_rkey(
     if key_type.startswith(LITERAL_PREFIX) and rkey != key_type.removeprefix(LITERAL_PREFIX):
         raise InvalidRequest(f"Invalid record key for {collection}: must be {key_type}")
     return rkey
+
+
+def cid_or_unset(value: str | None, present: bool) -> Cid | Unset | None:
+    """A CID input: ``UNSET`` when absent, ``None`` when null, else parsed (400 if bad)."""
+    if not present:
+        return UNSET
+    if value is None:
+        return None
+    try:
+        return Cid.parse(value)
+    except (DataModelError, ValueError) as error:
+        raise InvalidRequest(f"Invalid CID: {value!r}") from error
