@@ -13,7 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from exprsn_pds.errors import AuthRequired, ExpiredToken, Forbidden
+from exprsn_pds.errors import (
+    AccountDeactivated,
+    AccountNotFound,
+    AccountTakedown,
+    AuthRequired,
+    ExpiredToken,
+)
 from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
 from exprsn_pds.storage.sql import current_client, fetch
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
@@ -100,15 +106,15 @@ STANDING_QUERY = "SELECT takedown_ref, deactivated_at FROM account WHERE did = ?
 
 
 async def check_account_standing(did: str, *, takedown: bool, deactivated: bool) -> None:
-    """403 AccountNotFound, or 401 AccountTakedown / AccountDeactivated when checked."""
+    """400 AccountNotFound, or 401 AccountTakedown / AccountDeactivated when checked."""
     rows = await fetch(current_client(), STANDING_QUERY, [did])
     if not rows:
-        raise Forbidden("Account not found", error="AccountNotFound")
+        raise AccountNotFound()
     takedown_ref, deactivated_at = rows[0]
     if takedown and takedown_ref:
-        raise AuthRequired("Account has been taken down", error="AccountTakedown")
+        raise AccountTakedown()
     if deactivated and deactivated_at is not None:
-        raise AuthRequired("Account is deactivated", error="AccountDeactivated")
+        raise AccountDeactivated()
 
 
 def _session_verifier(

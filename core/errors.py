@@ -1,7 +1,10 @@
 """XRPC errors: a handler raises one, the core renders ``{"error", "message"}``.
 
-Lexicon-declared error names (``InvalidSwap``, ``RecordNotFound`` ...) are passed as
-``error=`` to the class whose HTTP status fits, e.g. ``InvalidRequest("...", error="InvalidSwap")``.
+The generic errors (``InvalidRequest``, ``AuthRequired`` ...) are classes by HTTP status.
+A named error that several places raise (``RepoNotFound``, ``AccountNotFound`` ...) is
+one subclass below, so it has one status and one wording wherever it comes from. A
+lexicon-declared name raised in one place only may still be passed as ``error=`` to the
+class whose status fits, e.g. ``InvalidRequest("...", error="BadExpiration")``.
 """
 
 from __future__ import annotations
@@ -114,3 +117,138 @@ class ServiceUnavailable(XrpcError):
 
     status = 503
     default_error = "ServiceUnavailable"
+
+
+# --- Named errors: one status and one wording each (statuses as the official PDS's) ---------
+
+
+class AccountNotFound(InvalidRequest):
+    """400 AccountNotFound: no account here has the DID."""
+
+    default_error = "AccountNotFound"
+
+    def __init__(self) -> None:
+        super().__init__("Account not found")
+
+
+class RepoNotFound(InvalidRequest):
+    """400 RepoNotFound: no repo here for the DID or handle ``identifier``."""
+
+    default_error = "RepoNotFound"
+
+    def __init__(self, identifier: str) -> None:
+        super().__init__(f"Could not find repo for DID: {identifier}")
+
+
+class RecordNotFound(InvalidRequest):
+    """400 RecordNotFound: the repo has no record at ``uri``."""
+
+    default_error = "RecordNotFound"
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"Could not locate record: {uri}")
+
+
+class SubjectNotFound(InvalidRequest):
+    """400 NotFound: an admin method's subject (account, record, blob) is not here.
+
+    The name is the lexicon's generic ``NotFound``, answered with 400 as the official
+    PDS's admin methods do (:class:`NotFound` is the 404 of plain routes).
+    """
+
+    default_error = "NotFound"
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"Subject not found: {subject}")
+
+
+class InvalidSwap(InvalidRequest):
+    """400 InvalidSwap: a ``swapCommit``/``swapRecord`` is not the current value."""
+
+    default_error = "InvalidSwap"
+
+    def __init__(self, what: str, current: object) -> None:
+        super().__init__(f"{what} was at {current}")
+
+
+class AccountTakedown(AuthRequired):
+    """401 AccountTakedown: the account is taken down."""
+
+    default_error = "AccountTakedown"
+
+    def __init__(self) -> None:
+        super().__init__("Account has been taken down")
+
+
+class AccountDeactivated(AuthRequired):
+    """401 AccountDeactivated: the account is deactivated."""
+
+    default_error = "AccountDeactivated"
+
+    def __init__(self) -> None:
+        super().__init__("Account is deactivated")
+
+
+class InvalidInviteCode(InvalidRequest):
+    """400 InvalidInviteCode: no code was given, or it cannot be spent."""
+
+    default_error = "InvalidInviteCode"
+
+    def __init__(self, *, missing: bool = False) -> None:
+        super().__init__(
+            "No invite code provided" if missing else "Provided invite code not available"
+        )
+
+
+class HandleNotAvailable(InvalidRequest):
+    """400 HandleNotAvailable: another account has ``handle``, or it is a reserved name."""
+
+    default_error = "HandleNotAvailable"
+
+    def __init__(self, handle: str, *, reserved: bool = False) -> None:
+        super().__init__("Reserved handle" if reserved else f"Handle already taken: {handle}")
+
+
+class InvalidHandle(InvalidRequest):
+    """400 InvalidHandle: not a handle this server accepts (``reason`` says why)."""
+
+    default_error = "InvalidHandle"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+
+
+class UnsupportedDomain(InvalidRequest):
+    """400 UnsupportedDomain: the handle is under none of this server's domains."""
+
+    default_error = "UnsupportedDomain"
+
+    def __init__(self, reason: str = "Not a supported handle domain") -> None:
+        super().__init__(reason)
+
+
+class HandleNotFound(InvalidRequest):
+    """400 HandleNotFound: the handle resolves to no DID."""
+
+    default_error = "HandleNotFound"
+
+    def __init__(self) -> None:
+        super().__init__("Unable to resolve handle")
+
+
+class DidNotFound(InvalidRequest):
+    """400 DidNotFound: the DID resolves to no document."""
+
+    default_error = "DidNotFound"
+
+    def __init__(self) -> None:
+        super().__init__("DID not found")
+
+
+class BadExpiration(InvalidRequest):
+    """400 BadExpiration: a requested service-token expiry is out of bounds (``reason``)."""
+
+    default_error = "BadExpiration"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)

@@ -22,7 +22,7 @@ from exprsn_pds.accounts.passwords import (
 from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.accounts.tombstones import refuse_buried
 from exprsn_pds.crypto import PrivateKey
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import HandleNotAvailable, InvalidInviteCode, InvalidRequest
 from exprsn_pds.events import AnyEvent, IdentityEvent
 from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
 
@@ -81,7 +81,7 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
     email = check_email(request.email)
     password_hash = await hash_password(check_new_password(request.password))
     if settings.invite_required and not request.invite_code:
-        raise InvalidRequest("No invite code provided", error="InvalidInviteCode")
+        raise InvalidInviteCode(missing=True)
     await _check_available(handle, email)
     key = PrivateKey.generate(SIGNING_KEY_CURVE)
     did = request.did or await pds.identity.create_did(
@@ -129,6 +129,6 @@ async def _check_brought_handle(pds: Pds, handle: str, did: str) -> None:
 
 async def _check_available(handle: str, email: str) -> None:
     if await Account.exists(handle=handle):
-        raise InvalidRequest("Handle already taken", error="HandleNotAvailable")
+        raise HandleNotAvailable(handle)
     if await Account.exists(email=email):
         raise InvalidRequest(f"Email already taken: {email}")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exprsn_pds.accounts.models import Account, InviteCode, InviteCodeUse
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import InvalidInviteCode
 from exprsn_pds.syntax import Datetime
 
 CODE_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -48,13 +48,13 @@ async def spend_code(code: str, did: str) -> None:
     """
     invite = await InviteCode.select_for_update().get_or_none(code=code)
     if invite is None or invite.disabled:
-        raise InvalidRequest("Provided invite code not available", error="InvalidInviteCode")
+        raise InvalidInviteCode()
     owner = await Account.get_or_none(did=invite.for_account)
     if owner is not None and (owner.takedown_ref or owner.invites_disabled):
-        raise InvalidRequest("Provided invite code not available", error="InvalidInviteCode")
+        raise InvalidInviteCode()
     used = await InviteCodeUse.filter(code=code).count()
     if used >= invite.available_uses:
-        raise InvalidRequest("Provided invite code not available", error="InvalidInviteCode")
+        raise InvalidInviteCode()
     await InviteCodeUse.create(code=code, used_by=did)
 
 

@@ -20,7 +20,7 @@ from exprsn_pds.accounts.models import (
 from exprsn_pds.accounts.status import AccountStatus, account_status
 from exprsn_pds.accounts.tombstones import bury
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import AccountNotFound, InvalidRequest
 from exprsn_pds.events import AccountEvent, IdentityEvent, SyncEvent
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.logs import get_logger
@@ -39,7 +39,7 @@ async def require_account(did: str) -> Account:
     """The account ``did``; 400 AccountNotFound when there is none."""
     account = await Account.get_or_none(did=did)
     if account is None:
-        raise InvalidRequest("Account not found", error="AccountNotFound")
+        raise AccountNotFound()
     return account
 
 
@@ -69,7 +69,7 @@ async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
     async with pds.event_log.unit() as unit, unit.transaction():
         account = await Account.select_for_update().get_or_none(did=did)
         if account is None:
-            raise InvalidRequest("Account not found", error="AccountNotFound")
+            raise AccountNotFound()
         before = account_status(account)
         account.update_from_dict(changes)
         await account.save(update_fields=list(changes))

@@ -13,7 +13,7 @@ from exprsn_pds.accounts.creation import check_email, check_new_password
 from exprsn_pds.accounts.lifecycle import require_account
 from exprsn_pds.accounts.models import Account, EmailToken
 from exprsn_pds.accounts.passwords import hash_password
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import AccountNotFound, InvalidRequest
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -28,7 +28,7 @@ async def change_email(pds: Pds, did: str, email: str) -> None:
     async with pds.database.transaction():
         account = await Account.select_for_update().get_or_none(did=did)
         if account is None:
-            raise InvalidRequest("Account not found", error="AccountNotFound")
+            raise AccountNotFound()
         holder = await Account.get_or_none(email=address)
         if holder is not None and holder.did != did:
             raise InvalidRequest(f"Email already taken: {address}")

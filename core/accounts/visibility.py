@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.auth import ACCESS_KIND, ADMIN_KIND, Credentials
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import InvalidRequest, RepoNotFound
 from exprsn_pds.repo.models import Repo
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ async def hosted_repo(pds: Pds, identifier: str) -> Repo:
     did = await pds.identity.resolve_to_did(identifier)
     repo = await Repo.get_or_none(did=did) if did else None
     if repo is None:
-        raise InvalidRequest(f"Could not find repo for DID: {identifier}", error="RepoNotFound")
+        raise RepoNotFound(identifier)
     return repo
 
 

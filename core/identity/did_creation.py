@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exprsn_pds.crypto import InvalidKey, PublicKey, parse_did_key
-from exprsn_pds.errors import InvalidRequest, UpstreamFailure
+from exprsn_pds.errors import InvalidRequest, UnsupportedDomain, UpstreamFailure
 from exprsn_pds.identity.base import DID_CACHE_PREFIX, IdentityBase
 from exprsn_pds.identity.did_web import new_did_web
 from exprsn_pds.identity.handles import service_domain_of
@@ -36,9 +36,8 @@ class DidCreation(IdentityBase):
         if self.plc is not None:
             return await self._create_did_plc(handle, signing_key, recovery_key)
         if service_domain_of(handle.lower(), self.settings.service_handle_domains) is None:
-            raise InvalidRequest(
-                "This server creates did:web accounts only, for handles under its own domains",
-                error="UnsupportedDomain",
+            raise UnsupportedDomain(
+                "This server creates did:web accounts only, for handles under its own domains"
             )
         return await new_did_web(handle.lower())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from exprsn_pds.accounts.models import Account
-from exprsn_pds.errors import InvalidRequest, UpstreamFailure
+from exprsn_pds.errors import HandleNotAvailable, InvalidRequest, UpstreamFailure
 from exprsn_pds.events import IdentityEvent
 from exprsn_pds.identity.base import DID_CACHE_PREFIX, HANDLE_CACHE_PREFIX
 from exprsn_pds.identity.did_creation import DidCreation
@@ -36,7 +36,7 @@ class HandleUpdates(IdentityResolution, DidCreation):
             raise InvalidRequest("External handle did not resolve to DID")
         existing = await Account.get_or_none(handle=normalized)
         if existing is not None and existing.did != did:
-            raise InvalidRequest(f"Handle already taken: {normalized}", error="HandleNotAvailable")
+            raise HandleNotAvailable(normalized)
         if did.startswith(DID_PLC_PREFIX):
             await self._update_plc_handle(did, normalized)
         elif not self.hosts_did_web(did):
@@ -69,6 +69,4 @@ class HandleUpdates(IdentityResolution, DidCreation):
                     await Account.filter(did=did).using_db(connection).update(handle=handle)
                     unit.add(IdentityEvent(did=did, handle=handle))
             except IntegrityError as error:
-                raise InvalidRequest(
-                    f"Handle already taken: {handle}", error="HandleNotAvailable"
-                ) from error
+                raise HandleNotAvailable(handle) from error

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import HandleNotAvailable, InvalidHandle, UnsupportedDomain
 from exprsn_pds.identity.reserved_handles import RESERVED_LABELS
 from exprsn_pds.syntax import Handle
 
@@ -42,7 +42,7 @@ def normalize_handle(handle: str) -> str:
     normalized = handle.lower()
     problem = Handle.problem(normalized)
     if problem is not None:
-        raise InvalidRequest(f"Invalid handle: {problem}", error="InvalidHandle")
+        raise InvalidHandle(f"Invalid handle: {problem}")
     return normalized
 
 
@@ -74,19 +74,19 @@ def normalize_account_handle(
     """
     normalized = normalize_handle(handle)
     if normalized.endswith(DISALLOWED_TLDS):
-        raise InvalidRequest("Handle TLD is invalid or disallowed", error="InvalidHandle")
+        raise InvalidHandle("Handle TLD is invalid or disallowed")
     suffix = service_domain_of(normalized, service_domains)
     if suffix is None:
         if not allow_external:
-            raise InvalidRequest("Not a supported handle domain", error="UnsupportedDomain")
+            raise UnsupportedDomain()
         return normalized
     label = normalized.removesuffix(suffix)
     if "." in label:
-        raise InvalidRequest("Invalid characters in handle", error="InvalidHandle")
+        raise InvalidHandle("Invalid characters in handle")
     if len(label) < SERVICE_LABEL_MIN_CHARS:
-        raise InvalidRequest("Handle too short", error="InvalidHandle")
+        raise InvalidHandle("Handle too short")
     if len(label) > SERVICE_LABEL_MAX_CHARS:
-        raise InvalidRequest("Handle too long", error="InvalidHandle")
+        raise InvalidHandle("Handle too long")
     if label in RESERVED_LABELS:
-        raise InvalidRequest("Reserved handle", error="HandleNotAvailable")
+        raise HandleNotAvailable(label, reserved=True)
     return normalized

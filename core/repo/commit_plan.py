@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from exprsn_pds.datamodel import Cid, write_car
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import InvalidRequest, InvalidSwap, RecordNotFound, RepoNotFound
 from exprsn_pds.events import CommitEvent, RepoOp
 from exprsn_pds.events.types import OpAction
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
@@ -52,7 +52,7 @@ async def prepare_commit(
 ) -> PreparedCommit:
     """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored."""
     if repo is None:
-        raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+        raise RepoNotFound(did)
     check_swap_commit(swap_commit, repo.head)
     reader = RepoBlockReader(did, cache)
     mst = await Mst.load(reader, Cid.parse(repo.data), cache=nodes)
@@ -99,12 +99,12 @@ async def _plan(
         seen.add(write.path)
         current = await mst.get(write.path)
         if not isinstance(write.swap_record, Unset) and current != write.swap_record:
-            raise InvalidRequest(f"Record {write.path} was at {current}", error="InvalidSwap")
+            raise InvalidSwap(f"Record {write.path}", current)
         uri = f"at://{did}/{write.path}"
         if write.action is Action.CREATE and current is not None:
             raise InvalidRequest(f"Record already exists: {uri}")
         if write.action in (Action.UPDATE, Action.DELETE) and current is None:
-            raise InvalidRequest(f"Could not find record: {uri}", error="RecordNotFound")
+            raise RecordNotFound(uri)
         cid = record_blocks[write.path][0] if write.action is not Action.DELETE else None
         ops.append(MstOp(action=write.action.value, key=write.path, value=cid))
         results.append(WriteResult(action=write.action, uri=uri, cid=cid, prev=current))

@@ -20,7 +20,7 @@ from typing import Final
 
 from exprsn_pds.crypto import PublicKey, parse_multikey
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import RepoNotFound
 from exprsn_pds.events import SyncEvent
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.import_check import ImportedRecord, VerifiedRepo, verify_repo_car
@@ -61,7 +61,7 @@ class RepoImporter:
         async with writer.events.unit() as unit, writer.lock(did):
             repo = await Repo.get_or_none(did=did)
             if repo is None:
-                raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+                raise RepoNotFound(did)
             held = parse_multikey(repo.signing_public_key)
             verified = await verify_repo_car(
                 car,

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import InvalidSwap
 
 
 class Action(StrEnum):
@@ -28,7 +28,7 @@ UNSET = Unset()
 def check_swap_commit(swap_commit: Cid | Unset | None, head: str) -> None:
     """400 InvalidSwap unless ``swap_commit`` is unset or names the repo's ``head``."""
     if not isinstance(swap_commit, Unset) and str(swap_commit) != head:
-        raise InvalidRequest(f"Commit was at {head}", error="InvalidSwap")
+        raise InvalidSwap("Commit", head)
 
 
 @dataclass(frozen=True)

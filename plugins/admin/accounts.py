@@ -11,7 +11,7 @@ from exprsn_pds.accounts import lifecycle
 from exprsn_pds.accounts.lookup import find_account
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.updates import change_email, change_password
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import InvalidRequest, SubjectNotFound
 from exprsn_pds.plugins.admin.views import account_views
 
 
@@ -19,7 +19,7 @@ async def get_account_info(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.admin.getAccountInfo``: one account, whatever its standing."""
     account = await Account.get_or_none(did=ctx.params["did"])
     if account is None:
-        raise InvalidRequest("Account not found", error="NotFound")
+        raise SubjectNotFound(f"account {ctx.params['did']}")
     [view] = await account_views([account])
     return view
 

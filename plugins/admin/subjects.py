@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from exprsn_pds import XrpcContext
 from exprsn_pds.accounts import lifecycle
 from exprsn_pds.accounts.models import REF_MAX_LENGTH, Account
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import InvalidRequest, SubjectNotFound
 from exprsn_pds.plugins.admin.views import iso
 from exprsn_pds.repo.models import Blob, Record
 from exprsn_pds.syntax import AtUri
@@ -65,7 +65,7 @@ async def _record_address(pds: Pds, uri: str) -> RecordAddress:
     authority = str(parsed.authority)
     did = await pds.identity.resolve_to_did(authority)
     if did is None:
-        raise InvalidRequest(f"Subject not found: {uri}", error="NotFound")
+        raise SubjectNotFound(uri)
     return RecordAddress(did, str(parsed.collection), str(parsed.rkey))
 
 
@@ -94,13 +94,13 @@ async def _update_record(pds: Pds, uri: str, takedown: StatusAttr) -> None:
         did=address.did, collection=address.collection, rkey=address.rkey
     ).update(takedown_ref=ref)
     if not updated:
-        raise InvalidRequest(f"Subject not found: {uri}", error="NotFound")
+        raise SubjectNotFound(uri)
 
 
 async def _update_blob(did: str, cid: str, takedown: StatusAttr) -> None:
     updated = await Blob.filter(did=did, cid=cid).update(takedown_ref=_takedown_ref(takedown))
     if not updated:
-        raise InvalidRequest(f"Subject not found: blob {cid} of {did}", error="NotFound")
+        raise SubjectNotFound(f"blob {cid} of {did}")
 
 
 async def update_subject_status(ctx: XrpcContext) -> dict[str, Any]:
@@ -161,4 +161,4 @@ async def get_subject_status(ctx: XrpcContext) -> dict[str, Any]:
             }
     else:
         raise InvalidRequest("No provided subject")
-    raise InvalidRequest("Subject not found", error="NotFound")
+    raise SubjectNotFound(did or uri or "")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from exprsn_pds import InvalidRequest, XrpcContext
+from exprsn_pds import XrpcContext
 from exprsn_pds.crypto import PrivateKey, PublicKey, parse_multikey
+from exprsn_pds.errors import RepoNotFound
 from exprsn_pds.repo.models import Repo
 
 
@@ -11,7 +12,7 @@ async def repo_of(did: str) -> Repo:
     """The repo of hosted account ``did``."""
     repo = await Repo.get_or_none(did=did)
     if repo is None:
-        raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+        raise RepoNotFound(did)
     return repo
 
 

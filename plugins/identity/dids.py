@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import InvalidRequest, XrpcContext
+from exprsn_pds import XrpcContext
+from exprsn_pds.errors import DidNotFound, HandleNotFound
 from exprsn_pds.identity.did_document import handle_of
 from exprsn_pds.identity.resolution import INVALID_HANDLE
 from exprsn_pds.syntax import Did
@@ -14,7 +15,7 @@ async def resolve_did(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.identity.resolveDid``: the DID document (``DidNotFound`` if none)."""
     document = await ctx.pds.identity.resolve_did(ctx.params["did"])
     if document is None:
-        raise InvalidRequest("DID not found", error="DidNotFound")
+        raise DidNotFound()
     return {"didDoc": document}
 
 
@@ -40,11 +41,11 @@ async def _identity_info(
     else:
         found = await identity.resolve_handle(identifier, force_refresh=force_refresh)
         if found is None:
-            raise InvalidRequest("Unable to resolve handle", error="HandleNotFound")
+            raise HandleNotFound()
         did = found
     document = await identity.resolve_did(did, force_refresh=force_refresh)
     if document is None:
-        raise InvalidRequest("DID not found", error="DidNotFound")
+        raise DidNotFound()
     claimed = (handle_of(document) or INVALID_HANDLE).lower()
     verified = (
         claimed != INVALID_HANDLE

@@ -6,6 +6,7 @@ from typing import Any
 
 from exprsn_pds import InvalidRequest, XrpcContext
 from exprsn_pds.auth import caller_did
+from exprsn_pds.errors import HandleNotFound
 from exprsn_pds.identity.handles import normalize_handle, service_domain_of
 
 
@@ -20,7 +21,7 @@ async def resolve_handle(ctx: XrpcContext) -> dict[str, Any]:
     if did is not None:
         return {"did": did}
     if service_domain_of(handle, ctx.pds.settings.service_handle_domains) is not None:
-        raise InvalidRequest("Unable to resolve handle", error="HandleNotFound")
+        raise HandleNotFound()
     raise InvalidRequest("Unable to resolve handle")
 
 

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from exprsn_pds import InvalidRequest, XrpcContext
 from exprsn_pds.auth import caller_did
+from exprsn_pds.errors import BadExpiration
 from exprsn_pds.plugins.identity.accounts import signing_private_key
 from exprsn_pds.service_auth import (
     PRIVILEGED_METHODS,
@@ -44,17 +45,15 @@ async def get_service_auth(ctx: XrpcContext) -> dict[str, Any]:
     if exp is not None:
         remaining = exp - time.time()
         if remaining < 0:
-            raise InvalidRequest("expiration is in past", error="BadExpiration")
+            raise BadExpiration("expiration is in past")
         if remaining > MAX_LIFETIME_WITH_LXM_S:
-            raise InvalidRequest(
-                "cannot request a token with an expiration more than an hour in the future",
-                error="BadExpiration",
+            raise BadExpiration(
+                "cannot request a token with an expiration more than an hour in the future"
             )
         if lxm is None and remaining > MAX_LIFETIME_WITHOUT_LXM_S:
-            raise InvalidRequest(
+            raise BadExpiration(
                 "cannot request a method-less token with an expiration more than a minute"
-                " in the future",
-                error="BadExpiration",
+                " in the future"
             )
     if lxm is not None and lxm in PROTECTED_METHODS:
         raise InvalidRequest(

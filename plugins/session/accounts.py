@@ -10,7 +10,7 @@ from exprsn_pds.accounts.creation import NewAccount, create_account
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.auth import caller_did, service_auth
-from exprsn_pds.errors import AuthRequired, InvalidRequest
+from exprsn_pds.errors import AccountNotFound, AccountTakedown, AuthRequired, InvalidRequest
 from exprsn_pds.plugins.session.views import session_view
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
 
@@ -60,7 +60,7 @@ async def check_account_status(ctx: XrpcContext) -> dict[str, Any]:
     account = await Account.get_or_none(did=did)
     repo = await Repo.get_or_none(did=did)
     if account is None or repo is None:
-        raise InvalidRequest("Account not found", error="AccountNotFound")
+        raise AccountNotFound()
     expected_blobs = await RecordBlob.filter(did=did).distinct().values_list("blob_cid", flat=True)
     imported_blobs = (
         await Blob.filter(did=did, cid__in=list(expected_blobs), temp_key__isnull=True).count()
@@ -102,4 +102,4 @@ async def activate_account(ctx: XrpcContext) -> None:
         raise InvalidRequest("The DID document does not name this server and its signing key yet")
     status = await lifecycle.activate(ctx.pds, did)
     if status is AccountStatus.TAKENDOWN:
-        raise AuthRequired("Account has been taken down", error="AccountTakedown")
+        raise AccountTakedown()

@@ -8,7 +8,7 @@ from exprsn_pds import XrpcContext
 from exprsn_pds.accounts.login import check_login
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.auth import authenticated
-from exprsn_pds.errors import AuthRequired, ExpiredToken
+from exprsn_pds.errors import AccountNotFound, AccountTakedown, ExpiredToken
 from exprsn_pds.plugins.session.views import session_view
 from exprsn_pds.tokens import Scope
 
@@ -18,7 +18,7 @@ EMAIL_SCOPES = frozenset({Scope.ACCESS.value, Scope.APP_PASS_PRIVILEGED.value})
 async def _account(did: str) -> Account:
     account = await Account.get_or_none(did=did)
     if account is None:
-        raise AuthRequired("Account not found", error="AccountNotFound")
+        raise AccountNotFound()
     return account
 
 
@@ -36,7 +36,7 @@ async def create_session(ctx: XrpcContext) -> dict[str, Any]:
     )
     account = login.account
     if account.takedown_ref and not body.get("allowTakendown"):
-        raise AuthRequired("Account has been taken down", error="AccountTakedown")
+        raise AccountTakedown()
     if account.takedown_ref:
         tokens = await ctx.pds.sessions.create(account.did, takendown=True)
     else:
