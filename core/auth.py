@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from exprsn_pds.accounts.store import account_standing
 from exprsn_pds.errors import (
     AccountDeactivated,
     AccountNotFound,
@@ -21,7 +22,6 @@ from exprsn_pds.errors import (
     ExpiredToken,
 )
 from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
-from exprsn_pds.storage.sql import current_client, fetch
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
 from exprsn_pds.tokens import verify as verify_token
 
@@ -101,19 +101,14 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-# Every write asks this: one plain query, not an ORM model load.
-STANDING_QUERY = "SELECT takedown_ref, deactivated_at FROM account WHERE did = ?"
-
-
 async def check_account_standing(did: str, *, takedown: bool, deactivated: bool) -> None:
     """400 AccountNotFound, or 401 AccountTakedown / AccountDeactivated when checked."""
-    rows = await fetch(current_client(), STANDING_QUERY, [did])
-    if not rows:
+    standing = await account_standing(did)
+    if standing is None:
         raise AccountNotFound()
-    takedown_ref, deactivated_at = rows[0]
-    if takedown and takedown_ref:
+    if takedown and standing.takedown_ref:
         raise AccountTakedown()
-    if deactivated and deactivated_at is not None:
+    if deactivated and standing.deactivated:
         raise AccountDeactivated()
 
 

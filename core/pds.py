@@ -12,6 +12,7 @@ from exprsn_pds import __version__
 from exprsn_pds.accounts import MODEL_APP as ACCOUNTS_MODEL_APP
 from exprsn_pds.accounts.email_tokens import EmailTokens
 from exprsn_pds.accounts.revocation import TokenRevocations
+from exprsn_pds.accounts.service import AccountService
 from exprsn_pds.accounts.sessions import SessionManager
 from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.cache import Cache, create_cache
@@ -44,6 +45,7 @@ from exprsn_pds.repo.checks import PluginRecordCheck
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.mst import NodeCache
 from exprsn_pds.repo.reader import RepoReader
+from exprsn_pds.repo.service import RepoService
 from exprsn_pds.repo.writer import RepoWriter, WriteLimits
 from exprsn_pds.storage import Database, ModelApp
 from exprsn_pds.syntax import TidClock
@@ -149,6 +151,8 @@ class Pds:
             on_repo_change=self._notify_crawlers,
         )
         self.identity = IdentityService(settings, events=self.event_log)
+        self.accounts = AccountService(self)
+        self.repos = RepoService(self)
         self.event_purger = EventPurger(
             retention_s=settings.event_retention_s, interval_s=settings.event_purge_interval_s
         )

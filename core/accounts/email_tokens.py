@@ -132,6 +132,10 @@ class EmailTokens:
         """Forget every code of the account (its e-mail address changed)."""
         await EmailToken.filter(did=did).delete()
 
+    async def delete(self, did: str, purpose: EmailTokenPurpose) -> None:
+        """Forget the account's code for ``purpose`` (what it allowed was done another way)."""
+        await EmailToken.filter(did=did, purpose=purpose.value).delete()
+
     def _check_fresh(self, row: EmailToken) -> None:
         if row.requested_at + self.ttl <= self.clock():
             raise ExpiredToken("Token is expired")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from exprsn_pds.accounts.lookup import require_account
 from exprsn_pds.accounts.models import (
     Account,
     AppPassword,
@@ -20,7 +21,7 @@ from exprsn_pds.accounts.models import (
 from exprsn_pds.accounts.status import AccountStatus, account_status
 from exprsn_pds.accounts.tombstones import bury
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import AccountNotFound, InvalidRequest
+from exprsn_pds.errors import AccountNotFound
 from exprsn_pds.events import AccountEvent, IdentityEvent, SyncEvent
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.logs import get_logger
@@ -30,25 +31,6 @@ if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
 
 log = get_logger(__name__)
-
-
-NO_EMAIL = "account does not have an email address"
-
-
-async def require_account(did: str) -> Account:
-    """The account ``did``; 400 AccountNotFound when there is none."""
-    account = await Account.get_or_none(did=did)
-    if account is None:
-        raise AccountNotFound()
-    return account
-
-
-async def require_account_with_email(did: str) -> tuple[Account, str]:
-    """The account ``did`` and its e-mail address; 400 when it has none."""
-    account = await require_account(did)
-    if not account.email:
-        raise InvalidRequest(NO_EMAIL)
-    return account, account.email
 
 
 def account_event(did: str, status: AccountStatus) -> AccountEvent:

@@ -1,4 +1,4 @@
-"""Checking a login: identifier and password (the account's or an app password's)."""
+"""Checking a login (identifier and password, or an app password) and an account's password."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from exprsn_pds.accounts.info import AccountInfo
 from exprsn_pds.accounts.lookup import find_account
 from exprsn_pds.accounts.models import Account, AppPassword
 from exprsn_pds.accounts.passwords import (
@@ -14,7 +15,7 @@ from exprsn_pds.accounts.passwords import (
     verify_password,
 )
 from exprsn_pds.accounts.sessions import AppPasswordGrant
-from exprsn_pds.errors import AuthRequired
+from exprsn_pds.errors import AuthRequired, InvalidRequest
 
 INVALID_LOGIN = "Invalid identifier or password"
 
@@ -23,7 +24,7 @@ INVALID_LOGIN = "Invalid identifier or password"
 class Login:
     """A successful login: the account, and the app password used (if one was)."""
 
-    account: Account
+    account: AccountInfo
     app_password: AppPasswordGrant | None
 
 
@@ -44,17 +45,36 @@ async def check_login(identifier: str, password: str, *, min_duration_s: float) 
 
 
 async def _check(identifier: str, password: str) -> Login:
-    if len(password) > OLD_PASSWORD_MAX_LENGTH:
-        raise AuthRequired("Password too long. Consider resetting your password.")
+    _check_length(password)
     account = await find_account(identifier)
     if account is None:
         raise AuthRequired(INVALID_LOGIN)
     if account.password_hash and await verify_password(password, account.password_hash):
-        return Login(account, None)
+        return Login(AccountInfo.of(account), None)
     if account.takedown_ref:
         raise AuthRequired(INVALID_LOGIN)
     hashed = await hash_app_password(account.did, password)
     app_password = await AppPassword.get_or_none(did=account.did, password_hash=hashed)
     if app_password is None:
         raise AuthRequired(INVALID_LOGIN)
-    return Login(account, AppPasswordGrant(app_password.name, app_password.privileged))
+    return Login(
+        AccountInfo.of(account), AppPasswordGrant(app_password.name, app_password.privileged)
+    )
+
+
+def _check_length(password: str) -> None:
+    if len(password) > OLD_PASSWORD_MAX_LENGTH:
+        raise AuthRequired("Password too long. Consider resetting your password.")
+
+
+async def check_password(did: str, password: str) -> None:
+    """Nothing if ``password`` is account ``did``'s own password (not an app password).
+
+    400 when there is no such account, 401 AuthRequired when the password is wrong.
+    """
+    _check_length(password)
+    account = await Account.get_or_none(did=did)
+    if account is None:
+        raise InvalidRequest("account not found")
+    if not account.password_hash or not await verify_password(password, account.password_hash):
+        raise AuthRequired("Invalid did or password")

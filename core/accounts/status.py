@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
-from typing import Any
-
-from exprsn_pds.accounts.models import Account
+from typing import Any, Protocol
 
 
 class AccountStatus(StrEnum):
@@ -17,7 +16,19 @@ class AccountStatus(StrEnum):
     DELETED = "deleted"
 
 
-def account_status(account: Account | None) -> AccountStatus:
+class Standing(Protocol):
+    """What an account's standing is read from: an account row or an ``AccountInfo``."""
+
+    @property
+    def takedown_ref(self) -> str | None:
+        """The takedown's reference, if the account is taken down."""
+
+    @property
+    def deactivated_at(self) -> dt.datetime | None:
+        """When the account was deactivated, if it is."""
+
+
+def account_status(account: Standing | None) -> AccountStatus:
     """A takedown outranks a deactivation; no row means deleted."""
     if account is None:
         return AccountStatus.DELETED

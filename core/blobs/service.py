@@ -320,6 +320,30 @@ class BlobService:
         )
         return [{"cid": row["blob_cid"], "recordUri": f"at://{did}/{row['path']}"} for row in rows]
 
+    async def import_counts(self, did: str) -> tuple[int, int]:
+        """How many blobs ``did``'s records use, and how many of those are here (permanent).
+
+        What ``checkAccountStatus`` reports while an account moves here.
+        """
+        expected = await RecordBlob.filter(did=did).distinct().values_list("blob_cid", flat=True)
+        if not expected:
+            return 0, 0
+        imported = await Blob.filter(
+            did=did, cid__in=list(expected), temp_key__isnull=True
+        ).count()
+        return len(expected), imported
+
+    # --- Takedowns ---------------------------------------------------------------------------
+
+    async def takedown_ref(self, did: str, cid: str) -> tuple[bool, str | None]:
+        """Whether ``did`` has blob ``cid``, and its takedown reference (``None``: served)."""
+        blob = await Blob.get_or_none(did=did, cid=cid)
+        return (False, None) if blob is None else (True, blob.takedown_ref)
+
+    async def set_takedown(self, did: str, cid: str, ref: str | None) -> bool:
+        """Take ``did``'s blob ``cid`` down under ``ref`` (``None``: lift); whether it exists."""
+        return bool(await Blob.filter(did=did, cid=cid).update(takedown_ref=ref))
+
     # --- Garbage collection ------------------------------------------------------------
 
     async def collect_garbage(self) -> GcReport:

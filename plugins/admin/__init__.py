@@ -21,10 +21,11 @@ from exprsn_pds import (
     ModelRegistrar,
     RouteRegistrar,
     XrpcRegistrar,
+    access_auth,
+    account_full_auth,
     admin_basic_auth,
     hookimpl,
 )
-from exprsn_pds.auth import access_auth, account_full_auth
 from exprsn_pds.plugins.admin import accounts, invites, mail, reports, subjects
 
 ADMIN = "com.atproto.admin"

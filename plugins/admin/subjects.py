@@ -12,12 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from exprsn_pds import XrpcContext
+from exprsn_pds import (
+    TAKEDOWN_REF_MAX_LENGTH,
+    InvalidRequest,
+    SubjectNotFound,
+    XrpcContext,
+)
 from exprsn_pds.accounts import lifecycle
-from exprsn_pds.accounts.models import REF_MAX_LENGTH, Account
-from exprsn_pds.errors import InvalidRequest, SubjectNotFound
 from exprsn_pds.plugins.admin.views import iso
-from exprsn_pds.repo.models import Blob, Record
 from exprsn_pds.syntax import AtUri
 
 if TYPE_CHECKING:
@@ -35,8 +37,8 @@ def _takedown_ref(attr: StatusAttr) -> str | None:
     if not attr["applied"]:
         return None
     ref = str(attr.get("ref") or iso(dt.datetime.now(dt.UTC)))
-    if len(ref) > REF_MAX_LENGTH:
-        raise InvalidRequest(f"Takedown ref too long: at most {REF_MAX_LENGTH} characters")
+    if len(ref) > TAKEDOWN_REF_MAX_LENGTH:
+        raise InvalidRequest(f"Takedown ref too long: at most {TAKEDOWN_REF_MAX_LENGTH} characters")
     return ref
 
 
@@ -72,17 +74,17 @@ async def _record_address(pds: Pds, uri: str) -> RecordAddress:
 async def _update_account(
     pds: Pds, did: str, takedown: StatusAttr | None, deactivated: StatusAttr | None
 ) -> None:
-    await lifecycle.require_account(did)
+    await pds.accounts.require(did)
     if takedown is not None:
         ref = _takedown_ref(takedown)
-        await lifecycle.set_takedown(pds, did, ref)
+        await pds.accounts.set_takedown(did, ref)
         if ref is not None:
             await pds.sessions.revoke_all(did, access_tokens=False)
     if deactivated is not None:
         if deactivated["applied"]:
-            await lifecycle.deactivate(pds, did)
+            await pds.accounts.deactivate(did)
         else:
-            await lifecycle.activate(pds, did)
+            await pds.accounts.activate(did)
     if takedown is None and deactivated is None:
         await lifecycle.announce_status(pds, did)
 
@@ -90,16 +92,12 @@ async def _update_account(
 async def _update_record(pds: Pds, uri: str, takedown: StatusAttr) -> None:
     address = await _record_address(pds, uri)
     ref = _takedown_ref(takedown)
-    updated = await Record.filter(
-        did=address.did, collection=address.collection, rkey=address.rkey
-    ).update(takedown_ref=ref)
-    if not updated:
+    if not await pds.repos.set_record_takedown(address.did, address.collection, address.rkey, ref):
         raise SubjectNotFound(uri)
 
 
-async def _update_blob(did: str, cid: str, takedown: StatusAttr) -> None:
-    updated = await Blob.filter(did=did, cid=cid).update(takedown_ref=_takedown_ref(takedown))
-    if not updated:
+async def _update_blob(pds: Pds, did: str, cid: str, takedown: StatusAttr) -> None:
+    if not await pds.blobs.set_takedown(did, cid, _takedown_ref(takedown)):
         raise SubjectNotFound(f"blob {cid} of {did}")
 
 
@@ -119,7 +117,7 @@ async def update_subject_status(ctx: XrpcContext) -> dict[str, Any]:
             await _update_record(ctx.pds, subject["uri"], takedown)
     elif kind == BLOB_REF:
         if takedown is not None:
-            await _update_blob(subject["did"], subject["cid"], takedown)
+            await _update_blob(ctx.pds, subject["did"], subject["cid"], takedown)
     else:
         raise InvalidRequest(f"Invalid subject ({kind})")
     answer: dict[str, Any] = {"subject": subject}
@@ -135,24 +133,22 @@ async def get_subject_status(ctx: XrpcContext) -> dict[str, Any]:
     if blob_cid is not None:
         if did is None:
             raise InvalidRequest("Must provide a did to request blob state")
-        blob = await Blob.get_or_none(did=did, cid=blob_cid)
-        if blob is not None:
+        found, ref = await ctx.pds.blobs.takedown_ref(did, blob_cid)
+        if found:
             return {
                 "subject": {"$type": BLOB_REF, "did": did, "cid": blob_cid},
-                "takedown": _status(blob.takedown_ref),
+                "takedown": _status(ref),
             }
     elif uri is not None:
         address = await _record_address(ctx.pds, uri)
-        record = await Record.get_or_none(
-            did=address.did, collection=address.collection, rkey=address.rkey
-        )
+        record = await ctx.pds.repos.record_takedown(address.did, address.collection, address.rkey)
         if record is not None:
             return {
                 "subject": {"$type": STRONG_REF, "uri": address.uri, "cid": record.cid},
-                "takedown": _status(record.takedown_ref),
+                "takedown": _status(record.ref),
             }
     elif did is not None:
-        account = await Account.get_or_none(did=did)
+        account = await ctx.pds.accounts.get(did)
         if account is not None:
             return {
                 "subject": {"$type": REPO_REF, "did": did},

@@ -6,9 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from exprsn_pds.accounts.invites import describe_codes
-from exprsn_pds.accounts.models import Account, InviteCode, InviteCodeUse
-from exprsn_pds.identity import INVALID_HANDLE
+from exprsn_pds import INVALID_HANDLE, AccountInfo, Pds
 from exprsn_pds.syntax import Datetime
 
 
@@ -17,28 +15,25 @@ def iso(moment: dt.datetime) -> str:
     return str(Datetime.from_datetime(moment))
 
 
-async def account_views(accounts: Sequence[Account]) -> list[dict[str, Any]]:
+async def account_views(pds: Pds, accounts: Sequence[AccountInfo]) -> list[dict[str, Any]]:
     """Views of ``accounts`` (in order) with their invite codes and the code that invited them."""
     dids = [account.did for account in accounts]
     if not dids:
         return []
-    own = await describe_codes(
-        await InviteCode.filter(for_account__in=dids).order_by("-created_at", "-code")
-    )
-    invites: dict[str, list[dict[str, Any]]] = {did: [] for did in dids}
-    for view in own:
-        invites[view.code.for_account].append(view.to_json())
-    uses = await InviteCodeUse.filter(used_by__in=dids)
-    used_codes = await InviteCode.filter(code__in={use.code for use in uses})
-    by_code = {view.code.code: view.to_json() for view in await describe_codes(used_codes)}
-    invited_by = {use.used_by: by_code[use.code] for use in uses if use.code in by_code}
+    own = await pds.accounts.invite_codes_of(dids)
+    invited_by = await pds.accounts.inviting_codes(dids)
     return [
-        _view(account, invites[account.did], invited_by.get(account.did)) for account in accounts
+        _view(
+            account,
+            [view.to_json() for view in own[account.did]],
+            invited_by[account.did].to_json() if account.did in invited_by else None,
+        )
+        for account in accounts
     ]
 
 
 def _view(
-    account: Account, invites: list[dict[str, Any]], invited_by: dict[str, Any] | None
+    account: AccountInfo, invites: list[dict[str, Any]], invited_by: dict[str, Any] | None
 ) -> dict[str, Any]:
     view: dict[str, Any] = {
         "did": account.did,

@@ -8,9 +8,16 @@ blob store (files under ``<data_directory>/blobs``) unless another plugin's
 
 from __future__ import annotations
 
-from exprsn_pds import Pds, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth, account_standard_auth, optional_auth
-from exprsn_pds.blobs import BlobStore, LocalDiskBlobStore
+from exprsn_pds import (
+    BlobStore,
+    Pds,
+    XrpcRegistrar,
+    access_auth,
+    account_standard_auth,
+    hookimpl,
+    optional_auth,
+)
+from exprsn_pds.blobs import LocalDiskBlobStore
 from exprsn_pds.plugins.blob import handlers
 from exprsn_pds.ratelimit.official import UPLOAD_BLOB_DAY
 
@@ -34,9 +41,7 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
         max_body_bytes=pds.settings.blob_upload_limit_bytes,
         rate_limits=[UPLOAD_BLOB_DAY],
     )
-    registry.add(
-        "com.atproto.repo.listMissingBlobs", handlers.list_missing_blobs, auth=access_auth
-    )
+    registry.add("com.atproto.repo.listMissingBlobs", handlers.list_missing_blobs, auth=access_auth)
     registry.add("com.atproto.sync.getBlob", handlers.get_blob, auth=optional_auth)
     registry.add("com.atproto.sync.listBlobs", handlers.list_blobs, auth=optional_auth)
 

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
-from exprsn_pds.accounts.visibility import visible_repo
-from exprsn_pds.auth import caller_did
+from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse, caller_did
 from exprsn_pds.datamodel import Cid, DataModelError
-from exprsn_pds.repo.models import Blob
 
 #: What getBlob sends besides the type: no sniffing, no active content, a download.
 CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
 
 
-def blob_headers(blob: Blob) -> dict[str, str]:
+def blob_headers(cid: str, size: int) -> dict[str, str]:
     """The response headers of a served blob (its content type goes separately)."""
     return {
-        "Content-Length": str(blob.size),
+        "Content-Length": str(size),
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-        "Content-Disposition": f"attachment; filename={blob.cid}",
+        "Content-Disposition": f"attachment; filename={cid}",
     }
 
 
@@ -41,18 +38,19 @@ async def upload_blob(ctx: XrpcContext) -> dict[str, Any]:
 
 async def get_blob(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getBlob``: a permanent blob's bytes, served as a download."""
-    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
-    blob, chunks = await ctx.pds.blobs.read(repo.did, _cid(ctx.params["cid"]))
-    return XrpcResponse(chunks, content_type=blob.mime_type, headers=blob_headers(blob))
+    did = await ctx.pds.repos.readable(ctx.params["did"], ctx.auth)
+    blob, chunks = await ctx.pds.blobs.read(did, _cid(ctx.params["cid"]))
+    headers = blob_headers(blob.cid, blob.size)
+    return XrpcResponse(chunks, content_type=blob.mime_type, headers=headers)
 
 
 async def list_blobs(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.listBlobs``: CIDs of a repo's blobs, optionally since a revision."""
     params = ctx.params
-    repo = await visible_repo(ctx.pds, params["did"], ctx.auth)
+    did = await ctx.pds.repos.readable(params["did"], ctx.auth)
     limit = params["limit"]
     cids = await ctx.pds.blobs.list_blobs(
-        repo.did, since=params.get("since"), cursor=params.get("cursor"), limit=limit
+        did, since=params.get("since"), cursor=params.get("cursor"), limit=limit
     )
     answer: dict[str, Any] = {"cids": cids}
     if len(cids) == limit:

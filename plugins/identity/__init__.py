@@ -9,8 +9,15 @@ code) and ``com.atproto.server.getServiceAuth``. Routes: ``/.well-known/atproto-
 
 from __future__ import annotations
 
-from exprsn_pds import Pds, RouteRegistrar, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth, account_full_auth, full_access_auth
+from exprsn_pds import (
+    Pds,
+    RouteRegistrar,
+    XrpcRegistrar,
+    access_auth,
+    account_full_auth,
+    full_access_auth,
+    hookimpl,
+)
 from exprsn_pds.plugins.identity import (
     dids,
     handles,

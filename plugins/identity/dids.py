@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import XrpcContext
-from exprsn_pds.errors import DidNotFound, HandleNotFound
+from exprsn_pds import INVALID_HANDLE, DidNotFound, HandleNotFound, XrpcContext
 from exprsn_pds.identity.did_document import handle_of
-from exprsn_pds.identity.resolution import INVALID_HANDLE
 from exprsn_pds.syntax import Did
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import InvalidRequest, XrpcContext
-from exprsn_pds.auth import caller_did
-from exprsn_pds.errors import HandleNotFound
+from exprsn_pds import HandleNotFound, InvalidRequest, XrpcContext, caller_did
 from exprsn_pds.identity.handles import normalize_handle, service_domain_of
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import InvalidRequest, XrpcContext
-from exprsn_pds.accounts.models import Account
-from exprsn_pds.auth import caller_did
+from exprsn_pds import InvalidRequest, XrpcContext, caller_did
 from exprsn_pds.identity.did_resolver import DID_PLC_PREFIX
 from exprsn_pds.identity.plc_ops import (
     AT_URI_PREFIX,
@@ -16,7 +14,6 @@ from exprsn_pds.identity.plc_ops import (
     InvalidOperation,
     check_operation,
 )
-from exprsn_pds.plugins.identity.accounts import signing_public_key
 
 
 async def get_recommended_did_credentials(ctx: XrpcContext) -> dict[str, Any]:
@@ -24,10 +21,11 @@ async def get_recommended_did_credentials(ctx: XrpcContext) -> dict[str, Any]:
     document should hold to be served from here (keys, handle, PDS endpoint)."""
     did = caller_did(ctx.auth)
     identity = ctx.pds.identity
-    account = await Account.get_or_none(did=did)
+    account = await ctx.pds.accounts.get(did)
+    signing_key = await ctx.pds.repos.signing_public_key(did)
     credentials: dict[str, Any] = {
         "rotationKeys": identity.rotation_keys(),
-        "verificationMethods": {ATPROTO_KEY: (await signing_public_key(did)).did_key()},
+        "verificationMethods": {ATPROTO_KEY: signing_key.did_key()},
         "services": {PDS_SERVICE: {"type": PDS_SERVICE_TYPE, "endpoint": identity.pds_endpoint}},
     }
     if account is not None and account.handle:
@@ -56,10 +54,10 @@ async def submit_plc_operation(ctx: XrpcContext) -> None:
         raise InvalidRequest("Incorrect endpoint on atproto_pds service")
     if (
         operation["verificationMethods"].get(ATPROTO_KEY)
-        != (await signing_public_key(did)).did_key()
+        != (await ctx.pds.repos.signing_public_key(did)).did_key()
     ):
         raise InvalidRequest("Incorrect signing key")
-    account = await Account.get_or_none(did=did)
+    account = await ctx.pds.accounts.get(did)
     also_known_as = operation["alsoKnownAs"]
     if account is not None and account.handle:
         first = also_known_as[0] if also_known_as else None

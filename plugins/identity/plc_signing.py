@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import InvalidRequest, XrpcContext
-from exprsn_pds.accounts.email_tokens import EmailTokenPurpose
-from exprsn_pds.accounts.lifecycle import NO_EMAIL
-from exprsn_pds.accounts.models import Account
-from exprsn_pds.auth import caller_did
+from exprsn_pds import (
+    CodeMails,
+    EmailTokenPurpose,
+    InvalidRequest,
+    XrpcContext,
+    caller_did,
+    send_code,
+)
 from exprsn_pds.identity.did_resolver import DID_PLC_PREFIX
 from exprsn_pds.identity.plc_ops import (
     OPERATION_TYPE,
@@ -23,7 +26,6 @@ from exprsn_pds.identity.plc_ops import (
     operation_cid,
     sign_operation,
 )
-from exprsn_pds.mail.codes import CodeMails, send_code
 
 REPLACEABLE_FIELDS = ("rotationKeys", "alsoKnownAs", "verificationMethods", "services")
 
@@ -31,13 +33,9 @@ REPLACEABLE_FIELDS = ("rotationKeys", "alsoKnownAs", "verificationMethods", "ser
 async def request_plc_operation_signature(ctx: XrpcContext) -> None:
     """E-mail the caller a code that lets this server sign one PLC operation for them."""
     did = caller_did(ctx.auth)
-    account = await Account.get_or_none(did=did)
-    if account is None or not account.email:
-        raise InvalidRequest(NO_EMAIL)
+    account, email = await ctx.pds.accounts.require_with_email(did)
     token = await ctx.pds.email_tokens.create(did, EmailTokenPurpose.PLC_OPERATION)
-    await send_code(
-        ctx.pds, CodeMails.PLC_OPERATION, to=account.email, token=token, handle=account.handle
-    )
+    await send_code(ctx.pds, CodeMails.PLC_OPERATION, to=email, token=token, handle=account.handle)
 
 
 async def sign_plc_operation(ctx: XrpcContext) -> dict[str, Any]:

@@ -5,17 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
-from exprsn_pds import InvalidRequest, XrpcContext
-from exprsn_pds.auth import caller_did
-from exprsn_pds.errors import BadExpiration
-from exprsn_pds.plugins.identity.accounts import signing_private_key
+from exprsn_pds import BadExpiration, InvalidRequest, Scope, XrpcContext, caller_did
 from exprsn_pds.service_auth import (
     PRIVILEGED_METHODS,
     PROTECTED_METHODS,
     is_did_reference,
     mint_service_jwt,
 )
-from exprsn_pds.tokens import Scope
 
 #: The furthest ``exp`` a caller may ask for: one hour with ``lxm``, one minute without.
 MAX_LIFETIME_WITH_LXM_S: Final = 3600
@@ -59,5 +55,5 @@ async def get_service_auth(ctx: XrpcContext) -> dict[str, Any]:
         raise InvalidRequest(
             f"cannot request a service auth token for the following protected method: {lxm}"
         )
-    key = await signing_private_key(ctx, did)
+    key = await ctx.pds.repos.signing_key(did)
     return {"token": mint_service_jwt(key=key, iss=did, aud=aud, lxm=lxm, exp=exp)}

@@ -7,7 +7,6 @@ from urllib.parse import quote
 from quart import Response, request
 
 from exprsn_pds import Pds
-from exprsn_pds.accounts.models import Account
 from exprsn_pds.identity.did_document import build_service_did_document
 from exprsn_pds.identity.did_resolver import DID_WEB_PREFIX
 from exprsn_pds.identity.handles import service_domain_of
@@ -27,7 +26,7 @@ async def atproto_did(pds: Pds) -> Response:
     hostname, _ = _host()
     if service_domain_of(hostname, pds.settings.service_handle_domains) is None:
         return Response(NOT_FOUND_TEXT, status=404, content_type=TEXT_PLAIN)
-    account = await Account.get_or_none(handle=hostname)
+    account = await pds.accounts.by_handle(hostname)
     if account is None:
         return Response(NOT_FOUND_TEXT, status=404, content_type=TEXT_PLAIN)
     return Response(account.did, content_type=TEXT_PLAIN)

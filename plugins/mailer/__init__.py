@@ -7,13 +7,11 @@ announced by a warning at start-up. Another plugin's ``pds_mailer`` takes preced
 
 from __future__ import annotations
 
-from exprsn_pds import Pds, hookimpl
+from exprsn_pds import Mailer, Pds, PluginStartupError, hookimpl
 from exprsn_pds.config.settings import mask_url_password
 from exprsn_pds.logs import get_logger
-from exprsn_pds.mail import Mailer
 from exprsn_pds.plugins.mailer.outbox import OutboxMailer
 from exprsn_pds.plugins.mailer.smtp import SmtpMailer, SmtpSettings
-from exprsn_pds.registrars import PluginStartupError
 
 OUTBOX_FOLDER = "outbox"
 OUTBOX_SENDER_LOCAL_PART = "noreply"

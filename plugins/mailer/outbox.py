@@ -14,7 +14,8 @@ import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
-from exprsn_pds.mail import MailError, build_message
+from exprsn_pds import MailError
+from exprsn_pds.mail import build_message
 
 FILE_SUFFIX = ".eml"
 TEMP_PREFIX = ".tmp-"

@@ -7,7 +7,8 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from exprsn_pds.mail import MailError, build_message
+from exprsn_pds import MailError
+from exprsn_pds.mail import build_message
 
 SMTP_PORT = 25
 SMTPS_PORT = 465

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from exprsn_pds import XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import account_full_auth, optional_auth, write_auth
-from exprsn_pds.pds import Pds
+from exprsn_pds import (
+    Action,
+    Pds,
+    XrpcContext,
+    XrpcRegistrar,
+    account_full_auth,
+    hookimpl,
+    optional_auth,
+    write_auth,
+)
 from exprsn_pds.plugins.repo.imports import import_repo
 from exprsn_pds.plugins.repo.imports import pds_check_record as pds_check_record
 from exprsn_pds.plugins.repo.reads import describe_repo, get_record, list_records
@@ -23,7 +30,6 @@ from exprsn_pds.plugins.repo.writes import (
     put_record,
 )
 from exprsn_pds.ratelimit.official import REPO_WRITE_POINTS
-from exprsn_pds.repo.writes import Action
 from exprsn_pds.xrpc.types import Handler
 
 

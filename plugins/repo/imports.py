@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import InvalidRequest, XrpcContext, hookimpl
-from exprsn_pds.auth import caller_did
+from exprsn_pds import InvalidRequest, XrpcContext, caller_did, hookimpl
 from exprsn_pds.datamodel import ipld_to_json
 from exprsn_pds.lexicon import LexiconValidationError
 from exprsn_pds.pds import Pds

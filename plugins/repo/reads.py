@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import XrpcContext
-from exprsn_pds.accounts.visibility import check_visible, visible_repo
+from exprsn_pds import RecordNotFound, XrpcContext
 from exprsn_pds.datamodel import Cid, ipld_to_json
-from exprsn_pds.errors import RecordNotFound, RepoNotFound
 from exprsn_pds.plugins.repo.records import cid_or_unset
 
 
@@ -15,15 +13,13 @@ async def get_record(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.getRecord``: one record, optionally a specific version."""
     params = ctx.params
     cid = cid_or_unset(params.get("cid"), "cid" in params)
-    did = await ctx.pds.identity.resolve_to_did(params["repo"])
-    if did is None:
-        raise RepoNotFound(params["repo"])
-    status, record = await ctx.pds.repo_reader.find_record(
-        did, params["collection"], params["rkey"], cid if isinstance(cid, Cid) else None
+    did, record = await ctx.pds.repos.visible_record(
+        params["repo"],
+        params["collection"],
+        params["rkey"],
+        cid if isinstance(cid, Cid) else None,
+        ctx.auth,
     )
-    if status is None:
-        raise RepoNotFound(params["repo"])
-    check_visible(status, did, params["repo"], ctx.auth)
     if record is None:
         raise RecordNotFound(f"at://{did}/{params['collection']}/{params['rkey']}")
     return {"uri": record.uri, "cid": str(record.cid), "value": ipld_to_json(record.value)}
@@ -32,9 +28,9 @@ async def get_record(ctx: XrpcContext) -> dict[str, Any]:
 async def list_records(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.listRecords``: a page of a collection, newest first by default."""
     params = ctx.params
-    repo = await visible_repo(ctx.pds, params["repo"], ctx.auth)
-    records = await ctx.pds.repo_reader.list_records(
-        repo.did,
+    did = await ctx.pds.repos.readable(params["repo"], ctx.auth)
+    records = await ctx.pds.repos.list_records(
+        did,
         params["collection"],
         limit=params["limit"],
         cursor=params.get("cursor"),
@@ -52,12 +48,12 @@ async def list_records(ctx: XrpcContext) -> dict[str, Any]:
 
 async def describe_repo(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.describeRepo``: handle, DID, DID document and collections."""
-    repo = await visible_repo(ctx.pds, ctx.params["repo"], None)  # nobody sees past it
-    identity = await ctx.pds.identity.describe(repo.did)
+    did = await ctx.pds.repos.readable(ctx.params["repo"], None)  # nobody sees past it
+    identity = await ctx.pds.identity.describe(did)
     return {
         "handle": identity.handle,
-        "did": repo.did,
+        "did": did,
         "didDoc": identity.did_document,
-        "collections": await ctx.pds.repo_reader.collections(repo.did),
+        "collections": await ctx.pds.repos.collections(did),
         "handleIsCorrect": identity.handle_is_correct,
     }

@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from exprsn_pds import InvalidRequest
 from exprsn_pds.datamodel import Cid, DataModelError, json_to_record
-from exprsn_pds.errors import InvalidRequest
 from exprsn_pds.lexicon import LexiconRegistry, LexiconValidationError
 from exprsn_pds.repo.writes import UNSET, Unset
 from exprsn_pds.syntax import InvalidSyntax, Nsid, RecordKey, Tid, TidClock

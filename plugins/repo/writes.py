@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import Forbidden, InvalidRequest, XrpcContext
+from exprsn_pds import (
+    Action,
+    CommitResult,
+    Forbidden,
+    InvalidRequest,
+    RecordWrite,
+    RepoNotFound,
+    WriteResult,
+    XrpcContext,
+)
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import RepoNotFound
 from exprsn_pds.plugins.repo.records import (
     ValidationStatus,
     check_collection,
@@ -17,15 +25,7 @@ from exprsn_pds.plugins.repo.records import (
 from exprsn_pds.ratelimit import RateLimit
 from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
 from exprsn_pds.repo.store import RepoState
-from exprsn_pds.repo.writes import (
-    UNSET,
-    Action,
-    CommitResult,
-    RecordWrite,
-    Unset,
-    WriteResult,
-    check_swap_commit,
-)
+from exprsn_pds.repo.writes import UNSET, Unset, check_swap_commit
 
 APPLY_WRITES_TYPES = {
     "com.atproto.repo.applyWrites#create": Action.CREATE,
@@ -54,7 +54,7 @@ async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
     """The caller's repo, named by a DID or a local handle; 400 RepoNotFound, 403 if not
     the caller's."""
     did = await ctx.pds.identity.resolve_to_did(identifier)
-    repo = await ctx.pds.repo_reader.state(did) if did else None
+    repo = await ctx.pds.repos.state(did) if did else None
     if repo is None:
         raise RepoNotFound(identifier)
     if ctx.auth is None or ctx.auth.did != repo.did:
@@ -108,7 +108,7 @@ async def put_record(ctx: XrpcContext) -> dict[str, Any]:
     body = ctx.input
     repo = await _own_repo(ctx, body["repo"])
     collection = check_collection(body["collection"])
-    current = await ctx.pds.repo_reader.get_record(repo.did, collection, body["rkey"])
+    current = await ctx.pds.repos.get_record(repo.did, collection, body["rkey"])
     action = Action.UPDATE if current is not None else Action.CREATE
     swap_record = cid_or_unset(body.get("swapRecord"), "swapRecord" in body)
     write, status = _write(
@@ -132,7 +132,7 @@ async def delete_record(ctx: XrpcContext) -> dict[str, Any]:
     collection = check_collection(body["collection"])
     swap_record = cid_or_unset(body.get("swapRecord"), "swapRecord" in body)
     swap_commit = cid_or_unset(body.get("swapCommit"), "swapCommit" in body)
-    current = await ctx.pds.repo_reader.get_record(repo.did, collection, body["rkey"])
+    current = await ctx.pds.repos.get_record(repo.did, collection, body["rkey"])
     if current is None and isinstance(swap_record, Unset):
         check_swap_commit(swap_commit, repo.head)
         return {}

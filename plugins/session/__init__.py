@@ -8,12 +8,15 @@ the password, deleting the account. It needs a mailer (``pds_mailer``).
 
 from __future__ import annotations
 
-from exprsn_pds import Pds, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import (
+from exprsn_pds import (
+    Pds,
+    PluginStartupError,
+    XrpcRegistrar,
     access_auth,
     account_full_auth,
     account_standard_auth,
     full_access_auth,
+    hookimpl,
     refresh_auth,
 )
 from exprsn_pds.plugins.session import accounts, app_passwords, email_address, recovery, sessions
@@ -27,7 +30,6 @@ from exprsn_pds.ratelimit.official import (
     PASSWORD_RESET_REQUEST_HOUR,
     TOKEN_REDEMPTION_5MIN,
 )
-from exprsn_pds.registrars import PluginStartupError
 
 SERVER = "com.atproto.server"
 EMAIL_LIMITS = [EMAIL_REQUEST_HOUR, EMAIL_REQUEST_DAY]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import XrpcContext
-from exprsn_pds.accounts import lifecycle
-from exprsn_pds.accounts.creation import NewAccount, create_account
-from exprsn_pds.accounts.models import Account
-from exprsn_pds.accounts.status import AccountStatus
-from exprsn_pds.auth import caller_did, service_auth
-from exprsn_pds.errors import AccountNotFound, AccountTakedown, AuthRequired, InvalidRequest
+from exprsn_pds import (
+    AccountNotFound,
+    AccountStatus,
+    AccountTakedown,
+    AuthRequired,
+    InvalidRequest,
+    NewAccount,
+    XrpcContext,
+    caller_did,
+    service_auth,
+)
 from exprsn_pds.plugins.session.views import session_view
-from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
 
 MIGRATION_AUTH = service_auth()
 
@@ -37,8 +40,7 @@ async def create_account_handler(ctx: XrpcContext) -> dict[str, Any]:
     did = body.get("did")
     if did:
         await _check_migration_auth(ctx, did)
-    account = await create_account(
-        ctx.pds,
+    account = await ctx.pds.accounts.create(
         NewAccount(
             handle=body["handle"],
             email=body.get("email"),
@@ -57,25 +59,20 @@ async def create_account_handler(ctx: XrpcContext) -> dict[str, Any]:
 async def check_account_status(ctx: XrpcContext) -> dict[str, Any]:
     """What the caller's repo holds here: commit, blocks, records, blobs (for migrations)."""
     did = caller_did(ctx.auth)
-    account = await Account.get_or_none(did=did)
-    repo = await Repo.get_or_none(did=did)
+    account = await ctx.pds.accounts.get(did)
+    repo = await ctx.pds.repos.stats(did)
     if account is None or repo is None:
         raise AccountNotFound()
-    expected_blobs = await RecordBlob.filter(did=did).distinct().values_list("blob_cid", flat=True)
-    imported_blobs = (
-        await Blob.filter(did=did, cid__in=list(expected_blobs), temp_key__isnull=True).count()
-        if expected_blobs
-        else 0
-    )
+    expected_blobs, imported_blobs = await ctx.pds.blobs.import_counts(did)
     return {
         "activated": account.deactivated_at is None,
         "validDid": await ctx.pds.identity.did_points_here(did),
         "repoCommit": repo.head,
         "repoRev": repo.rev,
-        "repoBlocks": await RepoBlock.filter(did=did).count(),
-        "indexedRecords": await Record.filter(did=did).count(),
+        "repoBlocks": repo.blocks,
+        "indexedRecords": repo.records,
         "privateStateValues": 0,
-        "expectedBlobs": len(expected_blobs),
+        "expectedBlobs": expected_blobs,
         "importedBlobs": imported_blobs,
     }
 
@@ -87,7 +84,7 @@ async def deactivate_account(ctx: XrpcContext) -> None:
     e.g. to reactivate.
     """
     did = caller_did(ctx.auth)
-    await lifecycle.deactivate(ctx.pds, did)
+    await ctx.pds.accounts.deactivate(did)
     await ctx.pds.sessions.revoke_all(did)
 
 
@@ -100,6 +97,6 @@ async def activate_account(ctx: XrpcContext) -> None:
     did = caller_did(ctx.auth)
     if not await ctx.pds.identity.did_points_here(did):
         raise InvalidRequest("The DID document does not name this server and its signing key yet")
-    status = await lifecycle.activate(ctx.pds, did)
+    status = await ctx.pds.accounts.activate(did)
     if status is AccountStatus.TAKENDOWN:
         raise AccountTakedown()

@@ -4,60 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-
-from exprsn_pds import XrpcContext
-from exprsn_pds.accounts.models import AppPassword
-from exprsn_pds.accounts.passwords import generate_app_password, hash_app_password
-from exprsn_pds.auth import caller_did
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds import AppPasswordInfo, XrpcContext, caller_did
 from exprsn_pds.syntax import Datetime
+
+
+def _listed(info: AppPasswordInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "createdAt": str(Datetime.from_datetime(info.created_at)),
+        "privileged": info.privileged,
+    }
 
 
 async def create_app_password(ctx: XrpcContext) -> dict[str, Any]:
     """A new app password; the only time its plain text is shown."""
-    did = caller_did(ctx.auth)
-    name = ctx.input["name"].strip()
-    if not name:
-        raise InvalidRequest("App password name is required")
-    privileged = bool(ctx.input.get("privileged", False))
-    password = generate_app_password()
-    try:
-        created = await AppPassword.create(
-            did=did,
-            name=name,
-            password_hash=await hash_app_password(did, password),
-            privileged=privileged,
-        )
-    except IntegrityError as error:
-        raise InvalidRequest("An app password with that name already exists") from error
-    return {
-        "name": created.name,
-        "password": password,
-        "createdAt": str(Datetime.from_datetime(created.created_at)),
-        "privileged": created.privileged,
-    }
+    created = await ctx.pds.accounts.create_app_password(
+        caller_did(ctx.auth), ctx.input["name"], privileged=bool(ctx.input.get("privileged"))
+    )
+    return {"password": created.password, **_listed(created.info)}
 
 
 async def list_app_passwords(ctx: XrpcContext) -> dict[str, Any]:
     """The caller's app passwords (names and dates, never the passwords)."""
-    rows = await AppPassword.filter(did=caller_did(ctx.auth)).order_by("-created_at", "name")
     return {
         "passwords": [
-            {
-                "name": row.name,
-                "createdAt": str(Datetime.from_datetime(row.created_at)),
-                "privileged": row.privileged,
-            }
-            for row in rows
+            _listed(info) for info in await ctx.pds.accounts.app_passwords(caller_did(ctx.auth))
         ]
     }
 
 
 async def revoke_app_password(ctx: XrpcContext) -> None:
     """Delete an app password and end every session opened with it."""
-    did = caller_did(ctx.auth)
-    name = ctx.input["name"]
-    async with ctx.pds.database.transaction():
-        await AppPassword.filter(did=did, name=name).delete()
-        await ctx.pds.sessions.revoke_app_password(did, name)
+    await ctx.pds.accounts.revoke_app_password(caller_did(ctx.auth), ctx.input["name"])

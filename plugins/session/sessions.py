@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import XrpcContext
-from exprsn_pds.accounts.login import check_login
-from exprsn_pds.accounts.models import Account
-from exprsn_pds.auth import authenticated
-from exprsn_pds.errors import AccountNotFound, AccountTakedown, ExpiredToken
+from exprsn_pds import AccountTakedown, ExpiredToken, Scope, XrpcContext, authenticated
 from exprsn_pds.plugins.session.views import session_view
-from exprsn_pds.tokens import Scope
 
 EMAIL_SCOPES = frozenset({Scope.ACCESS.value, Scope.APP_PASS_PRIVILEGED.value})
-
-
-async def _account(did: str) -> Account:
-    account = await Account.get_or_none(did=did)
-    if account is None:
-        raise AccountNotFound()
-    return account
 
 
 async def create_session(ctx: XrpcContext) -> dict[str, Any]:
@@ -29,11 +17,7 @@ async def create_session(ctx: XrpcContext) -> dict[str, Any]:
     ``allowTakendown``.
     """
     body = ctx.input
-    login = await check_login(
-        body["identifier"],
-        body["password"],
-        min_duration_s=ctx.pds.settings.login_min_duration_s,
-    )
+    login = await ctx.pds.accounts.login(body["identifier"], body["password"])
     account = login.account
     if account.takedown_ref and not body.get("allowTakendown"):
         raise AccountTakedown()
@@ -51,14 +35,14 @@ async def refresh_session(ctx: XrpcContext) -> dict[str, Any]:
     rotated = await ctx.pds.sessions.rotate(str(token_id)) if token_id else None
     if rotated is None:
         raise ExpiredToken("Token has been revoked")
-    account = await _account(str(caller.did))
+    account = await ctx.pds.accounts.require(str(caller.did))
     return await session_view(ctx.pds, account, rotated)
 
 
 async def get_session(ctx: XrpcContext) -> dict[str, Any]:
     """The caller's account: handle, DID, DID document, e-mail (for full sessions), status."""
     caller = authenticated(ctx.auth)
-    account = await _account(str(caller.did))
+    account = await ctx.pds.accounts.require(str(caller.did))
     return await session_view(ctx.pds, account, with_email=caller.scope in EMAIL_SCOPES)
 
 

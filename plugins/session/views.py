@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds.accounts.models import Account
-from exprsn_pds.accounts.sessions import SessionTokens
-from exprsn_pds.accounts.status import account_status, status_fields
-from exprsn_pds.identity import INVALID_HANDLE
-from exprsn_pds.pds import Pds
+from exprsn_pds import INVALID_HANDLE, AccountInfo, Pds, SessionTokens, status_fields
 
 
 async def session_view(
-    pds: Pds, account: Account, tokens: SessionTokens | None = None, *, with_email: bool = True
+    pds: Pds, account: AccountInfo, tokens: SessionTokens | None = None, *, with_email: bool = True
 ) -> dict[str, Any]:
     """``did``, ``handle``, ``didDoc``, e-mail fields, status (and the tokens, if given)."""
     did_document = await pds.identity.hosted_did_document(account.did, account.handle)
     view: dict[str, Any] = {
         "did": account.did,
         "handle": account.handle or INVALID_HANDLE,
-        **status_fields(account_status(account)),
+        **status_fields(account.status),
     }
     if did_document is not None:
         view["didDoc"] = did_document
     if with_email and account.email:
         view["email"] = account.email
-        view["emailConfirmed"] = account.email_confirmed_at is not None
+        view["emailConfirmed"] = account.email_confirmed
         view["emailAuthFactor"] = False
     if tokens is not None:
         view["accessJwt"] = tokens.access_jwt
