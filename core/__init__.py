@@ -43,6 +43,7 @@ from exprsn_pds.auth import (
 )
 from exprsn_pds.blobs import BlobService, BlobStore
 from exprsn_pds.errors import (
+    AccountAlreadyExists,
     AccountDeactivated,
     AccountNotFound,
     AccountTakedown,
@@ -109,6 +110,7 @@ __all__ = [
     "ANONYMOUS",
     "INVALID_HANDLE",
     "TAKEDOWN_REF_MAX_LENGTH",
+    "AccountAlreadyExists",
     "AccountDeactivated",
     "AccountEvent",
     "AccountInfo",

@@ -189,6 +189,19 @@ class AccountDeactivated(AuthRequired):
         super().__init__("Account is deactivated")
 
 
+class AccountAlreadyExists(InvalidRequest):
+    """400 AccountAlreadyExists: the DID has an account here, or had one that was deleted."""
+
+    default_error = "AccountAlreadyExists"
+
+    def __init__(self, *, deleted: bool = False) -> None:
+        super().__init__(
+            "This DID belonged to an account deleted here and is never used again"
+            if deleted
+            else "Account already exists"
+        )
+
+
 class InvalidInviteCode(InvalidRequest):
     """400 InvalidInviteCode: no code was given, or it cannot be spent."""
 

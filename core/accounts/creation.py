@@ -22,7 +22,12 @@ from exprsn_pds.accounts.passwords import (
 from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.accounts.tombstones import refuse_buried
 from exprsn_pds.crypto import PrivateKey
-from exprsn_pds.errors import HandleNotAvailable, InvalidInviteCode, InvalidRequest
+from exprsn_pds.errors import (
+    AccountAlreadyExists,
+    HandleNotAvailable,
+    InvalidInviteCode,
+    InvalidRequest,
+)
 from exprsn_pds.events import AnyEvent, IdentityEvent
 from exprsn_pds.identity.handles import normalize_account_handle, service_domain_of
 
@@ -88,7 +93,7 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
         handle, key.public_key(), request.recovery_key
     )
     if await Account.exists(did=did):
-        raise InvalidRequest("Account already exists", error="AccountAlreadyExists")
+        raise AccountAlreadyExists()
     await refuse_buried(did)
 
     async def add_account_rows() -> None:

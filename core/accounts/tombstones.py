@@ -14,7 +14,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from exprsn_pds.accounts.models import DID_MAX_LENGTH
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import AccountAlreadyExists
 
 
 class DidTombstone(Model):
@@ -41,7 +41,4 @@ async def is_buried(did: str) -> bool:
 async def refuse_buried(did: str) -> None:
     """400 ``AccountAlreadyExists`` when ``did`` belonged to an account deleted here."""
     if await is_buried(did):
-        raise InvalidRequest(
-            "This DID belonged to an account deleted here and is never used again",
-            error="AccountAlreadyExists",
-        )
+        raise AccountAlreadyExists(deleted=True)

@@ -25,7 +25,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.datamodel import Cid, car_header, car_section, decode, iter_car
-from exprsn_pds.errors import InvalidRequest
+from exprsn_pds.errors import RepoNotFound
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.models import Record, Repo
 from exprsn_pds.repo.mst import MissingBlock, Mst, NodeCache
@@ -175,7 +175,7 @@ class RepoReader:
 async def _state_or_not_found(client: BaseDBAsyncClient, did: str) -> RepoState:
     state = await repo_state(client, did)
     if state is None:
-        raise InvalidRequest(f"Could not find repo: {did}", error="RepoNotFound")
+        raise RepoNotFound(did)
     return state
 
 
