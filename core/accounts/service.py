@@ -103,6 +103,10 @@ class AccountService:
         """Take the account down under ``ref``, or lift its takedown (``None``)."""
         return await lifecycle.set_takedown(self._pds, did, ref)
 
+    async def announce_status(self, did: str) -> None:
+        """Sequence ``#account`` with the account's current standing again."""
+        await lifecycle.announce_status(self._pds, did)
+
     async def delete(self, did: str) -> None:
         """Remove everything the account has here (``#account`` deleted announces it)."""
         await lifecycle.delete_account(self._pds, did)

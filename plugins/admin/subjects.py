@@ -18,7 +18,6 @@ from exprsn_pds import (
     SubjectNotFound,
     XrpcContext,
 )
-from exprsn_pds.accounts import lifecycle
 from exprsn_pds.plugins.admin.views import iso
 from exprsn_pds.syntax import AtUri
 
@@ -86,7 +85,7 @@ async def _update_account(
         else:
             await pds.accounts.activate(did)
     if takedown is None and deactivated is None:
-        await lifecycle.announce_status(pds, did)
+        await pds.accounts.announce_status(did)
 
 
 async def _update_record(pds: Pds, uri: str, takedown: StatusAttr) -> None:

@@ -9,8 +9,7 @@ from weakref import WeakKeyDictionary
 
 from quart import Response
 
-from exprsn_pds import Pds, RouteRegistrar, XrpcContext, XrpcRegistrar, hookimpl
-from exprsn_pds.auth import access_auth
+from exprsn_pds import Pds, RouteRegistrar, XrpcContext, XrpcRegistrar, access_auth, hookimpl
 from exprsn_pds.openapi import openapi_document
 
 BANNER = """\
