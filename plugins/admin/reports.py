@@ -12,8 +12,7 @@ from typing import Any, Final
 
 from quart import request
 
-from exprsn_pds import InvalidRequest, Pds, XrpcContext, admin_basic_auth
-from exprsn_pds.auth import caller_did
+from exprsn_pds import InvalidRequest, Pds, XrpcContext, admin_basic_auth, caller_did
 from exprsn_pds.plugins.admin.models import ModerationReport
 
 REPORTS_PATH: Final = "/admin/reports"

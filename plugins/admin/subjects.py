@@ -22,7 +22,7 @@ from exprsn_pds.plugins.admin.views import iso
 from exprsn_pds.syntax import AtUri
 
 if TYPE_CHECKING:
-    from exprsn_pds.pds import Pds
+    from exprsn_pds import Pds
 
 REPO_REF = "com.atproto.admin.defs#repoRef"
 STRONG_REF = "com.atproto.repo.strongRef"
