@@ -11,6 +11,7 @@ import httpx
 from exprsn_pds import __version__
 from exprsn_pds.accounts import MODEL_APP as ACCOUNTS_MODEL_APP
 from exprsn_pds.accounts.email_tokens import EmailTokens
+from exprsn_pds.accounts.reserved_keys import ReservedKeys
 from exprsn_pds.accounts.revocation import TokenRevocations
 from exprsn_pds.accounts.service import AccountService
 from exprsn_pds.accounts.sessions import SessionManager
@@ -132,6 +133,7 @@ class Pds:
             ),
         )
         self.email_tokens = EmailTokens(ttl_s=settings.email_token_ttl_s)
+        self.reserved_keys = ReservedKeys(ttl_s=settings.reserved_signing_key_ttl_s)
         self.tid_clock = TidClock()
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()

@@ -1,9 +1,10 @@
 """An account moves between two servers the way the official clients do it.
 
 The old server runs as a real process, the new one in-process; both use the official
-PLC directory (in memory). createAccount with the DID and a service JWT, importRepo,
-blobs, the PLC operation signed by the old server and submitted by the new one, then
-activation here and deactivation there. SQLite and PostgreSQL.
+PLC directory (in memory). reserveSigningKey, createAccount with the DID and a service
+JWT (the repo gets the reserved key), importRepo, blobs, the PLC operation signed by the
+old server and submitted by the new one, then activation here and deactivation there.
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -122,7 +123,15 @@ async def test_an_account_moves_here_from_another_server(
             )
         )["token"]
 
-        # Here: the account arrives deactivated, with its repo and blobs.
+        # Here: a signing key reserved first (a PLC operation can name it before the
+        # move); then the account arrives deactivated, with its repo and blobs.
+        reserved = (
+            await ok(
+                await new.post(
+                    "/xrpc/com.atproto.server.reserveSigningKey", json={"did": did}
+                )
+            )
+        )["signingKey"]
         created = await ok(
             await new.post(
                 "/xrpc/com.atproto.server.createAccount",
@@ -177,6 +186,7 @@ async def test_an_account_moves_here_from_another_server(
                 "/xrpc/com.atproto.identity.getRecommendedDidCredentials", headers=new_auth
             )
         )
+        assert credentials["verificationMethods"]["atproto"] == reserved
         await ok(
             await there.post("/com.atproto.identity.requestPlcOperationSignature", headers=old_auth)
         )
@@ -219,8 +229,10 @@ async def test_an_account_moves_here_from_another_server(
         assert record["uri"] == uri
     async with httpx.AsyncClient() as http:
         document = (await http.get(f"{plc_directory}/{did}")).json()
+        data = (await http.get(f"{plc_directory}/{did}/data")).json()
     pds = get_pds(new.app)
     assert document["service"][0]["serviceEndpoint"] == pds.settings.public_url
     assert document["alsoKnownAs"] == ["at://alice.new.test"]
+    assert data["verificationMethods"]["atproto"] == reserved
     events = [event.type for event in await RepoEvent.filter(did=did).order_by("seq")]
     assert events == ["identity", "identity", "account", "sync"]

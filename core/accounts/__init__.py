@@ -4,6 +4,10 @@ from exprsn_pds.storage import ModelApp
 
 MODEL_APP = ModelApp(
     label="accounts",
-    models=["exprsn_pds.accounts.models", "exprsn_pds.accounts.tombstones"],
+    models=[
+        "exprsn_pds.accounts.models",
+        "exprsn_pds.accounts.tombstones",
+        "exprsn_pds.accounts.reserved_keys",
+    ],
     migrations="exprsn_pds.accounts.migrations",
 )

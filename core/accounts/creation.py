@@ -1,7 +1,10 @@
 """Creating an account: its row, its repository with the first commit, its events.
 
 The account row, the invite code's use, the repo with its first commit and the
-``#identity``, ``#account`` and ``#commit`` events are written in one transaction.
+``#identity``, ``#account`` and ``#commit`` events are written in one transaction. An
+account moving here with its DID gets the signing key reserved for that DID
+(:mod:`exprsn_pds.accounts.reserved_keys`), and the reservation is spent in that
+transaction.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
     if settings.invite_required and not request.invite_code:
         raise InvalidInviteCode(missing=True)
     await _check_available(handle, email)
-    key = PrivateKey.generate(SIGNING_KEY_CURVE)
+    key = await _signing_key_for(pds, request.did)
     did = request.did or await pds.identity.create_did(
         handle, key.public_key(), request.recovery_key
     )
@@ -100,6 +103,8 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
         await _check_available(handle, email)
         if request.invite_code:
             await spend_code(request.invite_code, did)
+        if request.did is not None:
+            await pds.reserved_keys.spend(did)
         await Account.create(
             did=did,
             handle=handle,
@@ -122,6 +127,16 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
         sequence_commit=not deactivated,
     )
     return await Account.get(did=did)
+
+
+async def _signing_key_for(pds: Pds, did: str | None) -> PrivateKey:
+    """The new repo's signing key: the one reserved for a moving account's DID (so the
+    PLC operation it signed before moving names it), else a new one."""
+    if did is not None:
+        reserved = await pds.reserved_keys.find(pds.repo_writer.keys, did)
+        if reserved is not None:
+            return reserved
+    return PrivateKey.generate(SIGNING_KEY_CURVE)
 
 
 async def _check_brought_handle(pds: Pds, handle: str, did: str) -> None:

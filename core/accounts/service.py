@@ -91,6 +91,13 @@ class AccountService:
         """Create the account with its repo and first commit (see ``creation.create_account``)."""
         return AccountInfo.of(await create_account(self._pds, request, deactivated=deactivated))
 
+    async def reserve_signing_key(self, did: str | None) -> str:
+        """The ``did:key`` of the signing key kept for ``did``, an account that will move
+        here (see :mod:`exprsn_pds.accounts.reserved_keys`)."""
+        pds = self._pds
+        key = await pds.reserved_keys.reserve(pds.repo_writer.keys, did)
+        return key.public_key().did_key()
+
     async def deactivate(self, did: str) -> AccountStatus:
         """Deactivate the account (idempotent); its standing after."""
         return await lifecycle.deactivate(self._pds, did)

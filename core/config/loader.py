@@ -242,6 +242,7 @@ def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -
         refresh_grace_s=tree["accounts"]["refresh_grace_s"],
         login_min_duration_s=tree["accounts"]["login_min_duration_s"],
         revocation_check_interval_s=tree["accounts"]["revocation_check_interval_s"],
+        reserved_signing_key_ttl_s=tree["accounts"]["reserved_signing_key_ttl_s"],
         repo_max_writes_per_commit=tree["repo"]["max_writes_per_commit"],
         repo_max_commit_block_bytes=tree["repo"]["max_commit_block_bytes"],
         repo_block_cache_bytes=tree["repo"]["block_cache_bytes"],

@@ -78,6 +78,7 @@ CORE_SCHEMA: dict[str, Any] = {
                 "refresh_grace_s": {"type": "integer", "minimum": 0},
                 "login_min_duration_s": {"type": "number", "minimum": 0},
                 "revocation_check_interval_s": {"type": "number", "minimum": 0},
+                "reserved_signing_key_ttl_s": {"type": "integer", "minimum": 1},
             },
         },
         "repo": {
@@ -211,6 +212,7 @@ DEFAULTS: dict[str, Any] = {
         "refresh_grace_s": 2 * 3600,
         "login_min_duration_s": 0.35,
         "revocation_check_interval_s": 1.0,
+        "reserved_signing_key_ttl_s": 24 * 3600,
     },
     "repo": {
         "max_writes_per_commit": 200,

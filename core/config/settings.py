@@ -44,6 +44,7 @@ class Settings:
     refresh_grace_s: int
     login_min_duration_s: float
     revocation_check_interval_s: float
+    reserved_signing_key_ttl_s: int
     repo_max_writes_per_commit: int
     repo_max_commit_block_bytes: int
     repo_block_cache_bytes: int

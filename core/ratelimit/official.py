@@ -44,6 +44,11 @@ CREATE_SESSION_DAY: Final = RateLimit(
 CREATE_ACCOUNT_5MIN: Final = RateLimit("create-account-5min", "100/5minute", key=BY_IP)
 """``createAccount`` per client IP, per five minutes."""
 
+RESERVE_SIGNING_KEY_5MIN: Final = RateLimit("reserve-signing-key-5min", "100/5minute", key=BY_IP)
+"""``reserveSigningKey`` per client IP, per five minutes. Not in the official PDS, which
+leaves it to the global limit; here each reservation is a stored row, so it is budgeted
+like ``createAccount``, the call it prepares."""
+
 EMAIL_REQUEST_HOUR: Final = RateLimit("email-request-hour", "5/hour", key=BY_DID)
 """E-mails an account may have sent (confirmation, update, account deletion) per hour."""
 

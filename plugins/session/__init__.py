@@ -1,9 +1,10 @@
 """The ``session`` plugin: accounts and their sessions (``com.atproto.server.*``).
 
-createAccount, sessions (create, refresh, get, delete), app passwords, the account's
-own lifecycle (checkAccountStatus, deactivateAccount, activateAccount, deleteAccount)
-and what goes by e-mailed code: confirming and changing the e-mail address, resetting
-the password, deleting the account. It needs a mailer (``pds_mailer``).
+createAccount (and reserveSigningKey for accounts moving here), sessions (create,
+refresh, get, delete), app passwords, the account's own lifecycle (checkAccountStatus,
+deactivateAccount, activateAccount, deleteAccount) and what goes by e-mailed code:
+confirming and changing the e-mail address, resetting the password, deleting the
+account. It needs a mailer (``pds_mailer``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from exprsn_pds import (
     hookimpl,
     refresh_auth,
 )
-from exprsn_pds.plugins.session import accounts, app_passwords, email_address, recovery, sessions
+from exprsn_pds.plugins.session import (
+    accounts,
+    app_passwords,
+    email_address,
+    recovery,
+    sessions,
+    signing_keys,
+)
 from exprsn_pds.ratelimit.official import (
     CREATE_ACCOUNT_5MIN,
     CREATE_SESSION_5MIN,
@@ -28,6 +36,7 @@ from exprsn_pds.ratelimit.official import (
     EMAIL_REQUEST_HOUR,
     PASSWORD_RESET_REQUEST_DAY,
     PASSWORD_RESET_REQUEST_HOUR,
+    RESERVE_SIGNING_KEY_5MIN,
     TOKEN_REDEMPTION_5MIN,
 )
 
@@ -47,6 +56,11 @@ def pds_register_xrpc(registry: XrpcRegistrar, pds: Pds) -> None:
         f"{SERVER}.createAccount",
         accounts.create_account_handler,
         rate_limits=[CREATE_ACCOUNT_5MIN],
+    )
+    registry.add(
+        f"{SERVER}.reserveSigningKey",
+        signing_keys.reserve_signing_key,
+        rate_limits=[RESERVE_SIGNING_KEY_5MIN],
     )
     registry.add(
         f"{SERVER}.createSession",
