@@ -341,17 +341,18 @@ async def test_a_wrong_http_method_names_the_right_one(client: Any, verb: str) -
     )
 
 
-async def test_empty_writes_make_an_empty_commit_as_the_official_pds_does(
-    client: Any, alice: Any
-) -> None:
-    before = await client.get(f"{XRPC}/com.atproto.sync.getLatestCommit?did={alice.did}")
+async def test_empty_writes_are_refused_and_make_no_commit(client: Any, alice: Any) -> None:
+    latest = f"{XRPC}/com.atproto.sync.getLatestCommit?did={alice.did}"
+    before = await (await client.get(latest)).get_json()
     response = await client.post(
         f"{REPO}.applyWrites", json={"repo": alice.did, "writes": []}, headers=alice.headers
     )
-    assert response.status_code == 200
-    answer = await response.get_json()
-    assert answer["results"] == []
-    assert answer["commit"]["rev"] > (await before.get_json())["rev"]
+    assert await error_of(response) == (
+        400,
+        "InvalidRequest",
+        "writes must name at least one create, update or delete",
+    )
+    assert await (await client.get(latest)).get_json() == before
 
 
 def _raw_exchange(url: str, request: bytes) -> tuple[bytes, bytes]:

@@ -145,6 +145,8 @@ async def apply_writes(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.repo.applyWrites``: several creates/updates/deletes in one commit."""
     body = ctx.input
     did = await _own_did(ctx, body["repo"])
+    if not body["writes"]:
+        raise InvalidRequest("writes must name at least one create, update or delete")
     validate = body.get("validate")
     writes: list[RecordWrite] = []
     statuses: list[ValidationStatus | None] = []
