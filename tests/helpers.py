@@ -6,9 +6,12 @@ Fixtures live in ``conftest.py``; these are plain functions.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import subprocess
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,11 +22,37 @@ from exprsn_pds.repo.blocks import RepoBlockReader
 from exprsn_pds.repo.commit import parse_commit
 from exprsn_pds.repo.models import Record, Repo
 from exprsn_pds.repo.mst import Mst
+from exprsn_pds.syntax import Tid
 
 REQUEST_TIMEOUT_S = 10.0
 RECEIVE_TIMEOUT_S = 30.0
 #: Bound of :func:`kill_while_writing`'s writes per client.
 MAX_WRITES = 10_000
+INTEROP = Path(__file__).resolve().parent / "interop"
+NODE_TIMEOUT_S = 120
+#: The timestamp of :func:`tid`'s first record key.
+EPOCH_US = 1_700_000_000_000_000
+
+
+def tid(n: int) -> str:
+    """The n-th record key of a test repo (TIDs sort by n)."""
+    return str(Tid.from_parts(EPOCH_US + n, 0))
+
+
+def verify_with_atproto_repo(command: str, **arguments: Any) -> dict[str, Any]:
+    """Run the official ``@atproto/repo`` on our output (tests/interop/verify_repo.mjs)."""
+    result = subprocess.run(
+        ["node", str(INTEROP / "verify_repo.mjs"), command, json.dumps(arguments)],
+        cwd=INTEROP,
+        capture_output=True,
+        text=True,
+        timeout=NODE_TIMEOUT_S,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["ok"], answer.get("error")
+    return answer
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -12,9 +12,7 @@ at, with exactly that commit's records. SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
-import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,9 +21,9 @@ from urllib.parse import urlsplit
 import h11
 import httpx
 import pytest
+from helpers import tid, verify_with_atproto_repo
 
 from exprsn_pds.datamodel import read_car
-from exprsn_pds.syntax import Tid
 
 NOTE = "com.example.snapshot.note"
 NOW = "2024-05-01T12:00:00.000Z"
@@ -39,30 +37,6 @@ RECEIVE_BUFFER_BYTES = 16 * 1024
 READ_BYTES = 16 * 1024
 READ_PAUSE_S = 0.002
 HTTP_TIMEOUT_S = 60.0
-INTEROP = Path(__file__).resolve().parent / "interop"
-NODE_TIMEOUT_S = 120
-EPOCH_US = 1_700_000_000_000_000
-
-
-def tid(n: int) -> str:
-    """The n-th record key of the test repo (TIDs sort by n)."""
-    return str(Tid.from_parts(EPOCH_US + n, 0))
-
-
-def verify_with_atproto_repo(command: str, **arguments: Any) -> dict[str, Any]:
-    """Run the official library on a CAR (tests/interop/verify_repo.mjs)."""
-    result = subprocess.run(
-        ["node", str(INTEROP / "verify_repo.mjs"), command, json.dumps(arguments)],
-        cwd=INTEROP,
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT_S,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["ok"], answer.get("error")
-    return answer
 
 
 def note(n: int, version: int = 0) -> dict[str, Any]:

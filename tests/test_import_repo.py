@@ -22,7 +22,7 @@ import libipld
 import pytest
 from atproto import CAR, models
 from atproto_crypto.verify import verify_signature
-from helpers import sdk_firehose_events
+from helpers import sdk_firehose_events, tid
 
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.app import get_pds
@@ -32,7 +32,6 @@ from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.repo.commit import parse_commit, sign_commit
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, Repo, RepoBlock
 from exprsn_pds.repo.mst import MemoryBlockReader, Mst, MstOp, common_prefix_length, key_height
-from exprsn_pds.syntax import Tid
 
 IMPORT = "/xrpc/com.atproto.repo.importRepo"
 CAR_TYPE = "application/vnd.ipld.car"
@@ -40,13 +39,8 @@ POST = "app.bsky.feed.post"
 PROFILE = "app.bsky.actor.profile"
 NOW = "2024-05-01T12:00:00.000Z"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
-EPOCH_US = 1_700_000_000_000_000
 RECEIVE_TIMEOUT_S = 30.0
 INTEROP = Path(__file__).resolve().parent / "interop"
-
-
-def tid(n: int) -> str:
-    return str(Tid.from_parts(EPOCH_US + n, 0))
 
 
 def post(n: int) -> dict[str, Any]:

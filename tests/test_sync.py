@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import libipld
+from helpers import tid, verify_with_atproto_repo
 
 from exprsn_pds.datamodel import Cid, read_car
-from exprsn_pds.syntax import Tid
 
 POST = "app.bsky.feed.post"
 NOW = "2024-05-01T12:00:00.000Z"
-INTEROP = Path(__file__).resolve().parent / "interop"
-NODE_TIMEOUT_S = 120
-EPOCH_US = 1_700_000_000_000_000
-
-
-def tid(n: int) -> str:
-    """The n-th record key of a test repo (TIDs sort by n)."""
-    return str(Tid.from_parts(EPOCH_US + n, 0))
-
-
-def verify_with_atproto_repo(command: str, **arguments: Any) -> dict[str, Any]:
-    """Run the official library on our output (tests/interop/verify_repo.mjs)."""
-    result = subprocess.run(
-        ["node", str(INTEROP / "verify_repo.mjs"), command, json.dumps(arguments)],
-        cwd=INTEROP,
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT_S,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["ok"], answer.get("error")
-    return answer
 
 
 async def write_posts(client: Any, account: Any, count: int, first: int = 0) -> list[str]:
