@@ -24,7 +24,7 @@ from exprsn_pds.repo.blocks import BlockCache
 from exprsn_pds.repo.commit import parse_commit
 from exprsn_pds.repo.mst import MemoryBlockReader, MissingBlock, Mst, NodeCache
 from exprsn_pds.repo.reader import RepoReader
-from exprsn_pds.repo.store import RepoState, fetch_blocks, repo_state
+from exprsn_pds.repo.store import RepoRow, fetch_blocks, repo_row
 from exprsn_pds.repo.writes import Action, RecordWrite
 from exprsn_pds.storage.database import Database
 from exprsn_pds.storage.sql import current_client, execute, fetch
@@ -48,19 +48,19 @@ async def pds(client_factory: Any) -> Any:
 
 async def test_a_commit_lands_while_a_snapshot_is_open_and_stays_invisible_in_it(pds: Any) -> None:
     async with pds.database.read_snapshot() as snapshot:
-        before = await repo_state(snapshot, DID)
+        before = await repo_row(snapshot, DID)
         assert before is not None
         await pds.repo_writer.apply_writes(
             DID, [RecordWrite(Action.UPDATE, POST, "3k007", post(1007))]
         )
-        after = await repo_state(current_client(), DID)
+        after = await repo_row(current_client(), DID)
         assert after is not None and after.head != before.head
-        assert await repo_state(snapshot, DID) == before
+        assert await repo_row(snapshot, DID) == before
         assert await fetch_blocks(current_client(), DID, [before.head]) == []
         assert [cid for cid, _ in await fetch_blocks(snapshot, DID, [before.head])] == [before.head]
 
 
-def reader_with_a_commit_between(pds: Any, pinned: list[RepoState]) -> RepoReader:
+def reader_with_a_commit_between(pds: Any, pinned: list[RepoRow]) -> RepoReader:
     """A reader (with empty caches: every block comes from its snapshot) whose every
     snapshot sees a commit land, dropping the head, MST nodes and a record it replaced,
     after its first read and before the reader's own queries."""
@@ -68,7 +68,7 @@ def reader_with_a_commit_between(pds: Any, pinned: list[RepoState]) -> RepoReade
     @asynccontextmanager
     async def snapshot() -> AsyncIterator[Any]:
         async with pds.database.read_snapshot() as client:
-            state = await repo_state(client, DID)  # the snapshot begins at its first read
+            state = await repo_row(client, DID)  # the snapshot begins at its first read
             assert state is not None
             pinned.append(state)
             n = len(pinned)
@@ -87,7 +87,7 @@ def reader_with_a_commit_between(pds: Any, pinned: list[RepoState]) -> RepoReade
 async def test_proofs_blocks_and_exports_are_of_the_commit_their_snapshot_began_at(
     pds: Any,
 ) -> None:
-    pinned: list[RepoState] = []
+    pinned: list[RepoRow] = []
     reader = reader_with_a_commit_between(pds, pinned)
 
     roots, blocks = read_car(await reader.record_proof(DID, POST, "3k007"))
@@ -97,7 +97,7 @@ async def test_proofs_blocks_and_exports_are_of_the_commit_their_snapshot_began_
     assert value is not None and value in blocks
 
     dropped = Cid.parse(pinned[-1].head)
-    current = await repo_state(current_client(), DID)
+    current = await repo_row(current_client(), DID)
     assert current is not None
     head = Cid.parse(current.head)
     assert list(await reader.blocks(DID, [head])) == [head]
@@ -113,7 +113,7 @@ async def test_proofs_blocks_and_exports_are_of_the_commit_their_snapshot_began_
 
 
 async def test_record_proofs_and_block_sets_belong_to_the_current_commit(pds: Any) -> None:
-    state = await repo_state(current_client(), DID)
+    state = await repo_row(current_client(), DID)
     assert state is not None
     roots, blocks = read_car(await pds.repo_reader.record_proof(DID, POST, "3k007"))
     assert roots == [Cid.parse(state.head)]

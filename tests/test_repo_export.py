@@ -17,7 +17,7 @@ from exprsn_pds.datamodel import Cid, encode, read_car
 from exprsn_pds.repo.commit import parse_commit
 from exprsn_pds.repo.mst import MemoryBlockReader, Mst
 from exprsn_pds.repo.reader import EXPORT_CHUNK_BYTES
-from exprsn_pds.repo.store import block_page, insert_blocks, repo_state
+from exprsn_pds.repo.store import block_page, insert_blocks, repo_row
 from exprsn_pds.repo.writes import Action, RecordWrite
 from exprsn_pds.storage.sql import current_client
 
@@ -52,7 +52,7 @@ async def test_every_block_keeps_its_cid_whatever_its_codec(pds: Any) -> None:
         current_client(), DID, "3zzzzzzzzzzzz", [(str(c), b) for c, b in stored.items()]
     )
     roots, blocks = read_car(b"".join(await export(pds)))  # checks each block against its CID
-    state = await repo_state(current_client(), DID)
+    state = await repo_row(current_client(), DID)
     assert state is not None and roots == [Cid.parse(state.head)]
     assert stored.items() <= blocks.items()
     rows = await block_page(current_client(), DID, after_id=0, since=None, limit=1000)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.accounts.lookup import require_account
 from exprsn_pds.accounts.models import (
     Account,
@@ -21,11 +23,12 @@ from exprsn_pds.accounts.models import (
 from exprsn_pds.accounts.status import AccountStatus, account_status
 from exprsn_pds.accounts.tombstones import bury
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import AccountNotFound
+from exprsn_pds.errors import AccountNotFound, RepoNotFound
 from exprsn_pds.events import AccountEvent, IdentityEvent, SyncEvent
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.logs import get_logger
 from exprsn_pds.repo.models import Blob, Record, RecordBlob, RecordLabel, Repo, RepoBlock
+from exprsn_pds.repo.store import fetch_blocks, repo_row, set_repo_status
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -39,16 +42,18 @@ def account_event(did: str, status: AccountStatus) -> AccountEvent:
     return AccountEvent(did=did, active=active, status=None if active else status.value)
 
 
-async def _sync_event(did: str) -> SyncEvent:
+async def _sync_event(connection: BaseDBAsyncClient, did: str) -> SyncEvent:
     """``#sync``: the repo's current commit, for relays to resynchronise from."""
-    repo = await Repo.get(did=did)
-    commit = await RepoBlock.get(did=did, cid=repo.head)
-    return SyncEvent.of_commit(did, repo.rev, Cid.parse(repo.head), bytes(commit.content))
+    repo = await repo_row(connection, did)
+    if repo is None:
+        raise RepoNotFound(did)
+    [(_, commit)] = await fetch_blocks(connection, did, [repo.head])
+    return SyncEvent.of_commit(did, repo.rev, Cid.parse(repo.head), commit)
 
 
 async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
     """Apply ``changes`` to the account; sequence what its new standing means."""
-    async with pds.event_log.unit() as unit, unit.transaction():
+    async with pds.event_log.unit() as unit, unit.transaction() as connection:
         account = await Account.select_for_update().get_or_none(did=did)
         if account is None:
             raise AccountNotFound()
@@ -56,13 +61,13 @@ async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
         account.update_from_dict(changes)
         await account.save(update_fields=list(changes))
         after = account_status(account)
-        await Repo.filter(did=did).update(status=after.value)
+        await set_repo_status(connection, did, after.value)
         if after != before:
             if after is AccountStatus.ACTIVE:
                 unit.add(IdentityEvent(did=did, handle=account.handle or None))
             unit.add(account_event(did, after))
             if after is AccountStatus.ACTIVE:
-                unit.add(await _sync_event(did))
+                unit.add(await _sync_event(connection, did))
     return after
 
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.auth import ACCESS_KIND, ADMIN_KIND, Credentials
 from exprsn_pds.errors import InvalidRequest, RepoNotFound
-from exprsn_pds.repo.models import Repo
+from exprsn_pds.repo.store import RepoRow, repo_row
+from exprsn_pds.storage.sql import current_client
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -37,16 +38,16 @@ def sees_hidden_repos(caller: Credentials | None, did: str) -> bool:
     return caller.kind == ADMIN_KIND or (caller.kind == ACCESS_KIND and caller.did == did)
 
 
-async def hosted_repo(pds: Pds, identifier: str) -> Repo:
+async def hosted_repo(pds: Pds, identifier: str) -> RepoRow:
     """The repo named by a DID or a local handle, whatever its standing; 400 RepoNotFound."""
     did = await pds.identity.resolve_to_did(identifier)
-    repo = await Repo.get_or_none(did=did) if did else None
+    repo = await repo_row(current_client(), did) if did else None
     if repo is None:
         raise RepoNotFound(identifier)
     return repo
 
 
-async def visible_repo(pds: Pds, identifier: str, caller: Credentials | None) -> Repo:
+async def visible_repo(pds: Pds, identifier: str, caller: Credentials | None) -> RepoRow:
     """The repo named by ``identifier``, if ``caller`` may read it; 400 with the reason if not.
 
     ``caller`` is the method's verified credentials (``None`` or anonymous: nobody).

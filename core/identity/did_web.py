@@ -19,7 +19,8 @@ from typing import Final
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.tombstones import is_buried
 from exprsn_pds.identity.did_resolver import DID_WEB_PREFIX
-from exprsn_pds.repo.models import Repo
+from exprsn_pds.repo.store import repo_row
+from exprsn_pds.storage.sql import current_client
 
 #: Random bytes in a derived label (130 bits of base32, 26 characters).
 DERIVED_SUFFIX_BYTES: Final = 16
@@ -30,7 +31,11 @@ DERIVATION_ATTEMPTS: Final = 8
 
 async def did_was_used(did: str) -> bool:
     """Whether ``did`` names, or named, an account or repo here."""
-    return await Account.exists(did=did) or await Repo.exists(did=did) or await is_buried(did)
+    return (
+        await Account.exists(did=did)
+        or await repo_row(current_client(), did) is not None
+        or await is_buried(did)
+    )
 
 
 def derived_did_web(handle: str) -> str:

@@ -8,7 +8,7 @@ writer stores the result (:mod:`exprsn_pds.repo.commit_store`) in one short tran
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from exprsn_pds.datamodel import Cid, write_car
 from exprsn_pds.errors import InvalidRequest, InvalidSwap, RecordNotFound, RepoNotFound
@@ -18,7 +18,7 @@ from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.mst import Mst, MstChange, MstOp, NodeCache
-from exprsn_pds.repo.store import LockedRepo
+from exprsn_pds.repo.store import RepoRow
 from exprsn_pds.repo.writes import Action, RecordWrite, Unset, WriteResult, check_swap_commit
 
 
@@ -26,20 +26,20 @@ from exprsn_pds.repo.writes import Action, RecordWrite, Unset, WriteResult, chec
 class PreparedCommit:
     """A signed commit computed from ``base``, ready to store."""
 
-    base: LockedRepo
+    base: RepoRow
     rev: str
     commit: Cid
     change: MstChange
     results: list[WriteResult]
     new_blocks: dict[Cid, bytes]
     event: CommitEvent
-    after: LockedRepo
+    after: RepoRow
     """The repo row once this commit is stored."""
 
 
 async def prepare_commit(
     did: str,
-    repo: LockedRepo | None,
+    repo: RepoRow | None,
     writes: Sequence[RecordWrite],
     record_blocks: dict[str, tuple[Cid, bytes]],
     swap_commit: Cid | Unset | None,
@@ -78,9 +78,7 @@ async def prepare_commit(
         blocks={**change.proof_blocks, **new_blocks},
         ops=[_op(write, result) for write, result in zip(writes, results, strict=True)],
     )
-    after = LockedRepo(
-        str(commit_cid), rev, str(change.root), repo.signing_key, repo.signing_key_curve
-    )
+    after = replace(repo, head=str(commit_cid), rev=rev, data=str(change.root))
     return PreparedCommit(repo, rev, commit_cid, change, results, new_blocks, event, after)
 
 

@@ -16,6 +16,7 @@ rev beside it, the stored commit is re-signed here, so the commit's rev is the r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Final
 
 from exprsn_pds.crypto import PublicKey, parse_multikey
@@ -25,9 +26,11 @@ from exprsn_pds.events import SyncEvent
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.import_check import ImportedRecord, VerifiedRepo, verify_repo_car
 from exprsn_pds.repo.labels import drop_repo_labels, replace_labels
-from exprsn_pds.repo.models import Record, Repo, RepoBlock
+from exprsn_pds.repo.models import Record, RepoBlock
+from exprsn_pds.repo.store import RepoRow, repo_row, set_repo_commit
 from exprsn_pds.repo.writer import RepoWriter
 from exprsn_pds.repo.writes import CommitResult
+from exprsn_pds.storage.sql import current_client
 
 #: Rows per INSERT when storing an imported repo.
 BULK_ROWS: Final = 500
@@ -59,7 +62,7 @@ class RepoImporter:
         """
         writer = self.writer
         async with writer.events.unit() as unit, writer.lock(did):
-            repo = await Repo.get_or_none(did=did)
+            repo = await repo_row(current_client(), did)
             if repo is None:
                 raise RepoNotFound(did)
             held = parse_multikey(repo.signing_public_key)
@@ -73,7 +76,9 @@ class RepoImporter:
                 did, ((r.collection, r.rkey, r.cid, r.value) for r in verified.records), "import"
             )
             async with unit.transaction() as connection:
-                repo = await Repo.filter(did=did).select_for_update().get()
+                repo = await repo_row(connection, did, for_update=True)
+                if repo is None:
+                    raise RepoNotFound(did)
                 commit_cid, commit_block, rev = self._sign(repo, verified)
                 await _store(did, rev, {**verified.blocks, commit_cid: commit_block})
                 await _index(did, rev, verified.records)
@@ -82,18 +87,20 @@ class RepoImporter:
                 await writer.blobs.relink_all(
                     did, ((record.path, record.value) for record in verified.records)
                 )
-                repo.head, repo.rev, repo.data = str(commit_cid), rev, str(verified.commit.data)
-                await repo.save(update_fields=["head", "rev", "data"])
+                await set_repo_commit(
+                    connection,
+                    replace(repo, head=str(commit_cid), rev=rev, data=str(verified.commit.data)),
+                )
                 if repo.status == ACTIVE:
                     unit.add(SyncEvent.of_commit(did, rev, commit_cid, commit_block))
             writer.cache_blocks({commit_cid: commit_block})
             await writer.blobs.settle(did)
         return CommitResult(did=did, commit=commit_cid, rev=rev)
 
-    def _sign(self, repo: Repo, verified: VerifiedRepo) -> tuple[Cid, bytes, str]:
+    def _sign(self, repo: RepoRow, verified: VerifiedRepo) -> tuple[Cid, bytes, str]:
         """A new commit of the imported tree, signed with the key this server holds."""
         rev = self.writer.next_rev(max(repo.rev, verified.commit.rev))
-        key = self.writer.keys.open(repo.did, bytes(repo.signing_key), repo.signing_key_curve)
+        key = self.writer.keys.open(repo.did, repo.signing_key, repo.signing_key_curve)
         cid, block = signed_commit_block(did=repo.did, data=verified.commit.data, rev=rev, key=key)
         return cid, block, rev
 

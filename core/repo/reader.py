@@ -27,16 +27,16 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from exprsn_pds.datamodel import Cid, car_header, car_section, decode, iter_car
 from exprsn_pds.errors import RepoNotFound
 from exprsn_pds.repo.blocks import BlockCache, RepoBlockReader
-from exprsn_pds.repo.models import Record, Repo
+from exprsn_pds.repo.models import Record
 from exprsn_pds.repo.mst import MissingBlock, Mst, NodeCache
 from exprsn_pds.repo.store import (
     IndexedRecord,
-    RepoState,
+    RepoRow,
     block_page,
     fetch_blocks,
     list_index,
     record_in_repo,
-    repo_state,
+    repo_row,
 )
 from exprsn_pds.storage.sql import current_client
 
@@ -72,13 +72,9 @@ class RepoReader:
         self.nodes = nodes
         self.snapshot = snapshot
 
-    async def get_repo(self, did: str) -> Repo | None:
-        """The repo row, or ``None``."""
-        return await Repo.get_or_none(did=did)
-
-    async def state(self, did: str) -> RepoState | None:
-        """The repo's current commit, rev, root and status (one query), or ``None``."""
-        return await repo_state(current_client(), did)
+    async def get_repo(self, did: str) -> RepoRow | None:
+        """The repo row: its current commit, rev, root, key and status (one query), or ``None``."""
+        return await repo_row(current_client(), did)
 
     async def get_record(
         self, did: str, collection: str, rkey: str, cid: Cid | None = None
@@ -172,8 +168,8 @@ class RepoReader:
         return found
 
 
-async def _state_or_not_found(client: BaseDBAsyncClient, did: str) -> RepoState:
-    state = await repo_state(client, did)
+async def _state_or_not_found(client: BaseDBAsyncClient, did: str) -> RepoRow:
+    state = await repo_row(client, did)
     if state is None:
         raise RepoNotFound(did)
     return state

@@ -14,9 +14,9 @@ from exprsn_pds.accounts.visibility import check_visible, visible_repo
 from exprsn_pds.crypto import PrivateKey, PublicKey, parse_multikey
 from exprsn_pds.datamodel import Cid
 from exprsn_pds.errors import RepoNotFound
-from exprsn_pds.repo.models import Record, Repo, RepoBlock
+from exprsn_pds.repo.models import Record, RepoBlock
 from exprsn_pds.repo.reader import RepoReader, StoredRecord
-from exprsn_pds.repo.store import RepoState
+from exprsn_pds.repo.store import RepoRow
 
 if TYPE_CHECKING:
     from exprsn_pds.auth import Credentials
@@ -52,9 +52,9 @@ class RepoService:
         """The record and export reader."""
         return self._pds.repo_reader
 
-    async def state(self, did: str) -> RepoState | None:
-        """The repo's current commit, rev, root and status, or ``None`` if not hosted."""
-        return await self.reader.state(did)
+    async def state(self, did: str) -> RepoRow | None:
+        """The repo's row (current commit, rev, root, key, status), or ``None`` if not hosted."""
+        return await self.reader.get_repo(did)
 
     async def readable(self, identifier: str, caller: Credentials | None) -> str:
         """The DID of the repo ``identifier`` (DID or handle) names, if ``caller`` may read it.
@@ -105,7 +105,7 @@ class RepoService:
 
     async def stats(self, did: str) -> RepoStats | None:
         """What the repo holds (``checkAccountStatus``), or ``None`` if not hosted."""
-        repo = await Repo.get_or_none(did=did)
+        repo = await self.reader.get_repo(did)
         if repo is None:
             return None
         return RepoStats(
@@ -115,8 +115,8 @@ class RepoService:
             records=await Record.filter(did=did).count(),
         )
 
-    async def _repo(self, did: str) -> Repo:
-        repo = await Repo.get_or_none(did=did)
+    async def _repo(self, did: str) -> RepoRow:
+        repo = await self.reader.get_repo(did)
         if repo is None:
             raise RepoNotFound(did)
         return repo
@@ -128,7 +128,7 @@ class RepoService:
     async def signing_key(self, did: str) -> PrivateKey:
         """The private repo signing key of ``did``, opened from its envelope; 400 RepoNotFound."""
         repo = await self._repo(did)
-        return self._pds.repo_writer.keys.open(did, bytes(repo.signing_key), repo.signing_key_curve)
+        return self._pds.repo_writer.keys.open(did, repo.signing_key, repo.signing_key_curve)
 
     async def record_takedown(self, did: str, collection: str, rkey: str) -> RecordTakedown | None:
         """The record's CID and takedown reference, or ``None`` if there is no such record."""

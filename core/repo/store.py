@@ -3,7 +3,7 @@
 Every function takes the tortoise client to run on: the write transaction's inside a
 commit, :func:`~exprsn_pds.storage.sql.current_client` elsewhere. The tables are the
 ones :mod:`exprsn_pds.repo.models` declares; the models stay the schema's source (and
-serve the cold paths).
+serve the cold paths), but a repo row is always read here, as a :class:`RepoRow`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.storage.sql import (
+    Row,
     chunks,
     execute,
     fetch,
@@ -25,25 +27,25 @@ from exprsn_pds.storage.sql import (
 
 
 @dataclass(frozen=True)
-class RepoState:
-    """A repo's current commit, rev, MST root and hosting status."""
+class RepoRow:
+    """A ``repo`` row: the repo's current commit, its (sealed) signing key and standing.
+
+    The one type the write path and the readers pass a repo around as; the ORM model
+    :class:`~exprsn_pds.repo.models.Repo` only declares the table.
+    """
 
     did: str
     head: str
+    """CID of the current commit."""
     rev: str
     data: str
-    status: str
-
-
-@dataclass(frozen=True)
-class LockedRepo:
-    """What a commit needs of its repo row, read under the row lock."""
-
-    head: str
-    rev: str
-    data: str
+    """CID of the MST root."""
     signing_key: bytes
+    """AES-256-GCM envelope of the private signing key."""
     signing_key_curve: str
+    signing_public_key: str
+    """Multikey of the public signing key."""
+    status: str
 
 
 @dataclass(frozen=True)
@@ -64,39 +66,66 @@ class IndexWrite:
     cid: str | None
 
 
-async def repo_state(client: BaseDBAsyncClient, did: str) -> RepoState | None:
-    """The repo row of ``did``, or ``None``."""
-    rows = await fetch(client, "SELECT head, rev, data, status FROM repo WHERE did = ?", [did])
-    if not rows:
-        return None
-    head, rev, data, status = rows[0]
-    return RepoState(did=did, head=head, rev=rev, data=data, status=status)
+REPO_COLUMNS: Final = (
+    "did, head, rev, data, signing_key, signing_key_curve, signing_public_key, status"
+)
 
 
-async def lock_repo(
-    client: BaseDBAsyncClient, did: str, *, for_update: bool = True
-) -> LockedRepo | None:
-    """The repo row of ``did`` (``None`` if absent), locked until the transaction ends.
+def _repo_row(row: Row) -> RepoRow:
+    did, head, rev, data, signing_key, curve, public_key, status = row
+    return RepoRow(did, head, rev, data, bytes(signing_key), curve, public_key, status)
 
-    PostgreSQL takes a row lock (``FOR UPDATE``), so processes sharing the database
-    commit to one repo one at a time; SQLite serialises write transactions itself.
-    ``for_update=False`` only reads the row.
+
+async def repo_row(
+    client: BaseDBAsyncClient, did: str, *, for_update: bool = False
+) -> RepoRow | None:
+    """The repo row of ``did``, or ``None``.
+
+    ``for_update`` locks it until the transaction ends: PostgreSQL takes a row lock
+    (``FOR UPDATE``), so processes sharing the database commit to one repo one at a
+    time; SQLite serialises write transactions itself.
     """
     lock = " FOR UPDATE" if for_update and is_postgres(client) else ""
-    rows = await fetch(
+    rows = await fetch(client, f"SELECT {REPO_COLUMNS} FROM repo WHERE did = ?" + lock, [did])
+    return _repo_row(rows[0]) if rows else None
+
+
+async def repo_rows(
+    client: BaseDBAsyncClient, *, after: str | None = None, limit: int | None = None
+) -> list[RepoRow]:
+    """Repo rows by DID: those above ``after``, at most ``limit`` of them (else all)."""
+    text = f"SELECT {REPO_COLUMNS} FROM repo"
+    values: list[object] = []
+    if after is not None:
+        text += " WHERE did > ?"
+        values.append(after)
+    text += " ORDER BY did"
+    if limit is not None:
+        text += " LIMIT ?"
+        values.append(limit)
+    return [_repo_row(row) for row in await fetch(client, text, values)]
+
+
+async def insert_repo(client: BaseDBAsyncClient, row: RepoRow) -> None:
+    """Add the repo row ``row``."""
+    await execute(
         client,
-        "SELECT head, rev, data, signing_key, signing_key_curve FROM repo WHERE did = ?" + lock,
-        [did],
+        f"INSERT INTO repo ({REPO_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            row.did,
+            row.head,
+            row.rev,
+            row.data,
+            row.signing_key,
+            row.signing_key_curve,
+            row.signing_public_key,
+            row.status,
+            dt.datetime.now(dt.UTC),
+        ],
     )
-    if not rows:
-        return None
-    head, rev, data, signing_key, curve = rows[0]
-    return LockedRepo(head, rev, data, bytes(signing_key), curve)
 
 
-async def advance_repo(
-    client: BaseDBAsyncClient, did: str, base: LockedRepo, after: LockedRepo
-) -> bool:
+async def advance_repo(client: BaseDBAsyncClient, base: RepoRow, after: RepoRow) -> bool:
     """Point the repo at the commit of ``after`` if it is still at ``base``; whether it was.
 
     The update locks the row until the transaction ends (PostgreSQL re-checks the
@@ -107,9 +136,28 @@ async def advance_repo(
         client,
         "UPDATE repo SET head = ?, rev = ?, data = ?"
         " WHERE did = ? AND head = ? AND signing_key = ?",
-        [after.head, after.rev, after.data, did, base.head, base.signing_key],
+        [after.head, after.rev, after.data, base.did, base.head, base.signing_key],
     )
     return changed == 1
+
+
+async def set_repo_commit(client: BaseDBAsyncClient, row: RepoRow) -> None:
+    """Point the repo of ``row`` at its commit (``head``, ``rev``, ``data``) unconditionally."""
+    await execute(
+        client,
+        "UPDATE repo SET head = ?, rev = ?, data = ? WHERE did = ?",
+        [row.head, row.rev, row.data, row.did],
+    )
+
+
+async def set_repo_status(client: BaseDBAsyncClient, did: str, status: str) -> None:
+    """Record the repo's hosting status (its account's standing)."""
+    await execute(client, "UPDATE repo SET status = ? WHERE did = ?", [status, did])
+
+
+async def set_signing_key(client: BaseDBAsyncClient, did: str, sealed: bytes) -> None:
+    """Replace the repo's sealed signing key (same key, new envelope)."""
+    await execute(client, "UPDATE repo SET signing_key = ? WHERE did = ?", [sealed, did])
 
 
 async def fetch_blocks(

@@ -30,9 +30,8 @@ from exprsn_pds.repo.commit_plan import PreparedCommit, commit_event, prepare_co
 from exprsn_pds.repo.commit_store import insert_block_map, store_commit
 from exprsn_pds.repo.keys import RepoKeys
 from exprsn_pds.repo.labels import AttachedLabels
-from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import MissingBlock, Mst, NodeCache
-from exprsn_pds.repo.store import LockedRepo, advance_repo, lock_repo
+from exprsn_pds.repo.store import RepoRow, advance_repo, insert_repo, repo_row
 from exprsn_pds.repo.writes import UNSET, CommitResult, RecordWrite, Unset
 from exprsn_pds.storage import Database
 from exprsn_pds.storage.sql import current_client
@@ -77,7 +76,7 @@ class RepoWriter:
         self.check_record = check_record
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Each repo's row as this writer's last commit left it (a guess the commit checks).
-        self._bases: Lru[str, LockedRepo] = Lru(REMEMBERED_REPOS)
+        self._bases: Lru[str, RepoRow] = Lru(REMEMBERED_REPOS)
 
     def lock(self, did: str) -> asyncio.Lock:
         """The in-process lock that serialises every change to ``did``'s repo."""
@@ -119,17 +118,20 @@ class RepoWriter:
             )
             blocks = {**change.new_blocks, commit_cid: commit_block}
             async with unit.transaction() as connection:
-                if await Repo.exists(did=did):
+                if await repo_row(connection, did) is not None:
                     raise InvalidRequest(f"Repo already exists: {did}", error="RepoExists")
-                await Repo.create(
-                    did=did,
-                    head=str(commit_cid),
-                    rev=rev,
-                    data=str(change.root),
-                    signing_key=self.keys.seal(did, key),
-                    signing_key_curve=key.curve.value,
-                    signing_public_key=key.public_key().multibase(),
-                    status=status,
+                await insert_repo(
+                    connection,
+                    RepoRow(
+                        did=did,
+                        head=str(commit_cid),
+                        rev=rev,
+                        data=str(change.root),
+                        signing_key=self.keys.seal(did, key),
+                        signing_key_curve=key.curve.value,
+                        signing_public_key=key.public_key().multibase(),
+                        status=status,
+                    ),
                 )
                 if also is not None:
                     await also()
@@ -188,11 +190,11 @@ class RepoWriter:
         async with self.events.unit() as unit, self.lock(did):
             prepared = await self._prepare_optimistically(did, writes, record_blocks, swap_commit)
             async with unit.transaction() as connection:
-                if not await advance_repo(connection, did, prepared.base, prepared.after):
+                if not await advance_repo(connection, prepared.base, prepared.after):
                     # Another process moved the repo (or deleted it): compute under the lock.
-                    locked = await lock_repo(connection, did)
+                    locked = await repo_row(connection, did, for_update=True)
                     prepared = await self._prepare(did, locked, writes, record_blocks, swap_commit)
-                    await advance_repo(connection, did, prepared.base, prepared.after)
+                    await advance_repo(connection, prepared.base, prepared.after)
                 blobs_touched = await store_commit(
                     connection, did, writes, prepared, labels, self.blobs
                 )
@@ -223,7 +225,7 @@ class RepoWriter:
                 return await self._prepare(did, remembered, writes, record_blocks, swap_commit)
             except (InvalidRequest, MissingBlock):
                 self._bases.pop(did)
-        base = await lock_repo(current_client(), did, for_update=False)
+        base = await repo_row(current_client(), did)
         return await self._prepare(did, base, writes, record_blocks, swap_commit)
 
     async def check_records(
@@ -246,7 +248,7 @@ class RepoWriter:
     async def _prepare(
         self,
         did: str,
-        repo: LockedRepo | None,
+        repo: RepoRow | None,
         writes: Sequence[RecordWrite],
         record_blocks: dict[str, tuple[Cid, bytes]],
         swap_commit: Cid | Unset | None,

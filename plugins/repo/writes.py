@@ -24,7 +24,7 @@ from exprsn_pds.plugins.repo.records import (
 )
 from exprsn_pds.ratelimit import RateLimit
 from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
-from exprsn_pds.repo.store import RepoState
+from exprsn_pds.repo.store import RepoRow
 from exprsn_pds.repo.writes import UNSET, Unset, check_swap_commit
 
 APPLY_WRITES_TYPES = {
@@ -50,7 +50,7 @@ async def _own_did(ctx: XrpcContext, identifier: str) -> str:
     return (await _own_repo(ctx, identifier)).did
 
 
-async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoState:
+async def _own_repo(ctx: XrpcContext, identifier: str) -> RepoRow:
     """The caller's repo, named by a DID or a local handle; 400 RepoNotFound, 403 if not
     the caller's."""
     did = await ctx.pds.identity.resolve_to_did(identifier)

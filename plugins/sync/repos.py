@@ -10,8 +10,9 @@ from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.accounts.visibility import hosted_repo, visible_repo
 from exprsn_pds.datamodel import Cid, car_header, car_section
-from exprsn_pds.repo.models import Repo
 from exprsn_pds.repo.mst import MissingBlock
+from exprsn_pds.repo.store import RepoRow, repo_rows
+from exprsn_pds.storage.sql import current_client
 
 CAR_ENCODING = "application/vnd.ipld.car"
 
@@ -80,17 +81,14 @@ async def get_repo_status(ctx: XrpcContext) -> dict[str, Any]:
 async def list_repos(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.listRepos``: every hosted repo, by DID, with a cursor."""
     limit = ctx.params["limit"]
-    query = Repo.all().order_by("did")
-    if cursor := ctx.params.get("cursor"):
-        query = query.filter(did__gt=cursor)
-    repos = await query.limit(limit)
+    repos = await repo_rows(current_client(), after=ctx.params.get("cursor") or None, limit=limit)
     answer: dict[str, Any] = {"repos": [_listed(repo) for repo in repos]}
     if len(repos) == limit:
         answer["cursor"] = repos[-1].did
     return answer
 
 
-def _listed(repo: Repo) -> dict[str, Any]:
+def _listed(repo: RepoRow) -> dict[str, Any]:
     listed: dict[str, Any] = {
         "did": repo.did,
         "head": repo.head,
