@@ -95,7 +95,7 @@ from exprsn_pds.registrars import (
     XrpcRegistrar,
 )
 from exprsn_pds.repo.checks import RecordLabels, RecordOrigin, RecordRefusal
-from exprsn_pds.repo.labels import record_labels
+from exprsn_pds.repo.label_store import record_labels
 from exprsn_pds.repo.reader import StoredRecord
 from exprsn_pds.repo.service import RecordTakedown, RepoService, RepoStats
 from exprsn_pds.repo.writes import Action, CommitResult, RecordWrite, WriteResult

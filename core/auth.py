@@ -22,6 +22,7 @@ from exprsn_pds.errors import (
     ExpiredToken,
 )
 from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
+from exprsn_pds.storage.sql import current_client
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
 from exprsn_pds.tokens import verify as verify_token
 
@@ -103,7 +104,7 @@ def _bearer(request: Request) -> str:
 
 async def check_account_standing(did: str, *, takedown: bool, deactivated: bool) -> None:
     """400 AccountNotFound, or 401 AccountTakedown / AccountDeactivated when checked."""
-    standing = await account_standing(did)
+    standing = await account_standing(current_client(), did)
     if standing is None:
         raise AccountNotFound()
     if takedown and standing.takedown_ref:

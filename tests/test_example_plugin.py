@@ -220,7 +220,9 @@ async def _index_once_caught_up(server: Any, did: str) -> tuple[set[str], set[st
     await database.connect()
     try:
         async with asyncio.timeout(CATCH_UP_TIMEOUT_S):
-            while (lag := await consumer_lag(INDEX_CONSUMER)) is None or lag.events_behind:
+            while (
+                lag := await consumer_lag(current_client(), INDEX_CONSUMER)
+            ) is None or lag.events_behind:
                 await asyncio.sleep(0.1)
         rows = await fetch(current_client(), "SELECT uri FROM bookmarks_bookmark")
         records = await Record.filter(did=did, collection=BOOKMARK).values_list("rkey", flat=True)

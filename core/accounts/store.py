@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from exprsn_pds.storage.sql import current_client, fetch
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from exprsn_pds.storage.sql import fetch
 
 # Every write asks this.
 STANDING_QUERY = "SELECT takedown_ref, deactivated_at FROM account WHERE did = ?"
@@ -27,9 +29,9 @@ class AccountStanding:
         return self.deactivated_at is not None
 
 
-async def account_standing(did: str) -> AccountStanding | None:
-    """The standing of account ``did`` (in the open transaction, if any); ``None``: no account."""
-    rows = await fetch(current_client(), STANDING_QUERY, [did])
+async def account_standing(client: BaseDBAsyncClient, did: str) -> AccountStanding | None:
+    """The standing of account ``did`` read on ``client``; ``None``: no account."""
+    rows = await fetch(client, STANDING_QUERY, [did])
     if not rows:
         return None
     takedown_ref, deactivated_at = rows[0]

@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 
 from exprsn_pds.events.models import EventConsumer, RepoEvent
 from exprsn_pds.events.store import NO_EVENTS_SEQ, head_seq, oldest_seq
-from exprsn_pds.storage.sql import current_client, execute, fetch, is_postgres
+from exprsn_pds.storage.sql import execute, fetch, is_postgres
 
 MS_PER_S = 1000
 
@@ -57,12 +57,13 @@ async def ensure_consumer(name: str, *, from_now: bool) -> None:
         await EventConsumer.create(name=name, last_seq=start, created_at=dt.datetime.now(dt.UTC))
 
 
-async def acquire_lease(name: str, owner: str, *, ttl_s: float) -> bool:
+async def acquire_lease(
+    client: BaseDBAsyncClient, name: str, owner: str, *, ttl_s: float
+) -> bool:
     """Take (or renew) the lease of ``name`` for ``owner``; whether ``owner`` holds it now.
 
     Succeeds when nobody holds it, ``owner`` already does, or the holder's lease expired.
     """
-    client = current_client()
     now = _now_ms(client)
     changed = await execute(
         client,
@@ -73,9 +74,10 @@ async def acquire_lease(name: str, owner: str, *, ttl_s: float) -> bool:
     return changed == 1
 
 
-async def renew_lease(name: str, owner: str, *, ttl_s: float) -> bool:
+async def renew_lease(
+    client: BaseDBAsyncClient, name: str, owner: str, *, ttl_s: float
+) -> bool:
     """Extend ``owner``'s lease of ``name``; False when another process has taken it."""
-    client = current_client()
     changed = await execute(
         client,
         f"UPDATE event_consumer SET lease_expires_ms = {_now_ms(client)} + ?"
@@ -85,22 +87,24 @@ async def renew_lease(name: str, owner: str, *, ttl_s: float) -> bool:
     return changed == 1
 
 
-async def release_lease(name: str, owner: str) -> None:
+async def release_lease(client: BaseDBAsyncClient, name: str, owner: str) -> None:
     """Give up ``owner``'s lease of ``name``, so another process may take it at once."""
     await execute(
-        current_client(),
+        client,
         "UPDATE event_consumer SET owner = NULL, lease_expires_ms = 0 WHERE name = ? AND owner = ?",
         [name, owner],
     )
 
 
-async def save_cursor(name: str, owner: str, *, last_seq: int, missed_events: int = 0) -> bool:
+async def save_cursor(
+    client: BaseDBAsyncClient, name: str, owner: str, *, last_seq: int, missed_events: int = 0
+) -> bool:
     """Move the cursor of ``name`` to ``last_seq`` (adding ``missed_events``).
 
     Only while ``owner`` holds the lease; False (and nothing written) otherwise.
     """
     changed = await execute(
-        current_client(),
+        client,
         "UPDATE event_consumer SET last_seq = ?, missed_events = missed_events + ?"
         " WHERE name = ? AND owner = ?",
         [last_seq, missed_events, name, owner],
@@ -147,9 +151,8 @@ class ConsumerLag:
     owner: str | None
 
 
-async def consumer_lag(name: str) -> ConsumerLag | None:
+async def consumer_lag(client: BaseDBAsyncClient, name: str) -> ConsumerLag | None:
     """The lag of consumer ``name``, or ``None`` when it never ran against this database."""
-    client = current_client()
     rows = await fetch(
         client,
         "SELECT last_seq, missed_events,"

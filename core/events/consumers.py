@@ -49,6 +49,7 @@ from exprsn_pds.events.errors import ConsumerTooSlow, EventStreamError, StreamIn
 from exprsn_pds.events.hub import FirehoseHub
 from exprsn_pds.events.types import AnyEvent, decode_event
 from exprsn_pds.logs import get_logger
+from exprsn_pds.storage.sql import current_client
 from exprsn_pds.tasks import stop_task
 
 DEFAULT_MAX_EVENTS: Final = 100
@@ -152,7 +153,9 @@ class ConsumerRunner:
         while not self._stopping.is_set():
             try:
                 await ensure_consumer(self.name, from_now=self._consumer.start_at == "now")
-                if await acquire_lease(self.name, self._owner, ttl_s=self._timings.lease_ttl_s):
+                if await acquire_lease(
+                    current_client(), self.name, self._owner, ttl_s=self._timings.lease_ttl_s
+                ):
                     self._failures = 0
                     await self._run_leased()
                 else:
@@ -182,7 +185,7 @@ class ConsumerRunner:
             await stop_task(keeper)
             if self._holds_lease:
                 self._holds_lease = False
-                await release_lease(self.name, self._owner)
+                await release_lease(current_client(), self.name, self._owner)
 
     async def _handle(self, cursor: int, page: list[StoredEvent]) -> tuple[int, bool]:
         """Hand ``page`` to the handler; the new cursor, and whether the handler failed."""
@@ -229,7 +232,7 @@ class ConsumerRunner:
         if done == cursor:
             return cursor
         saved = await save_cursor(
-            self.name, self._owner, last_seq=done, missed_events=max(missed, 0)
+            current_client(), self.name, self._owner, last_seq=done, missed_events=max(missed, 0)
         )
         if not saved:
             self._lost_lease()
@@ -239,7 +242,9 @@ class ConsumerRunner:
         while True:
             await asyncio.sleep(self._timings.renew_interval_s)
             try:
-                held = await renew_lease(self.name, self._owner, ttl_s=self._timings.lease_ttl_s)
+                held = await renew_lease(
+                    current_client(), self.name, self._owner, ttl_s=self._timings.lease_ttl_s
+                )
             except Exception:  # the database is briefly unreachable; the next renewal may work
                 log.exception("durable consumer could not renew its lease", consumer=self.name)
                 continue
@@ -332,7 +337,7 @@ class DurableConsumers:
 
         Any process may ask, whichever runs the consumer.
         """
-        return await consumer_lag(name)
+        return await consumer_lag(current_client(), name)
 
     async def _listen(self) -> None:
         while True:

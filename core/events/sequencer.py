@@ -20,10 +20,9 @@ from typing import Final, TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.events.hub import FirehoseHub
-from exprsn_pds.events.store import NO_EVENTS_SEQ
+from exprsn_pds.events.store import insert_event, lock_sequence, newest_seq
 from exprsn_pds.events.types import Event, EventFrame
 from exprsn_pds.logs import get_logger
-from exprsn_pds.storage.sql import execute, fetch, is_postgres
 from exprsn_pds.syntax import Datetime
 
 # Any fixed 64-bit key works; this one spells "exprsn:s" (for sequencing).
@@ -48,18 +47,12 @@ class Sequencer:
         transaction (after the repo lock, before nothing slow): the global sequencing lock
         is held until commit. One transaction may sequence several events.
         """
-        if is_postgres(connection):
-            await fetch(connection, "SELECT pg_advisory_xact_lock(?)", [SEQUENCE_LOCK_KEY])
-        rows = await fetch(connection, "SELECT MAX(seq) FROM repo_event")
-        seq = (rows[0][0] or NO_EVENTS_SEQ) + 1
+        await lock_sequence(connection, SEQUENCE_LOCK_KEY)
+        seq = await newest_seq(connection) + 1
         now = dt.datetime.now(dt.UTC)
         stamped = event.stamped(seq, str(Datetime.from_datetime(now)))
         frame = stamped.frame()
-        await execute(
-            connection,
-            "INSERT INTO repo_event (seq, did, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
-            [seq, stamped.did, stamped.type, frame, now],
-        )
+        await insert_event(connection, seq, stamped.did, stamped.type, frame, now)
         return stamped, frame
 
     async def publish(self, event: EventFrame) -> None:

@@ -5,10 +5,40 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.events.models import RepoEvent
 from exprsn_pds.events.types import EventFrame
+from exprsn_pds.storage.sql import execute, fetch, is_postgres
 
 NO_EVENTS_SEQ: Final = 0
+
+
+async def lock_sequence(client: BaseDBAsyncClient, key: int) -> None:
+    """Take the sequencing lock ``key`` until ``client``'s transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock; SQLite needs none (one process's
+    write transactions run one at a time).
+    """
+    if is_postgres(client):
+        await fetch(client, "SELECT pg_advisory_xact_lock(?)", [key])
+
+
+async def newest_seq(client: BaseDBAsyncClient) -> int:
+    """The newest ``seq`` as ``client`` sees it, or 0 before the first event."""
+    rows = await fetch(client, "SELECT MAX(seq) FROM repo_event")
+    return int(rows[0][0] or NO_EVENTS_SEQ)
+
+
+async def insert_event(
+    client: BaseDBAsyncClient, seq: int, did: str, kind: str, frame: bytes, at: dt.datetime
+) -> None:
+    """Store event ``seq`` (of type ``kind``) with its encoded ``frame``."""
+    await execute(
+        client,
+        "INSERT INTO repo_event (seq, did, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
+        [seq, did, kind, frame, at],
+    )
 
 
 async def head_seq() -> int:

@@ -6,7 +6,7 @@ plugins make through :class:`~exprsn_pds.repo.writer.RepoWriter`) asks the write
 the hook answers ``None`` (allow), a :class:`RecordRefusal` (or raises an
 :class:`~exprsn_pds.errors.XrpcError`) to refuse, or :class:`RecordLabels` to allow the
 record with labels, which are stored in the same transaction as the record
-(:mod:`exprsn_pds.repo.labels`). A refusal of any record of a commit or import refuses
+(:mod:`exprsn_pds.repo.label_store`). A refusal of any record of a commit or import refuses
 all of it: nothing is written.
 """
 

@@ -15,7 +15,7 @@ from exprsn_pds.blobs import BlobService
 from exprsn_pds.blobs.refs import find_blob_refs
 from exprsn_pds.datamodel import Cid
 from exprsn_pds.repo.commit_plan import PreparedCommit
-from exprsn_pds.repo.labels import AttachedLabels, replace_labels
+from exprsn_pds.repo.label_store import AttachedLabels, replace_labels
 from exprsn_pds.repo.mst import MstChange
 from exprsn_pds.repo.store import (
     IndexWrite,

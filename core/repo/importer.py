@@ -25,7 +25,7 @@ from exprsn_pds.errors import RepoNotFound
 from exprsn_pds.events import SyncEvent
 from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.import_check import ImportedRecord, VerifiedRepo, verify_repo_car
-from exprsn_pds.repo.labels import drop_repo_labels, replace_labels
+from exprsn_pds.repo.label_store import drop_repo_labels, replace_labels
 from exprsn_pds.repo.models import Record, RepoBlock
 from exprsn_pds.repo.store import RepoRow, repo_row, set_repo_commit
 from exprsn_pds.repo.writer import RepoWriter

@@ -29,7 +29,7 @@ from exprsn_pds.repo.commit import signed_commit_block
 from exprsn_pds.repo.commit_plan import PreparedCommit, commit_event, prepare_commit
 from exprsn_pds.repo.commit_store import insert_block_map, store_commit
 from exprsn_pds.repo.keys import RepoKeys
-from exprsn_pds.repo.labels import AttachedLabels
+from exprsn_pds.repo.label_store import AttachedLabels
 from exprsn_pds.repo.mst import MissingBlock, Mst, NodeCache
 from exprsn_pds.repo.store import RepoRow, advance_repo, insert_repo, repo_row
 from exprsn_pds.repo.writes import UNSET, CommitResult, RecordWrite, Unset

@@ -6,6 +6,12 @@ instead write plain SQL with ``?`` placeholders (SQLite's style); :func:`fetch` 
 :func:`execute` translate them to ``$1, $2, ...`` for PostgreSQL and run the statement
 on a tortoise client, so it joins that client's transaction. Statements must use SQL
 both databases speak and contain no literal ``?``.
+
+Raw SQL lives only in the store modules (``*store.py``) and here. A store function takes
+the client it runs on as its first argument and never looks one up: inside a
+transaction, the connection :meth:`Database.transaction
+<exprsn_pds.storage.database.Database.transaction>` yields (or a read snapshot's);
+elsewhere its caller passes :func:`current_client`.
 """
 
 from __future__ import annotations
