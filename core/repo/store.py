@@ -15,6 +15,7 @@ from typing import Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from exprsn_pds.repo.models import Repo
 from exprsn_pds.storage.sql import (
     Row,
     chunks,
@@ -93,10 +94,16 @@ async def repo_row(
 async def repo_rows(
     client: BaseDBAsyncClient, *, after: str | None = None, limit: int | None = None
 ) -> list[RepoRow]:
-    """Repo rows by DID: those above ``after``, at most ``limit`` of them (else all)."""
+    """Repo rows by DID: those above ``after``, at most ``limit`` of them (else all).
+
+    ``after`` (a client's cursor) gets the checks of the ``did`` column first, as an ORM
+    comparison would (:mod:`exprsn_pds.storage.columns`): a value the column cannot
+    hold is a ``ValidationError`` (400), never a comparison with the database.
+    """
     text = f"SELECT {REPO_COLUMNS} FROM repo"
     values: list[object] = []
     if after is not None:
+        Repo._meta.fields_map["did"].validate(after)
         text += " WHERE did > ?"
         values.append(after)
     text += " ORDER BY did"
