@@ -75,10 +75,39 @@ async def index_bookmarks(client, pds):
     listed = (await response.get_json())["bookmarks"]
     response = await client.get(
         "/xrpc/com.example.bookmarks.listBookmarks", query_string={"host": "other.example"})
-    return {"uris": uris, "listed": listed, "other": (await response.get_json())["bookmarks"]}
+    other = (await response.get_json())["bookmarks"]
+    # The plugin writes to the caller's repo itself, through pds.repo_writer.
+    response = await client.post("/xrpc/com.example.bookmarks.save", headers=headers,
+        json={"url": "https://Saved.example/x?utm_medium=y"})
+    saved = await response.get_json()
+    rkey = saved["uri"].rsplit("/", 1)[1]
+    response = await client.get("/xrpc/com.atproto.repo.getRecord", query_string={
+        "repo": account["did"], "collection": BOOKMARK, "rkey": rkey})
+    stored = await response.get_json()
+    response = await client.post("/xrpc/com.example.bookmarks.save",
+        json={"url": "https://saved.example/"})
+    anonymous = response.status_code
+    # pds_check_record refuses a blocked host before commit, whoever writes it.
+    refused = {}
+    before = await pds.repos.state(account["did"])
+    response = await client.post("/xrpc/com.atproto.repo.createRecord", headers=headers,
+        json={"repo": account["did"], "collection": BOOKMARK, "record": {
+            "$type": BOOKMARK, "subject": "https://BLOCKED.example/p",
+            "createdAt": "2024-01-01T00:00:00Z"}})
+    refused["createRecord"] = [response.status_code, await response.get_json()]
+    response = await client.post("/xrpc/com.example.bookmarks.save", headers=headers,
+        json={"url": "https://blocked.example/q"})
+    refused["save"] = [response.status_code, await response.get_json()]
+    after = await pds.repos.state(account["did"])
+    refused["head_unchanged"] = str(before.head) == str(after.head)
+    return {"uris": uris, "listed": listed, "other": other, "saved": saved,
+            "stored": stored, "anonymous": anonymous, "refused": refused}
 
 async def main():
-    settings = load_settings(environ={"PDS_DATA_DIRECTORY": sys.argv[1]})
+    config = sys.argv[1] + "/pds.toml"
+    with open(config, "w") as file:
+        file.write('[plugins.bookmarks]\\nblocked_hosts = ["blocked.example"]\\n')
+    settings = load_settings(config, environ={"PDS_DATA_DIRECTORY": sys.argv[1]})
     app = create_app(settings)
     pds = get_pds(app)
     out = {}
@@ -166,8 +195,20 @@ def test_installed_plugin_method_is_served_and_its_record_validated(
         {"uri": indexed["uris"][0], "url": "https://example.com/a", "host": "example.com"}
     ]
     assert indexed["other"] == []
-    # pds_on_event saw each bookmark created through this process.
-    assert [line.split()[2] for line in out["logged"]] == indexed["uris"]
+    saved = indexed["saved"]
+    assert saved["url"] == "https://saved.example/x"
+    assert indexed["stored"]["cid"] == saved["cid"]
+    assert indexed["stored"]["value"]["subject"] == "https://saved.example/x"
+    assert indexed["anonymous"] == 401
+    refused = indexed["refused"]
+    for status, body in (refused["createRecord"], refused["save"]):
+        assert status == 400
+        assert body["error"] == "InvalidRequest"
+        assert "bookmarks.blocked_host" in body["message"]
+        assert "blocked.example" in body["message"]
+    assert refused["head_unchanged"]
+    # pds_on_event saw each bookmark created through this process, the plugin's own too.
+    assert [line.split()[2] for line in out["logged"]] == [*indexed["uris"], saved["uri"]]
 
 
 def test_installed_plugin_is_listed_with_its_namespace(installed: Path, tmp_path: Path) -> None:

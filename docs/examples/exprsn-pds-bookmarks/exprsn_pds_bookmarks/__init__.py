@@ -1,22 +1,27 @@
 """Example third-party plugin for exprsn-pds: bookmarks.
 
 It ships its own namespace (``com.example.bookmarks``): one record type
-(``com.example.bookmarks.bookmark``), two queries (``normalizeUrl``, ``listBookmarks``)
-and a config section ``[plugins.bookmarks]``. Its table of bookmarks (``models.py``,
-with a versioned migration) is kept by a durable consumer of the event log
-(``index.py``); ``pds_on_event`` logs each bookmark this process saves, as it is
-committed. Installing the package is all it takes: the server finds it through
-the ``exprsn_pds.plugins`` entry point.
+(``com.example.bookmarks.bookmark``), two queries (``normalizeUrl``, ``listBookmarks``),
+one procedure (``save``: the plugin writes a bookmark to the caller's repo through
+``pds.repo_writer``) and a config section ``[plugins.bookmarks]``. Its table of bookmarks
+(``models.py``, with a versioned migration) is kept by a durable consumer of the event
+log (``index.py``); ``pds_on_event`` logs each bookmark this process saves, as it is
+committed; ``pds_check_record`` refuses, before commit, bookmarks of the hosts listed in
+``blocked_hosts``, however they are written. Everything goes through the public package
+``exprsn_pds``. Installing the package is all it takes: the server finds it through the
+``exprsn_pds.plugins`` entry point.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from exprsn_pds import (
+    Action,
     AnyEvent,
     CommitEvent,
     ConsumerRegistrar,
@@ -24,9 +29,14 @@ from exprsn_pds import (
     LexiconRegistrar,
     ModelRegistrar,
     Pds,
+    RecordOrigin,
+    RecordRefusal,
+    RecordWrite,
     XrpcContext,
     XrpcRegistrar,
+    caller_did,
     hookimpl,
+    write_auth,
 )
 from exprsn_pds_bookmarks.index import BOOKMARK, CONSUMER, apply_event, list_bookmarks
 
@@ -61,10 +71,29 @@ def strips_tracking(pds: Pds) -> bool:
     return bool(pds.settings.plugin_config(PLUGIN_NAME).get("strip_tracking", True))
 
 
+def blocked_hosts(pds: Pds) -> frozenset[str]:
+    """``plugins.bookmarks.blocked_hosts``: hosts no bookmark may point at (default none)."""
+    hosts = pds.settings.plugin_config(PLUGIN_NAME).get("blocked_hosts", [])
+    return frozenset(host.lower() for host in hosts)
+
+
 async def normalize_url(ctx: XrpcContext) -> dict[str, Any]:
     """``com.example.bookmarks.normalizeUrl``: the canonical form of ``url``."""
     url, host = normalize(ctx.params["url"], strip_tracking=strips_tracking(ctx.pds))
     return {"url": url, "host": host}
+
+
+async def save_bookmark(ctx: XrpcContext) -> dict[str, Any]:
+    """``com.example.bookmarks.save``: write the canonical ``url`` as a bookmark to the
+    caller's repo (one commit, checked by every ``pds_check_record`` like any write)."""
+    did = caller_did(ctx.auth)
+    url, _ = normalize(ctx.input["url"], strip_tracking=strips_tracking(ctx.pds))
+    created_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    record = {"$type": BOOKMARK, "subject": url, "createdAt": created_at}
+    write = RecordWrite(Action.CREATE, BOOKMARK, str(ctx.pds.tid_clock.next()), record)
+    result = await ctx.pds.repo_writer.apply_writes(did, [write])
+    written = result.results[0]
+    return {"uri": written.uri, "cid": str(written.cid), "url": url}
 
 
 async def list_bookmarks_handler(ctx: XrpcContext) -> dict[str, Any]:
@@ -75,11 +104,15 @@ async def list_bookmarks_handler(ctx: XrpcContext) -> dict[str, Any]:
 
 @hookimpl
 def pds_config_schema() -> dict[str, Any]:
-    """``[plugins.bookmarks]``: ``strip_tracking`` (bool, default true)."""
+    """``[plugins.bookmarks]``: ``strip_tracking`` (bool, default true) and
+    ``blocked_hosts`` (list of host names, default empty)."""
     return {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"strip_tracking": {"type": "boolean"}},
+        "properties": {
+            "strip_tracking": {"type": "boolean"},
+            "blocked_hosts": {"type": "array", "items": {"type": "string"}},
+        },
     }
 
 
@@ -101,8 +134,9 @@ def pds_register_models(register: ModelRegistrar) -> None:
 
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve ``normalizeUrl`` and ``listBookmarks``."""
+    """Serve ``normalizeUrl``, ``listBookmarks`` and ``save``."""
     registry.add("com.example.bookmarks.normalizeUrl", normalize_url)
+    registry.add("com.example.bookmarks.save", save_bookmark, auth=write_auth)
     registry.add("com.example.bookmarks.listBookmarks", list_bookmarks_handler)
 
 
@@ -130,3 +164,24 @@ def pds_on_event(event: AnyEvent) -> None:
     for op in event.ops:
         if op.collection == BOOKMARK and op.action == "create" and op.record is not None:
             log.info("bookmark saved: at://%s/%s %s", event.did, op.path, op.record.get("subject"))
+
+
+@hookimpl
+def pds_check_record(
+    pds: Pds, did: str, collection: str, rkey: str, record: dict[str, Any], origin: RecordOrigin
+) -> RecordRefusal | None:
+    """Refuse, before commit, a bookmark of a host in ``blocked_hosts``.
+
+    Called for every record written (``createRecord``, ``applyWrites``, ``importRepo``,
+    ``save`` above): a refusal is a 400 naming the rule, and nothing of the commit is
+    written.
+    """
+    if collection != BOOKMARK or not isinstance(subject := record.get("subject"), str):
+        return None
+    try:
+        _, host = normalize(subject, strip_tracking=False)
+    except InvalidRequest:
+        return None  # not an http(s) URL: the lexicon allows it, the index skips it
+    if host in blocked_hosts(pds):
+        return RecordRefusal(rule="bookmarks.blocked_host", reason=f"{host} is blocked here")
+    return None
