@@ -6,6 +6,7 @@ import dns from 'node:dns'
 import net from 'node:net'
 import os from 'node:os'
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -292,12 +293,14 @@ async function main() {
     const exposed = listeners.filter((l) => !l.startsWith('127.') && !l.startsWith('::1:'))
     console.log(`listening on ${listeners.join(' ')}`)
     if (exposed.length) throw new Error(`servers listen beyond loopback: ${exposed.join(' ')}`)
-    const scenario = JSON.parse(readFileSync(join(FIXTURES, 'scenario.json'), 'utf8'))
+    const scenarioBytes = readFileSync(join(FIXTURES, 'scenario.json'))
+    const scenario = JSON.parse(scenarioBytes.toString('utf8'))
     const replay = new Replay(scenario, network, AtpAgent)
     await replay.createAccounts()
     for (const [index, step] of scenario.steps.entries()) await replay.run(step, index)
     const output = {
       description: 'Answers of the official AppView (through the official PDS) to scenario.json, normalised per tests/appview_reference/README.md',
+      scenarioSha256: createHash('sha256').update(scenarioBytes).digest('hex'),
       recordedWith: {
         node: process.versions.node,
         '@atproto/dev-env': version('@atproto/dev-env'),
