@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from helpers import kill_while_writing
 
 from exprsn_pds.events.consumer_store import consumer_lag
 from exprsn_pds.pds import CORE_MODEL_APPS
-from exprsn_pds.repo.models import Record
 from exprsn_pds.storage import Database
 from exprsn_pds.storage.sql import current_client, fetch
 
@@ -253,8 +253,8 @@ def _bookmark(worker: int, n: int) -> dict[str, Any]:
 
 
 async def _index_once_caught_up(server: Any, did: str) -> tuple[set[str], set[str]]:
-    """The indexed AT-URIs and those of the repo's bookmark records, once the index is
-    caught up with the event log (read from this process while the server runs)."""
+    """The indexed AT-URIs and those of the repo's bookmark records (through the running
+    server), once the index is caught up with the event log."""
     database = Database(
         server.settings.database_url, CORE_MODEL_APPS, server.settings.data_directory
     )
@@ -266,11 +266,25 @@ async def _index_once_caught_up(server: Any, did: str) -> tuple[set[str], set[st
             ) is None or lag.events_behind:
                 await asyncio.sleep(0.1)
         rows = await fetch(current_client(), "SELECT uri FROM bookmarks_bookmark")
-        records = await Record.filter(did=did, collection=BOOKMARK).values_list("rkey", flat=True)
     finally:
         await database.close()
     assert lag.missed_events == 0
-    return {row[0] for row in rows}, {f"at://{did}/{BOOKMARK}/{rkey}" for rkey in records}
+    return {row[0] for row in rows}, await _repo_bookmarks(server.url, did)
+
+
+async def _repo_bookmarks(url: str, did: str) -> set[str]:
+    """The AT-URIs of ``did``'s bookmark records, as ``listRecords`` answers them."""
+    uris: set[str] = set()
+    params = {"repo": did, "collection": BOOKMARK, "limit": "100"}
+    async with httpx.AsyncClient(base_url=url) as http:
+        while True:
+            response = await http.get("/xrpc/com.atproto.repo.listRecords", params=params)
+            response.raise_for_status()
+            page = response.json()
+            uris.update(record["uri"] for record in page["records"])
+            if not page["records"] or "cursor" not in page:
+                return uris
+            params["cursor"] = page["cursor"]
 
 
 async def test_the_index_consumer_catches_up_after_kill_9_with_nothing_missing(

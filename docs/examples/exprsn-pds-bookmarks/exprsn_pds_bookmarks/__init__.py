@@ -178,10 +178,7 @@ def pds_check_record(
     """
     if collection != BOOKMARK or not isinstance(subject := record.get("subject"), str):
         return None
-    try:
-        _, host = normalize(subject, strip_tracking=False)
-    except InvalidRequest:
-        return None  # not an http(s) URL: the lexicon allows it, the index skips it
-    if host in blocked_hosts(pds):
+    host = urlsplit(subject).hostname  # lower-cased, as blocked_hosts are
+    if host is not None and host in blocked_hosts(pds):
         return RecordRefusal(rule="bookmarks.blocked_host", reason=f"{host} is blocked here")
     return None
