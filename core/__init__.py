@@ -7,7 +7,8 @@ Third-party plugins import the whole plugin API from here::
 The services a plugin works through are on :class:`Pds`: ``pds.accounts``
 (:class:`AccountService`), ``pds.repos`` (:class:`RepoService`) and ``pds.repo_writer``
 (writes), ``pds.blobs`` (:class:`BlobService`), ``pds.identity``
-(:class:`IdentityService`), ``pds.sessions``, ``pds.email_tokens`` and ``pds.mailer``.
+(:class:`IdentityService`), ``pds.image_urls`` (:class:`ImageUrls`: image URLs for views),
+``pds.sessions``, ``pds.email_tokens`` and ``pds.mailer``.
 """
 
 if __name__ != "exprsn_pds":  # pragma: no cover - guard against a second import name
@@ -83,6 +84,14 @@ from exprsn_pds.events.types import (
 )
 from exprsn_pds.hookspecs import hookimpl, hookspec
 from exprsn_pds.identity import INVALID_HANDLE, IdentityInfo, IdentityService
+from exprsn_pds.images import (
+    DEFAULT_IMAGE_FORMAT,
+    IMAGE_FORMATS,
+    IMAGE_PRESETS,
+    ImageFormat,
+    ImagePreset,
+    ImageUrls,
+)
 from exprsn_pds.mail import Mailer, MailError
 from exprsn_pds.mail.codes import CodeMails, send_code, send_code_quietly
 from exprsn_pds.pds import Pds
@@ -108,6 +117,9 @@ from exprsn_pds.xrpc.types import (
 
 __all__ = [
     "ANONYMOUS",
+    "DEFAULT_IMAGE_FORMAT",
+    "IMAGE_FORMATS",
+    "IMAGE_PRESETS",
     "INVALID_HANDLE",
     "TAKEDOWN_REF_MAX_LENGTH",
     "AccountAlreadyExists",
@@ -142,6 +154,9 @@ __all__ = [
     "IdentityEvent",
     "IdentityInfo",
     "IdentityService",
+    "ImageFormat",
+    "ImagePreset",
+    "ImageUrls",
     "InternalServerError",
     "InvalidHandle",
     "InvalidInviteCode",

@@ -24,6 +24,7 @@ from exprsn_pds.events import CrawlerNotifier, EventLog, EventPurger, FirehoseHu
 from exprsn_pds.events.consumers import Consumer, ConsumerTimings, DurableConsumers
 from exprsn_pds.events.on_event import PluginEventListener
 from exprsn_pds.identity import IdentityService
+from exprsn_pds.images import ImageUrls
 from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
 from exprsn_pds.lexicons import FOLDER as PROJECT_LEXICONS
 from exprsn_pds.logs import get_logger
@@ -117,6 +118,7 @@ class Pds:
             temp_grace_s=settings.blob_temp_grace_s,
             gc_interval_s=settings.blob_gc_interval_s,
         )
+        self.image_urls = ImageUrls.from_settings(settings)
         self._cache: Cache | None = None
         self.rate_limiter = RateLimiter(
             enabled=settings.rate_limits_enabled,

@@ -290,6 +290,7 @@ def _to_settings(tree: dict[str, Any], trusted_proxies: tuple[IpNetwork, ...]) -
         body_min_rate_bytes_per_s=tree["server"]["body_min_rate_bytes_per_s"],
         drain_max_bytes=tree["server"]["drain_max_bytes"],
         blob_account_quota_bytes=tree["blobs"]["account_quota_bytes"],
+        image_cdn_url=tree["images"]["cdn_url"] or None,
         plugin_sections={k: v for k, v in plugins.items() if isinstance(v, dict)},
         raw=tree,
     )

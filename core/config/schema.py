@@ -117,6 +117,11 @@ CORE_SCHEMA: dict[str, Any] = {
                 "account_quota_bytes": {"type": "integer", "minimum": 1},
             },
         },
+        "images": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"cdn_url": _OPTIONAL_URL},
+        },
         "identity": {
             "type": "object",
             "additionalProperties": False,
@@ -229,6 +234,7 @@ DEFAULTS: dict[str, Any] = {
         "gc_interval_s": 3600,
         "account_quota_bytes": 10_000_000_000,
     },
+    "images": {"cdn_url": ""},
     "identity": {
         "did_plc_url": "https://plc.directory",
         "recovery_did_key": "",
@@ -311,6 +317,7 @@ ENVIRONMENT: dict[str, str] = {
     "PDS_SEND_TIMEOUT_S": "server.send_timeout_s",
     "PDS_BODY_TIMEOUT_S": "server.body_timeout_s",
     "PDS_BLOB_ACCOUNT_QUOTA_BYTES": "blobs.account_quota_bytes",
+    "PDS_IMAGES_CDN_URL": "images.cdn_url",
 }
 
 #: Secrets generated into the data directory's secrets file when not configured.

@@ -92,6 +92,7 @@ class Settings:
     body_min_rate_bytes_per_s: int
     drain_max_bytes: int
     blob_account_quota_bytes: int
+    image_cdn_url: str | None
     plugin_sections: dict[str, dict[str, Any]]
     raw: dict[str, Any] = field(repr=False)
 
