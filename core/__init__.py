@@ -107,6 +107,7 @@ from exprsn_pds.repo.checks import RecordLabels, RecordOrigin, RecordRefusal
 from exprsn_pds.repo.label_store import record_labels
 from exprsn_pds.repo.reader import StoredRecord
 from exprsn_pds.repo.service import RecordTakedown, RepoService, RepoStats
+from exprsn_pds.repo.store import RepoRow
 from exprsn_pds.repo.writes import Action, CommitResult, RecordWrite, WriteResult
 from exprsn_pds.tokens import Scope
 from exprsn_pds.xrpc.types import (
@@ -184,6 +185,7 @@ __all__ = [
     "RecordWrite",
     "RepoNotFound",
     "RepoOp",
+    "RepoRow",
     "RepoService",
     "RepoStats",
     "RouteRegistrar",

@@ -10,18 +10,10 @@ import pytest
 import exprsn_pds
 
 PLUGINS = Path(exprsn_pds.__file__).resolve().parent.parent / "plugins"
-#: Not yet moved: the sync plugin reads repo rows for its exports (its own piece of work).
-NOT_YET_MOVED = frozenset({"sync"})
-#: Modules whose public names plugins import from ``exprsn_pds`` itself.
-RE_EXPORTED = ("exprsn_pds.auth", "exprsn_pds.errors", "exprsn_pds.registrars", "exprsn_pds.pds")
 
 
 def _plugin_files() -> list[Path]:
-    return sorted(
-        path
-        for path in PLUGINS.rglob("*.py")
-        if path.relative_to(PLUGINS).parts[0] not in NOT_YET_MOVED
-    )
+    return sorted(PLUGINS.rglob("*.py"))
 
 
 def _imports(path: Path) -> list[tuple[str, list[str]]]:
@@ -55,8 +47,25 @@ def test_public_names_come_from_the_public_package(path: Path) -> None:
     from_internals = [
         (module, name)
         for module, names in _imports(path)
-        if module in RE_EXPORTED
+        if module.startswith("exprsn_pds.") and not module.startswith("exprsn_pds.plugins.")
         for name in names
         if name in public
     ]
     assert from_internals == []
+
+
+def _is_storage_internal(module: str) -> bool:
+    last = module.split(".")[-1]
+    return module.startswith("exprsn_pds.storage") or last == "store" or last.endswith("_store")
+
+
+@pytest.mark.parametrize("path", _plugin_files(), ids=lambda path: str(path.relative_to(PLUGINS)))
+def test_no_plugin_imports_storage_internals(path: Path) -> None:
+    internals = [
+        module
+        for module, _ in _imports(path)
+        if module.startswith("exprsn_pds.")
+        and not module.startswith("exprsn_pds.plugins.")
+        and _is_storage_internal(module)
+    ]
+    assert internals == [], "raw SQL and transactions stay behind pds.accounts / repos / blobs"

@@ -1,22 +1,26 @@
 """``RepoService`` (``pds.repos``): the read side of repositories, as plugins use it.
 
-Who may read a repo, its records and collections, what it holds (for migrations), its
+Who may read a repo, its records and collections, the hosted repos, exports, record
+proofs and blocks (each one snapshot of one commit), what it holds (for migrations), its
 signing key, and record takedowns. Writes go through the write path,
 ``pds.repo_writer.apply_writes`` (:class:`~exprsn_pds.repo.writer.RepoWriter`).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from exprsn_pds.accounts.visibility import check_visible, visible_repo
+from exprsn_pds.accounts.visibility import check_visible, hosted_repo, visible_repo
 from exprsn_pds.crypto import PrivateKey, PublicKey, parse_multikey
 from exprsn_pds.datamodel import Cid
-from exprsn_pds.errors import RepoNotFound
+from exprsn_pds.errors import InvalidRequest, RepoNotFound
 from exprsn_pds.repo.models import Record, RepoBlock
+from exprsn_pds.repo.mst import MissingBlock
 from exprsn_pds.repo.reader import RepoReader, StoredRecord
-from exprsn_pds.repo.store import RepoRow
+from exprsn_pds.repo.store import RepoRow, repo_rows
+from exprsn_pds.storage.sql import current_client
 
 if TYPE_CHECKING:
     from exprsn_pds.auth import Credentials
@@ -62,7 +66,48 @@ class RepoService:
         400 RepoNotFound, or RepoTakendown / RepoDeactivated for a hidden repo unless the
         caller is its owner or the admin.
         """
-        return (await visible_repo(self._pds, identifier, caller)).did
+        return (await self.visible(identifier, caller)).did
+
+    async def visible(self, identifier: str, caller: Credentials | None) -> RepoRow:
+        """The row of the repo ``identifier`` names, if ``caller`` may read it.
+
+        Errors as :meth:`readable`.
+        """
+        return await visible_repo(self._pds, identifier, caller)
+
+    async def hosted(self, identifier: str) -> RepoRow:
+        """The row of the repo a DID or local handle names, whatever its standing.
+
+        400 RepoNotFound if it is not hosted here.
+        """
+        return await hosted_repo(self._pds, identifier)
+
+    async def page(self, *, after: str | None, limit: int) -> list[RepoRow]:
+        """Up to ``limit`` hosted repos' rows by DID, those above ``after`` (a cursor).
+
+        A cursor the ``did`` column cannot hold is a ``ValidationError`` (400).
+        """
+        return await repo_rows(current_client(), after=after, limit=limit)
+
+    def export(self, did: str, since: str | None = None) -> AsyncGenerator[bytes, None]:
+        """The repo as CAR pieces, whole or the blocks added since rev ``since``.
+
+        One snapshot of the current commit, however slowly the pieces are read.
+        """
+        return self.reader.export(did, since=since)
+
+    async def record_proof(self, did: str, collection: str, rkey: str) -> bytes:
+        """A CAR of the current commit proving the record (or its absence)."""
+        return await self.reader.record_proof(did, collection, rkey)
+
+    async def blocks(self, did: str, cids: Collection[Cid]) -> dict[Cid, bytes]:
+        """The repo's blocks ``cids`` as of one commit; 400 BlockNotFound names a missing one."""
+        try:
+            return await self.reader.blocks(did, cids)
+        except MissingBlock as error:
+            raise InvalidRequest(
+                f"Could not find block: {error.cid}", error="BlockNotFound"
+            ) from error
 
     async def visible_record(
         self,

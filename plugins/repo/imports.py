@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from exprsn_pds import InvalidRequest, Pds, XrpcContext, caller_did, hookimpl
+from exprsn_pds import InvalidRequest, Pds, RecordOrigin, XrpcContext, caller_did, hookimpl
 from exprsn_pds.datamodel import ipld_to_json
 from exprsn_pds.lexicon import LexiconValidationError
 from exprsn_pds.plugins.repo.records import choose_rkey
-from exprsn_pds.repo.checks import RecordOrigin
 from exprsn_pds.repo.import_check import RECORD_TYPE_FIELD
 from exprsn_pds.repo.importer import RepoImporter
 

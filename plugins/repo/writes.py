@@ -11,6 +11,7 @@ from exprsn_pds import (
     InvalidRequest,
     RecordWrite,
     RepoNotFound,
+    RepoRow,
     WriteResult,
     XrpcContext,
 )
@@ -24,7 +25,6 @@ from exprsn_pds.plugins.repo.records import (
 )
 from exprsn_pds.ratelimit import RateLimit
 from exprsn_pds.ratelimit.official import REPO_WRITE_DAY, REPO_WRITE_HOUR, REPO_WRITE_POINTS
-from exprsn_pds.repo.store import RepoRow
 from exprsn_pds.repo.writes import UNSET, Unset, check_swap_commit
 
 APPLY_WRITES_TYPES = {

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from exprsn_pds import XrpcRegistrar, hookimpl
-from exprsn_pds.auth import optional_auth
+from exprsn_pds import XrpcRegistrar, hookimpl, optional_auth
 from exprsn_pds.plugins.sync import firehose, hosts, repos
 
 

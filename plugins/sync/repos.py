@@ -6,13 +6,8 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
-from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
-from exprsn_pds.accounts.status import AccountStatus
-from exprsn_pds.accounts.visibility import hosted_repo, visible_repo
+from exprsn_pds import AccountStatus, InvalidRequest, RepoRow, XrpcContext, XrpcResponse
 from exprsn_pds.datamodel import Cid, car_header, car_section
-from exprsn_pds.repo.mst import MissingBlock
-from exprsn_pds.repo.store import RepoRow, repo_rows
-from exprsn_pds.storage.sql import current_client
 
 CAR_ENCODING = "application/vnd.ipld.car"
 
@@ -24,8 +19,8 @@ async def get_repo(ctx: XrpcContext) -> XrpcResponse:
     first piece is read before the response starts, so a failure to open it is an
     XRPC error, not a cut stream.
     """
-    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
-    stream = ctx.pds.repo_reader.export(repo.did, since=ctx.params.get("since"))
+    did = await ctx.pds.repos.readable(ctx.params["did"], ctx.auth)
+    stream = ctx.pds.repos.export(did, since=ctx.params.get("since"))
     first = await anext(stream)
     return XrpcResponse(_resumed(first, stream), content_type=CAR_ENCODING)
 
@@ -40,36 +35,33 @@ async def _resumed(first: bytes, rest: AsyncGenerator[bytes, None]) -> AsyncGene
 async def get_record(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getRecord``: a CAR proving a record (or its absence)."""
     params = ctx.params
-    repo = await visible_repo(ctx.pds, params["did"], ctx.auth)
-    car = await ctx.pds.repo_reader.record_proof(repo.did, params["collection"], params["rkey"])
+    did = await ctx.pds.repos.readable(params["did"], ctx.auth)
+    car = await ctx.pds.repos.record_proof(did, params["collection"], params["rkey"])
     return XrpcResponse(car, content_type=CAR_ENCODING)
 
 
 async def get_blocks(ctx: XrpcContext) -> XrpcResponse:
     """``com.atproto.sync.getBlocks``: the requested blocks of a repo, as a CAR."""
-    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
+    did = await ctx.pds.repos.readable(ctx.params["did"], ctx.auth)
     cids_param = ctx.params["cids"]
     try:
         cids = [Cid.parse(text) for text in cids_param]
     except ValueError as error:
         raise InvalidRequest(f"Invalid CID: {error}") from error
-    try:
-        blocks = await ctx.pds.repo_reader.blocks(repo.did, cids)
-    except MissingBlock as error:
-        raise InvalidRequest(f"Could not find block: {error.cid}", error="BlockNotFound") from error
+    blocks = await ctx.pds.repos.blocks(did, cids)
     car = car_header([]) + b"".join(car_section(cid, blocks[cid]) for cid in cids)
     return XrpcResponse(car, content_type=CAR_ENCODING)
 
 
 async def get_latest_commit(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.getLatestCommit``: the current commit CID and rev."""
-    repo = await visible_repo(ctx.pds, ctx.params["did"], ctx.auth)
+    repo = await ctx.pds.repos.visible(ctx.params["did"], ctx.auth)
     return {"cid": repo.head, "rev": repo.rev}
 
 
 async def get_repo_status(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.getRepoStatus``: whether the repo is active, and its rev."""
-    repo = await hosted_repo(ctx.pds, ctx.params["did"])
+    repo = await ctx.pds.repos.hosted(ctx.params["did"])
     answer: dict[str, Any] = {"did": repo.did, "active": repo.status == AccountStatus.ACTIVE}
     if repo.status == AccountStatus.ACTIVE:
         answer["rev"] = repo.rev
@@ -81,7 +73,7 @@ async def get_repo_status(ctx: XrpcContext) -> dict[str, Any]:
 async def list_repos(ctx: XrpcContext) -> dict[str, Any]:
     """``com.atproto.sync.listRepos``: every hosted repo, by DID, with a cursor."""
     limit = ctx.params["limit"]
-    repos = await repo_rows(current_client(), after=ctx.params.get("cursor") or None, limit=limit)
+    repos = await ctx.pds.repos.page(after=ctx.params.get("cursor") or None, limit=limit)
     answer: dict[str, Any] = {"repos": [_listed(repo) for repo in repos]}
     if len(repos) == limit:
         answer["cursor"] = repos[-1].did
