@@ -17,7 +17,11 @@ import pytest
 from helpers import bearer
 
 from exprsn_pds.accounts.models import RefreshToken
-from exprsn_pds.accounts.revocation import UNNAMED_KEY_PREFIX, TokenRevocations
+from exprsn_pds.accounts.revocation import (
+    SESSION_KEY_PREFIX,
+    UNNAMED_KEY_PREFIX,
+    TokenRevocations,
+)
 from exprsn_pds.app import get_pds
 from exprsn_pds.cache import Cache
 from exprsn_pds.plugins.mailer.outbox import OutboxMailer
@@ -241,6 +245,30 @@ async def test_another_process_sees_a_revocation_within_the_check_interval(
     assert not await here.is_revoked(claims)
     now[0] = 1.0
     assert await here.is_revoked(claims)
+
+
+def session_claims(session_id: str) -> TokenClaims:
+    return TokenClaims(
+        did="did:plc:alice",
+        scope=Scope.ACCESS,
+        jti=None,
+        expires_at=0,
+        raw={},
+        session_id=session_id,
+    )
+
+
+async def test_remembered_answers_are_bounded_least_recently_checked_first(cache: Cache) -> None:
+    revocations = TokenRevocations(TTL_S, check_interval_s=TTL_S, remembered_max=2)
+    revocations.open(cache)
+    assert not await revocations.is_revoked(session_claims("s1"))
+    assert not await revocations.is_revoked(session_claims("s2"))
+    for session_id in ("s1", "s2"):  # revoked by another process: unseen while remembered
+        await cache.set(SESSION_KEY_PREFIX + session_id, b"1", ttl_s=TTL_S)
+    assert not await revocations.is_revoked(session_claims("s1"))
+    assert not await revocations.is_revoked(session_claims("s3"))  # s2 forgotten, s1 kept
+    assert await revocations.is_revoked(session_claims("s2"))
+    assert not await revocations.is_revoked(session_claims("s1"))
 
 
 async def test_a_refresh_racing_the_end_of_its_session_does_not_revive_it(client: Any) -> None:

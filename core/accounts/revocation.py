@@ -22,11 +22,13 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from exprsn_pds.cache import Cache
+from exprsn_pds.lru import Lru
 from exprsn_pds.tokens import TokenClaims
 
 SESSION_KEY_PREFIX: Final = "revoked:session:"
 UNNAMED_KEY_PREFIX: Final = "revoked:unnamed:"
-#: How many "not revoked" answers a process remembers; past that it starts afresh.
+#: How many "not revoked" answers a process remembers; past that the least recently
+#: checked session is forgotten (its next check asks the cache again).
 REMEMBERED_MAX_SESSIONS: Final = 65536
 _MARK: Final = b"1"
 
@@ -40,13 +42,14 @@ class TokenRevocations:
         *,
         check_interval_s: float,
         clock: Callable[[], float] = time.monotonic,
+        remembered_max: int = REMEMBERED_MAX_SESSIONS,
     ) -> None:
         self._ttl_s = ttl_s
         self._check_interval_s = check_interval_s
         self._clock = clock
         self._cache: Cache | None = None
         # cache key -> when the cache last said it holds no revocation
-        self._clear_since: dict[str, float] = {}
+        self._clear_since: Lru[str, float] = Lru(remembered_max)
 
     def open(self, cache: Cache) -> None:
         """Start using the shared cache (when the server starts)."""
@@ -68,7 +71,7 @@ class TokenRevocations:
         keys.append(UNNAMED_KEY_PREFIX + did)
         for key in keys:
             await self.cache.set(key, _MARK, ttl_s=self._ttl_s)
-            self._clear_since.pop(key, None)
+            self._clear_since.pop(key)
 
     async def session_revoked(self, session_id: str) -> bool:
         """Whether session ``session_id`` was revoked, asking the cache (no remembering)."""
@@ -89,7 +92,5 @@ class TokenRevocations:
             return False
         if await self.cache.get(key) is not None:
             return True
-        if len(self._clear_since) >= REMEMBERED_MAX_SESSIONS:
-            self._clear_since.clear()
-        self._clear_since[key] = now
+        self._clear_since.put(key, now)
         return False
