@@ -42,7 +42,7 @@ from exprsn_pds.auth import (
     service_auth,
     write_auth,
 )
-from exprsn_pds.blobs import BlobService, BlobStore
+from exprsn_pds.blobs import BlobService, BlobStore, ServableBlob
 from exprsn_pds.errors import (
     AccountAlreadyExists,
     AccountDeactivated,
@@ -87,6 +87,7 @@ from exprsn_pds.identity import INVALID_HANDLE, IdentityInfo, IdentityService
 from exprsn_pds.images import (
     DEFAULT_IMAGE_FORMAT,
     IMAGE_FORMATS,
+    IMAGE_PATH_PREFIX,
     IMAGE_PRESETS,
     ImageFormat,
     ImagePreset,
@@ -120,6 +121,7 @@ __all__ = [
     "ANONYMOUS",
     "DEFAULT_IMAGE_FORMAT",
     "IMAGE_FORMATS",
+    "IMAGE_PATH_PREFIX",
     "IMAGE_PRESETS",
     "INVALID_HANDLE",
     "TAKEDOWN_REF_MAX_LENGTH",
@@ -190,6 +192,7 @@ __all__ = [
     "RepoStats",
     "RouteRegistrar",
     "Scope",
+    "ServableBlob",
     "ServiceUnavailable",
     "SessionManager",
     "SessionTokens",

@@ -2,7 +2,8 @@
 
 The repo block cache bounds its blocks by bytes (``weigh=len``); the cache of decoded
 MST nodes bounds them by count (no ``weigh``: each entry weighs 1), and so can any other
-remembered state (``pop`` forgets an entry that went stale).
+remembered state (``pop`` forgets an entry that went stale). The images plugin's disk
+cache keeps file sizes and deletes the files the bound drops (``on_drop``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,26 @@ class Lru(Generic[K, V]):
     Values are never ``None`` (``get`` answers ``None`` for an absent key). Reading or
     writing an entry makes it the most recently used. A value heavier than the whole
     bound is not kept (keeping it would drop every other entry, then itself).
+    ``on_drop(key, value)`` is called for every entry the bound drops, that too-heavy value
+    included (not for ``pop`` nor for a value replaced under its key).
     """
 
-    def __init__(self, max_weight: int, weigh: Callable[[V], int] | None = None) -> None:
+    def __init__(
+        self,
+        max_weight: int,
+        weigh: Callable[[V], int] | None = None,
+        on_drop: Callable[[K, V], None] | None = None,
+    ) -> None:
         self._entries: OrderedDict[K, V] = OrderedDict()
         self._max_weight = max_weight
         self._weigh = weigh
+        self._on_drop = on_drop
         self._weight = 0
+
+    @property
+    def weight(self) -> int:
+        """The total weight of the entries kept."""
+        return self._weight
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -50,12 +64,16 @@ class Lru(Generic[K, V]):
             self._weight -= 1 if weigh is None else weigh(replaced)
         weight = 1 if weigh is None else weigh(value)
         if weight > self._max_weight:
+            if self._on_drop is not None:
+                self._on_drop(key, value)
             return
         entries[key] = value
         self._weight += weight
         while self._weight > self._max_weight:
-            _, dropped = entries.popitem(last=False)
+            dropped_key, dropped = entries.popitem(last=False)
             self._weight -= 1 if weigh is None else weigh(dropped)
+            if self._on_drop is not None:
+                self._on_drop(dropped_key, dropped)
 
     def pop(self, key: K) -> V | None:
         """Forget ``key``; its value, or ``None`` when absent."""

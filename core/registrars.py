@@ -21,7 +21,6 @@ from exprsn_pds.xrpc.types import XrpcMethod
 
 if TYPE_CHECKING:
     from exprsn_pds.auth import AuthVerifier
-    from exprsn_pds.pds import Pds
 
 
 class PluginStartupError(Exception):
@@ -108,7 +107,8 @@ class XrpcRegistrar:
         )
 
 
-RouteHandler = Callable[["Pds"], Awaitable[Any]]
+#: ``async def handler(pds, **path_variables)``: the rule's ``<name>`` parts as keywords.
+RouteHandler = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,9 @@ class RouteRegistrar:
         self.plugin = plugin
 
     def add(self, path: str, handler: RouteHandler, *, methods: Sequence[str] = ("GET",)) -> None:
-        """Serve ``path`` (Quart rule syntax) with ``handler(pds)``."""
+        """Serve ``path`` (Quart rule syntax) with ``handler(pds)``; the rule's variables
+        (``/img/<preset>/<name>``) arrive as keyword arguments: ``handler(pds, preset=...,
+        name=...)``, percent-decoded, as strings unless a converter says otherwise."""
         for route in self._routes:
             if route.path == path and set(route.methods) & set(methods):
                 raise PluginStartupError(

@@ -236,7 +236,17 @@ async def rate_limiter_factory(request: pytest.FixtureRequest) -> AsyncIterator[
 
 ADMIN_PASSWORD = "test-admin-password"
 JWT_SECRET = "test-jwt-secret-" + "x" * 32
-BUILT_IN_PLUGINS = ["server", "repo", "sync", "blob", "identity", "session", "admin", "mailer"]
+BUILT_IN_PLUGINS = [
+    "server",
+    "repo",
+    "sync",
+    "blob",
+    "identity",
+    "session",
+    "admin",
+    "mailer",
+    "images",
+]
 ACCESS_TOKEN_TTL_S = 3600
 
 

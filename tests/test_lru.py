@@ -67,3 +67,18 @@ def test_the_block_cache_is_bounded_in_bytes() -> None:
     for cid in cids:
         cache.put(cid, b"four")
     assert [cache.get(cid) for cid in cids] == [None, b"four", b"four"]
+
+
+def test_on_drop_hears_of_every_entry_the_bound_drops() -> None:
+    dropped: list[tuple[str, int]] = []
+    lru: Lru[str, int] = Lru(
+        10, weigh=lambda size: size, on_drop=lambda k, v: dropped.append((k, v))
+    )
+    lru.put("a", 4)
+    lru.put("b", 4)
+    lru.put("a", 3)  # replaced under its key: not dropped
+    lru.put("c", 5)  # over the bound: "b", the least recently used, goes
+    lru.put("huge", 11)  # heavier than the bound: never kept
+    assert lru.pop("a") == 3  # popped: not dropped
+    assert dropped == [("b", 4), ("huge", 11)]
+    assert (lru.weight, len(lru)) == (5, 1)

@@ -173,3 +173,22 @@ def test_an_unresolved_lexicon_ref_stops_startup(settings_factory: Any) -> None:
 def test_plugins_can_offer_hooks_to_other_plugins(settings_factory: Any) -> None:
     pds = Pds(settings_factory(), [("offers", OffersHooks()), ("uses", UsesOfferedHook())])
     assert pds.plugins.manager.hook.pds_example_extra() == ["extended"]
+
+
+class ServesPathVariables:
+    @hookimpl
+    def pds_register_routes(self, routes: Any) -> None:
+        async def thing(pds: Pds, kind: str, name: str) -> dict[str, str]:
+            return {"kind": kind, "name": name, "plugin_sees_pds": str(isinstance(pds, Pds))}
+
+        routes.add("/things/<kind>/<name>", thing)
+
+
+async def test_route_variables_reach_the_handler_as_keywords(client_factory: Any) -> None:
+    client = await client_factory(extra_plugins=[("things", ServesPathVariables())])
+    response = await client.get("/things/books/a%20b%40c")
+    assert await response.get_json() == {
+        "kind": "books",
+        "name": "a b@c",
+        "plugin_sees_pds": "True",
+    }

@@ -11,7 +11,7 @@
 from exprsn_pds.blobs.gc import GcReport
 from exprsn_pds.blobs.local import LocalDiskBlobStore
 from exprsn_pds.blobs.refs import BlobRef, find_blob_refs
-from exprsn_pds.blobs.service import BlobNotFound, BlobService
+from exprsn_pds.blobs.service import BlobNotFound, BlobService, ServableBlob
 from exprsn_pds.blobs.sniff import choose_mime_type, sniff_mime_type
 from exprsn_pds.blobs.store import BlobNotStored, BlobStore
 
@@ -23,6 +23,7 @@ __all__ = [
     "BlobStore",
     "GcReport",
     "LocalDiskBlobStore",
+    "ServableBlob",
     "choose_mime_type",
     "find_blob_refs",
     "sniff_mime_type",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,16 @@ class BlobNotFound(InvalidRequest):
     """400 ``BlobNotFound``: no such (permanent, servable) blob."""
 
     default_error = "BlobNotFound"
+
+
+@dataclass(frozen=True)
+class ServableBlob:
+    """A blob that may be served (:meth:`BlobService.servable`): its sniffed type and size."""
+
+    did: str
+    cid: str
+    mime_type: str
+    size: int
 
 
 class BlobService:
@@ -263,11 +273,23 @@ class BlobService:
 
     # --- Serving ---------------------------------------------------------------------------
 
-    async def read(self, did: str, cid: Cid) -> tuple[Blob, AsyncIterator[bytes]]:
-        """A permanent blob's row and bytes; 400 BlobNotFound if absent, temporary or taken down."""
-        blob = await Blob.get_or_none(
+    async def servable(self, did: str, cid: Cid) -> ServableBlob | None:
+        """``did``'s blob ``cid`` if it may be served: stored here for that account,
+        permanent (a record uses it) and not taken down; ``None`` otherwise.
+
+        The account's standing is a separate question (:meth:`RepoService.readable`).
+        """
+        blob = await self._servable_row(did, cid)
+        return None if blob is None else ServableBlob(did, blob.cid, blob.mime_type, blob.size)
+
+    async def _servable_row(self, did: str, cid: Cid) -> Blob | None:
+        return await Blob.get_or_none(
             did=did, cid=str(cid), temp_key__isnull=True, takedown_ref__isnull=True
         )
+
+    async def read(self, did: str, cid: Cid) -> tuple[Blob, AsyncIterator[bytes]]:
+        """A permanent blob's row and bytes; 400 BlobNotFound if absent, temporary or taken down."""
+        blob = await self._servable_row(did, cid)
         if blob is None:
             raise BlobNotFound("Blob not found")
         try:
