@@ -61,5 +61,7 @@ def check_visible(status: str, did: str, identifier: str, caller: Credentials | 
     """400 with the reason unless a repo of ``status`` is readable by ``caller``."""
     if status == AccountStatus.ACTIVE.value or sees_hidden_repos(caller, did):
         return
-    error, message = STATUS_ERRORS.get(status, ("RepoNotFound", "Could not find repo"))
+    if status not in STATUS_ERRORS:
+        raise RepoNotFound(identifier)
+    error, message = STATUS_ERRORS[status]
     raise InvalidRequest(f"{message}: {identifier}", error=error)
