@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.accounts.invites import spend_code
 from exprsn_pds.accounts.lifecycle import account_event
 from exprsn_pds.accounts.models import Account
@@ -99,18 +101,19 @@ async def create_account(pds: Pds, request: NewAccount, *, deactivated: bool = F
         raise AccountAlreadyExists()
     await refuse_buried(did)
 
-    async def add_account_rows() -> None:
-        await _check_available(handle, email)
+    async def add_account_rows(connection: BaseDBAsyncClient) -> None:
+        await _check_available(handle, email, connection)
         if request.invite_code:
-            await spend_code(request.invite_code, did)
+            await spend_code(connection, request.invite_code, did)
         if request.did is not None:
-            await pds.reserved_keys.spend(did)
+            await pds.reserved_keys.spend(connection, did)
         await Account.create(
             did=did,
             handle=handle,
             email=email,
             password_hash=password_hash,
             deactivated_at=dt.datetime.now(dt.UTC) if deactivated else None,
+            using_db=connection,
         )
 
     events: list[AnyEvent] = (
@@ -147,8 +150,11 @@ async def _check_brought_handle(pds: Pds, handle: str, did: str) -> None:
         raise InvalidRequest("External handle did not resolve to DID")
 
 
-async def _check_available(handle: str, email: str) -> None:
-    if await Account.exists(handle=handle):
+async def _check_available(
+    handle: str, email: str, connection: BaseDBAsyncClient | None = None
+) -> None:
+    """400 unless ``handle`` and ``email`` are free (in ``connection``'s transaction, if given)."""
+    if await Account.filter(handle=handle).using_db(connection).exists():
         raise HandleNotAvailable(handle)
-    if await Account.exists(email=email):
+    if await Account.filter(email=email).using_db(connection).exists():
         raise InvalidRequest(f"Email already taken: {email}")

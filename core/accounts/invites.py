@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q, RawSQL
 
 from exprsn_pds.accounts.lookup import require_account
@@ -55,22 +56,22 @@ async def create_codes(
     return codes
 
 
-async def spend_code(code: str, did: str) -> None:
-    """Record ``did`` as a use of ``code`` (inside the account's creation transaction).
+async def spend_code(connection: BaseDBAsyncClient, code: str, did: str) -> None:
+    """Record ``did`` as a use of ``code``, on the account's creation transaction ``connection``.
 
     400 InvalidInviteCode when the code is unknown, disabled, used up, or belongs to an
     account that may no longer invite.
     """
-    invite = await InviteCode.select_for_update().get_or_none(code=code)
+    invite = await InviteCode.select_for_update().using_db(connection).get_or_none(code=code)
     if invite is None or invite.disabled:
         raise InvalidInviteCode()
-    owner = await Account.get_or_none(did=invite.for_account)
+    owner = await Account.get_or_none(did=invite.for_account, using_db=connection)
     if owner is not None and (owner.takedown_ref or owner.invites_disabled):
         raise InvalidInviteCode()
-    used = await InviteCodeUse.filter(code=code).count()
+    used = await InviteCodeUse.filter(code=code).using_db(connection).count()
     if used >= invite.available_uses:
         raise InvalidInviteCode()
-    await InviteCodeUse.create(code=code, used_by=did)
+    await InviteCodeUse.create(code=code, used_by=did, using_db=connection)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
@@ -84,10 +85,10 @@ class ReservedKeys:
             return raced
         return key
 
-    async def spend(self, did: str) -> None:
-        """Delete ``did``'s reservation (call it in the transaction that creates the
-        repo with the key, so it is spent exactly when that commits)."""
-        await ReservedSigningKey.filter(did=did).delete()
+    async def spend(self, connection: BaseDBAsyncClient, did: str) -> None:
+        """Delete ``did``'s reservation, on ``connection``: the transaction that creates the
+        repo with the key, so it is spent exactly when that commits."""
+        await ReservedSigningKey.filter(did=did).using_db(connection).delete()
 
     async def find(self, keys: RepoKeys, did: str) -> PrivateKey | None:
         """The live key reserved for ``did``, if any."""

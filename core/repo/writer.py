@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.blobs import BlobService
 from exprsn_pds.crypto import PrivateKey
 from exprsn_pds.datamodel import Cid, encode
@@ -99,13 +101,14 @@ class RepoWriter:
         key: PrivateKey,
         *,
         events: Sequence[AnyEvent] = (),
-        also: Callable[[], Awaitable[None]] | None = None,
+        also: Callable[[BaseDBAsyncClient], Awaitable[None]] | None = None,
         status: str = "active",
         sequence_commit: bool = True,
     ) -> CommitResult:
         """A new, empty repository with its first signed commit; ``events`` go first.
 
-        ``also`` runs inside the same transaction (e.g. to add the account row);
+        ``also(connection)`` runs inside the same transaction, on its connection (e.g. to
+        add the account row);
         ``sequence_commit=False`` stores the commit without announcing it (an account
         migrating here starts deactivated and silent).
         """
@@ -134,7 +137,7 @@ class RepoWriter:
                     ),
                 )
                 if also is not None:
-                    await also()
+                    await also(connection)
                 await insert_block_map(connection, did, rev, blocks)
                 for event in events:
                     unit.add(event)
