@@ -54,12 +54,12 @@ async def _sync_event(connection: BaseDBAsyncClient, did: str) -> SyncEvent:
 async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
     """Apply ``changes`` to the account; sequence what its new standing means."""
     async with pds.event_log.unit() as unit, unit.transaction() as connection:
-        account = await Account.select_for_update().get_or_none(did=did)
+        account = await Account.select_for_update().using_db(connection).get_or_none(did=did)
         if account is None:
             raise AccountNotFound()
         before = account_status(account)
         account.update_from_dict(changes)
-        await account.save(update_fields=list(changes))
+        await account.save(update_fields=list(changes), using_db=connection)
         after = account_status(account)
         await set_repo_status(connection, did, after.value)
         if after != before:
@@ -73,8 +73,9 @@ async def _change(pds: Pds, did: str, **changes: object) -> AccountStatus:
 
 async def announce_status(pds: Pds, did: str) -> None:
     """Sequence the account's current standing again (the official PDS does, when asked)."""
-    async with pds.event_log.unit() as unit, unit.transaction():
-        unit.add(account_event(did, account_status(await Account.get_or_none(did=did))))
+    async with pds.event_log.unit() as unit, unit.transaction() as connection:
+        account = await Account.get_or_none(did=did, using_db=connection)
+        unit.add(account_event(did, account_status(account)))
 
 
 async def deactivate(pds: Pds, did: str) -> AccountStatus:
@@ -104,18 +105,18 @@ async def delete_account(pds: Pds, did: str) -> None:
     await require_account(did)
     await pds.sessions.revoke_all(did)
     stored = await Blob.filter(did=did).values_list("cid", "temp_key")
-    async with pds.event_log.unit() as unit, unit.transaction():
+    async with pds.event_log.unit() as unit, unit.transaction() as connection:
         for model in (Repo, RepoBlock, Record, RecordBlob, RecordLabel, Blob, Account):
-            await model.filter(did=did).delete()
+            await model.filter(did=did).using_db(connection).delete()
         for owned in (RefreshToken, AppPassword, EmailToken):
-            await owned.filter(did=did).delete()
-        await InviteCode.filter(for_account=did).update(disabled=True)
-        await bury(did)
+            await owned.filter(did=did).using_db(connection).delete()
+        await InviteCode.filter(for_account=did).using_db(connection).update(disabled=True)
+        await bury(connection, did)
         # Sequence first: sequence numbers come from the newest event, which may be one
         # of the account's, so deleting those first could hand out a used number again.
         unit.add(account_event(did, AccountStatus.DELETED))
         (event,) = await unit.flush()
-        await RepoEvent.filter(did=did, seq__lt=event.seq).delete()
+        await RepoEvent.filter(did=did, seq__lt=event.seq).using_db(connection).delete()
     for cid, temp_key in stored:
         try:
             if temp_key is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from exprsn_pds.accounts.models import DID_MAX_LENGTH
@@ -27,10 +28,12 @@ class DidTombstone(Model):
         table = "did_tombstone"
 
 
-async def bury(did: str) -> None:
-    """Record that ``did``'s account is deleted (in the caller's transaction)."""
+async def bury(connection: BaseDBAsyncClient, did: str) -> None:
+    """Record that ``did``'s account is deleted, on the caller's transaction ``connection``."""
     now = dt.datetime.now(dt.UTC)
-    await DidTombstone.update_or_create(defaults={"deleted_at": now}, did=did)
+    await DidTombstone.update_or_create(
+        defaults={"deleted_at": now}, did=did, using_db=connection
+    )
 
 
 async def is_buried(did: str) -> bool:
