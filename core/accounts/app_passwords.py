@@ -63,6 +63,6 @@ async def list_app_passwords(did: str) -> list[AppPasswordInfo]:
 
 async def revoke_app_password(pds: Pds, did: str, name: str) -> None:
     """Delete an app password and end every session opened with it."""
-    async with pds.database.transaction():
-        await AppPassword.filter(did=did, name=name).delete()
-        await pds.sessions.revoke_app_password(did, name)
+    async with pds.database.transaction() as connection:
+        await AppPassword.filter(did=did, name=name).using_db(connection).delete()
+        await pds.sessions.revoke_app_password(did, name, connection=connection)

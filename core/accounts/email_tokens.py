@@ -19,6 +19,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Final
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from exprsn_pds.accounts.models import EmailToken
@@ -93,25 +94,39 @@ class EmailTokens:
             return token
         raise IntegrityError("could not store a new e-mail token")
 
-    async def check(self, did: str, purpose: EmailTokenPurpose, token: str) -> EmailToken:
+    async def check(
+        self,
+        did: str,
+        purpose: EmailTokenPurpose,
+        token: str,
+        *,
+        connection: BaseDBAsyncClient | None = None,
+    ) -> EmailToken:
         """The live code row, if ``token`` is the account's code for ``purpose``.
 
         Compared in constant time. 400 InvalidToken or ExpiredToken otherwise.
         """
-        row = await EmailToken.get_or_none(purpose=purpose.value, did=did)
+        row = await EmailToken.get_or_none(purpose=purpose.value, did=did, using_db=connection)
         given = normalize_token(token).encode()
         if row is None or not hmac.compare_digest(row.token.encode(), given):
             raise _invalid()
         self._check_fresh(row)
         return row
 
-    async def consume(self, did: str, purpose: EmailTokenPurpose, token: str) -> None:
+    async def consume(
+        self,
+        did: str,
+        purpose: EmailTokenPurpose,
+        token: str,
+        *,
+        connection: BaseDBAsyncClient | None = None,
+    ) -> None:
         """Check the code, then delete it: it works once.
 
-        Call it in the transaction that applies what the code allows, so a code is
-        spent exactly when its effect is committed.
+        Pass ``connection``, the transaction that applies what the code allows, so a code
+        is spent exactly when its effect is committed.
         """
-        await self._spend(await self.check(did, purpose, token))
+        await self._spend(await self.check(did, purpose, token, connection=connection), connection)
 
     async def find_by_token(self, purpose: EmailTokenPurpose, token: str) -> str:
         """The DID of the account whose live code for ``purpose`` is ``token``.
@@ -128,20 +143,24 @@ class EmailTokens:
         self._check_fresh(row)
         return row.did
 
-    async def delete_all(self, did: str) -> None:
-        """Forget every code of the account (its e-mail address changed)."""
-        await EmailToken.filter(did=did).delete()
+    async def delete_all(self, did: str, *, connection: BaseDBAsyncClient | None = None) -> None:
+        """Forget every code of the account (its e-mail address changed); on ``connection``'s
+        transaction when given."""
+        await EmailToken.filter(did=did).using_db(connection).delete()
 
-    async def delete(self, did: str, purpose: EmailTokenPurpose) -> None:
-        """Forget the account's code for ``purpose`` (what it allowed was done another way)."""
-        await EmailToken.filter(did=did, purpose=purpose.value).delete()
+    async def delete(
+        self, did: str, purpose: EmailTokenPurpose, *, connection: BaseDBAsyncClient | None = None
+    ) -> None:
+        """Forget the account's code for ``purpose`` (what it allowed was done another way);
+        on ``connection``'s transaction when given."""
+        await EmailToken.filter(did=did, purpose=purpose.value).using_db(connection).delete()
 
     def _check_fresh(self, row: EmailToken) -> None:
         if row.requested_at + self.ttl <= self.clock():
             raise ExpiredToken("Token is expired")
 
     @staticmethod
-    async def _spend(row: EmailToken) -> None:
-        spent = await EmailToken.filter(id=row.id, token=row.token).delete()
+    async def _spend(row: EmailToken, connection: BaseDBAsyncClient | None) -> None:
+        spent = await EmailToken.filter(id=row.id, token=row.token).using_db(connection).delete()
         if not spent:
             raise _invalid()

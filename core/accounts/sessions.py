@@ -14,6 +14,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from exprsn_pds.accounts.models import Account, AppPassword, RefreshToken
@@ -166,21 +167,38 @@ class SessionManager:
         if token is not None:
             await self._end(token.did, Q(session_id=_session_of(token)) | Q(id=token.id))
 
-    async def revoke_all(self, did: str, *, access_tokens: bool = True) -> None:
-        """End every session of an account (password change, deactivation, deletion).
+    async def revoke_all(
+        self,
+        did: str,
+        *,
+        access_tokens: bool = True,
+        connection: BaseDBAsyncClient | None = None,
+    ) -> None:
+        """End every session of an account (password change, deactivation, deletion), on
+        ``connection``'s transaction when given.
 
         ``access_tokens=False`` (a takedown) only stops the sessions from refreshing: the
         owner of a taken-down account may still read with the access tokens it holds.
         """
-        await self._end(did, Q(), access_tokens=access_tokens)
+        await self._end(did, Q(), access_tokens=access_tokens, connection=connection)
 
-    async def revoke_app_password(self, did: str, name: str) -> None:
-        """End the sessions opened with one app password."""
-        await self._end(did, Q(app_password_name=name))
+    async def revoke_app_password(
+        self, did: str, name: str, *, connection: BaseDBAsyncClient | None = None
+    ) -> None:
+        """End the sessions opened with one app password (on ``connection``'s transaction
+        when given)."""
+        await self._end(did, Q(app_password_name=name), connection=connection)
 
-    async def _end(self, did: str, which: Q, *, access_tokens: bool = True) -> None:
+    async def _end(
+        self,
+        did: str,
+        which: Q,
+        *,
+        access_tokens: bool = True,
+        connection: BaseDBAsyncClient | None = None,
+    ) -> None:
         """Delete the matching refresh tokens of ``did``; revoke their sessions' access tokens."""
-        ended = RefreshToken.filter(Q(did=did) & which)
+        ended = RefreshToken.filter(Q(did=did) & which).using_db(connection)
         sessions = {_session_of(token) for token in await ended}
         await ended.delete()
         if access_tokens:

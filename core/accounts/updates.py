@@ -38,15 +38,20 @@ async def change_email(pds: Pds, did: str, email: str, *, token: str | None = No
     address = check_email(email)
     tokens = pds.email_tokens
     try:
-        async with pds.database.transaction():
-            if await Account.select_for_update().get_or_none(did=did) is None:
+        async with pds.database.transaction() as connection:
+            locked = Account.select_for_update().using_db(connection)
+            if await locked.get_or_none(did=did) is None:
                 raise AccountNotFound()
-            if await Account.filter(email=address).exclude(did=did).exists():
+            if await Account.filter(email=address).exclude(did=did).using_db(connection).exists():
                 raise _email_taken(address)
             if token:
-                await tokens.consume(did, EmailTokenPurpose.UPDATE_EMAIL, token)
-            await Account.filter(did=did).update(email=address, email_confirmed_at=None)
-            await tokens.delete_all(did)
+                await tokens.consume(
+                    did, EmailTokenPurpose.UPDATE_EMAIL, token, connection=connection
+                )
+            await Account.filter(did=did).using_db(connection).update(
+                email=address, email_confirmed_at=None
+            )
+            await tokens.delete_all(did, connection=connection)
     except IntegrityError as error:
         raise _email_taken(address) from error
 
@@ -67,9 +72,11 @@ async def confirm_email(pds: Pds, did: str, email: str, token: str) -> None:
     if account.email is None or account.email != email.strip().lower():
         raise InvalidRequest("invalid email", error="InvalidEmail")
     tokens = pds.email_tokens
-    async with pds.database.transaction():
-        await tokens.consume(did, EmailTokenPurpose.CONFIRM_EMAIL, token)
-        await Account.filter(did=did).update(email_confirmed_at=tokens.clock())
+    async with pds.database.transaction() as connection:
+        await tokens.consume(did, EmailTokenPurpose.CONFIRM_EMAIL, token, connection=connection)
+        await Account.filter(did=did).using_db(connection).update(
+            email_confirmed_at=tokens.clock()
+        )
 
 
 async def change_password(
@@ -83,12 +90,14 @@ async def change_password(
     await require_account(did)
     password_hash = await hash_password(check_new_password(password))
     tokens = pds.email_tokens
-    async with pds.database.transaction():
+    async with pds.database.transaction() as connection:
         if reset_token is not None:
-            await tokens.consume(did, EmailTokenPurpose.RESET_PASSWORD, reset_token)
-        await Account.filter(did=did).update(password_hash=password_hash)
-        await tokens.delete(did, EmailTokenPurpose.RESET_PASSWORD)
-        await pds.sessions.revoke_all(did)
+            await tokens.consume(
+                did, EmailTokenPurpose.RESET_PASSWORD, reset_token, connection=connection
+            )
+        await Account.filter(did=did).using_db(connection).update(password_hash=password_hash)
+        await tokens.delete(did, EmailTokenPurpose.RESET_PASSWORD, connection=connection)
+        await pds.sessions.revoke_all(did, connection=connection)
 
 
 async def reset_password(pds: Pds, token: str, password: str) -> None:
