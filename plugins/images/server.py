@@ -4,12 +4,14 @@ Every request, cached or not, first checks that the image may be served: the acc
 hosted here and readable by anyone (not taken down nor deactivated), and the blob is that
 account's, permanent and not taken down (``pds.blobs.servable``); otherwise 404. A blob
 that is not an image, or one past the size limits, is 400. Renders of one image at a time
-are shared by every request waiting for it; at most ``max_renders`` run at once.
+are shared by every request waiting for it; at most ``max_renders`` run at once, each in
+one of as many threads.
 """
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,8 @@ class ImageServer:
         self.cache = ImageCache(cache_folder, settings.cache_max_bytes)
         self.limits = RenderLimits(max_pixels=settings.max_pixels, quality=settings.quality)
         self._renders = asyncio.Semaphore(settings.max_renders)
+        # Pillow runs in threads of its own: as many as renders may run, no more.
+        self._threads = ThreadPoolExecutor(settings.max_renders, thread_name_prefix="image-render")
         self._pending: dict[str, asyncio.Task[bytes]] = {}
 
     async def start(self) -> None:
@@ -58,6 +62,7 @@ class ImageServer:
     async def stop(self) -> None:
         """Wait for the renders still running (their threads cannot be interrupted)."""
         await asyncio.gather(*self._pending.values(), return_exceptions=True)
+        self._threads.shutdown()
 
     async def serve(self, pds: Pds, preset: str, did: str, name: str) -> Response:
         """The route handler: the image, from the cache or rendered now."""
@@ -114,6 +119,22 @@ class ImageServer:
             task.exception()  # retrieved here too: every waiter may have gone
 
     async def _render(self, pds: Pds, key: str, wanted: ImageRequest) -> bytes:
+        async with self._renders:  # bounds the sources and images held in memory too
+            source = await self._source(pds, wanted)
+            loop = asyncio.get_running_loop()
+            try:
+                data = await loop.run_in_executor(
+                    self._threads, render, source, wanted.preset, wanted.format, self.limits
+                )
+            except ImageRefused as error:
+                raise InvalidRequest(
+                    f"Blob is not an image this server resizes: {error}"
+                ) from error
+        await self.cache.put(key, data)
+        log.debug("image rendered", did=wanted.did, cid=str(wanted.cid), preset=wanted.preset.name)
+        return data
+
+    async def _source(self, pds: Pds, wanted: ImageRequest) -> bytes:
         try:
             _, chunks = await pds.blobs.read(wanted.did, wanted.cid)
         except InvalidRequest as error:  # gone since it was found servable
@@ -123,18 +144,7 @@ class ImageServer:
             source += chunk
             if len(source) > self.settings.max_source_bytes:
                 raise InvalidRequest("Image too large to resize")
-        async with self._renders:
-            try:
-                data = await asyncio.to_thread(
-                    render, bytes(source), wanted.preset, wanted.format, self.limits
-                )
-            except ImageRefused as error:
-                raise InvalidRequest(
-                    f"Blob is not an image this server resizes: {error}"
-                ) from error
-        await self.cache.put(key, data)
-        log.debug("image rendered", did=wanted.did, cid=str(wanted.cid), preset=wanted.preset.name)
-        return data
+        return bytes(source)
 
 
 def image_settings(section: dict[str, Any]) -> ImageSettings:
