@@ -97,6 +97,7 @@ from exprsn_pds.mail import Mailer, MailError
 from exprsn_pds.mail.codes import CodeMails, send_code, send_code_quietly
 from exprsn_pds.pds import Pds
 from exprsn_pds.registrars import (
+    CommandRegistrar,
     ConsumerRegistrar,
     LexiconRegistrar,
     ModelRegistrar,
@@ -142,6 +143,7 @@ __all__ = [
     "BlobService",
     "BlobStore",
     "CodeMails",
+    "CommandRegistrar",
     "CommitEvent",
     "CommitResult",
     "ConsumerRegistrar",

@@ -49,7 +49,42 @@ class CliState:
             raise click.ClickException(f"configuration error: {error}") from error
 
 
-@click.group()
+class PdsGroup(click.Group):
+    """The ``pds`` group: the built-in verbs, then those plugins add
+    (``pds_register_commands``), found by building the server from the config."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Built-in verbs and the plugins' (none when the config cannot be loaded)."""
+        try:
+            added = _plugin_commands(ctx)
+        except click.ClickException:
+            added = {}
+        return sorted(set(super().list_commands(ctx)) | set(added))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A built-in verb, else a plugin's."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        return _plugin_commands(ctx).get(cmd_name)
+
+
+def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
+    """The commands of the enabled plugins; a clash with a built-in verb is an error."""
+    root = ctx.find_root()
+    state = (
+        root.obj
+        if isinstance(root.obj, CliState)
+        else CliState(root.params.get("config_path"), root.params.get("url"))
+    )
+    commands = _build(state.settings()).commands
+    clashes = sorted(set(commands) & set(main.commands))
+    if clashes:
+        raise click.ClickException(f"plugin commands clash with built-in ones: {clashes}")
+    return commands
+
+
+@click.group(cls=PdsGroup)
 @click.option(
     "--config",
     "config_path",

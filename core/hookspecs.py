@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from exprsn_pds.mail import Mailer
     from exprsn_pds.pds import Pds
     from exprsn_pds.registrars import (
+        CommandRegistrar,
         ConsumerRegistrar,
         LexiconRegistrar,
         ModelRegistrar,
@@ -111,6 +112,20 @@ def pds_register_consumers(register: ConsumerRegistrar, pds: Pds) -> None:
     ``pds_startup`` and stopping (cursor saved) before ``pds_shutdown``. The way to build
     indexers and outboxes; see :mod:`exprsn_pds.events.consumers`. ``register.add_batch``
     takes a handler of several events at once. A name registered twice stops start-up.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def pds_register_commands(commands: CommandRegistrar, pds: Pds) -> None:
+    """Add sub-commands to the ``pds`` command line: ``commands.add(click_command)``.
+
+    Called once while the server is built (``pds`` builds it to list and run commands;
+    the database is not open). A command that needs the database opens it itself
+    (``await pds.database.connect()``, ``migrate()``, then ``close()``) on the ``pds`` it
+    closed over. Names must be unique; the built-in verbs (``serve``, ``db`` ...) win over
+    a plugin's of the same name, which ``pds`` refuses with an error.
 
     .. versionadded:: 0.2
     """

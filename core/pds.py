@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
 import httpx
 
 from exprsn_pds import __version__
@@ -33,6 +34,7 @@ from exprsn_pds.plugin_host import PluginHost, load_plugins
 from exprsn_pds.ratelimit import LimitUse, RateLimiter
 from exprsn_pds.ratelimit.official import GLOBAL_IP
 from exprsn_pds.registrars import (
+    CommandRegistrar,
     ConsumerRegistrar,
     LexiconRegistrar,
     ModelRegistrar,
@@ -175,6 +177,11 @@ class Pds:
                 retry_max_delay_s=settings.consumer_retry_max_delay_s,
                 stop_timeout_s=settings.consumer_stop_timeout_s,
             ),
+        )
+        self.commands: dict[str, click.Command] = {}
+        self.plugins.call_per_plugin(
+            "pds_register_commands",
+            lambda plugin: {"commands": CommandRegistrar(self.commands, plugin), "pds": self},
         )
         self._repo_writer: RepoWriter | None = None
         self._crawlers: CrawlerNotifier | None = None

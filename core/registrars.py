@@ -20,6 +20,8 @@ from exprsn_pds.storage import ModelApp
 from exprsn_pds.xrpc.types import XrpcMethod
 
 if TYPE_CHECKING:
+    import click
+
     from exprsn_pds.auth import AuthVerifier
 
 
@@ -204,3 +206,24 @@ class ConsumerRegistrar:
         except ValueError as error:
             raise PluginStartupError(f"plugin {self.plugin}: {error}") from None
         self._consumers.append(consumer)
+
+
+class CommandRegistrar:
+    """Collects the ``pds`` sub-commands plugins add (click commands or groups)."""
+
+    def __init__(self, commands: dict[str, click.Command], plugin: str) -> None:
+        self._commands = commands
+        self.plugin = plugin
+        self._owners: dict[str, str] = {}
+
+    def add(self, command: click.Command) -> None:
+        """Add ``command`` (named by its ``name``) to ``pds``; a name taken twice stops
+        start-up. Built-in verbs keep their names: ``pds`` refuses a plugin's that clashes."""
+        name = command.name
+        if not name:
+            raise PluginStartupError(f"plugin {self.plugin}: a command needs a name")
+        if name in self._commands:
+            raise PluginStartupError(
+                f"plugin {self.plugin}: command {name} is already added by another plugin"
+            )
+        self._commands[name] = command

@@ -47,6 +47,7 @@ from exprsn_pds.events.consumer_store import (
 )
 from exprsn_pds.events.errors import ConsumerTooSlow, EventStreamError, StreamInterrupted
 from exprsn_pds.events.hub import FirehoseHub
+from exprsn_pds.events.store import head_seq
 from exprsn_pds.events.types import AnyEvent, decode_event
 from exprsn_pds.logs import get_logger
 from exprsn_pds.storage.sql import current_client
@@ -338,6 +339,14 @@ class DurableConsumers:
         Any process may ask, whichever runs the consumer.
         """
         return await consumer_lag(current_client(), name)
+
+    async def head_seq(self) -> int:
+        """The ``seq`` of the newest event in the log (0 before the first).
+
+        A rebuild from the repos stamps what it read with it: every event up to it is
+        already in the repos it reads afterwards.
+        """
+        return await head_seq()
 
     async def _listen(self) -> None:
         while True:

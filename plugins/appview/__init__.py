@@ -1,0 +1,104 @@
+"""The ``appview`` plugin: the built-in AppView's index and its ``app.bsky.actor`` methods.
+
+The index (``models.py``, tables ``appview_*`` in the server's database) holds every
+``app.bsky.*`` record of the accounts hosted here, the aggregate counts and private
+per-account state (mutes, subscriptions, preferences). It is kept from the event log by the
+durable consumer ``appview.index`` and, for read-after-write, by ``pds_on_event`` before a
+write's response returns; both apply events idempotently (``indexer.py``). ``pds appview
+reindex`` rebuilds it from the repos (``reindex.py``). Views are built as skeleton →
+hydration (``hydrate.py``) → rules → presentation (``views.py``). See ``docs/appview.md``.
+
+``[plugins.appview]``: ``public_reads`` (default false: ``app.bsky.*`` without a session is
+401 ``AuthMissing``), ``labelers`` (DIDs answered in ``atproto-content-labelers`` when the
+client names none), ``suggested_actors`` (the curated ``getSuggestions``),
+``known_followers_max`` (default 5). Disabled (``PDS_DISABLE_PLUGINS=appview``), every
+``app.bsky.*`` method answers 501 ``MethodNotImplemented``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from exprsn_pds import (
+    AnyEvent,
+    CommandRegistrar,
+    ConsumerRegistrar,
+    ModelRegistrar,
+    Pds,
+    XrpcRegistrar,
+    access_auth,
+    hookimpl,
+)
+from exprsn_pds.plugins.appview import actors, preferences
+from exprsn_pds.plugins.appview.cli import appview_commands
+from exprsn_pds.plugins.appview.common import PLUGIN_NAME, viewer_auth
+from exprsn_pds.plugins.appview.indexer import Indexer
+
+CONSUMER: Final = "appview.index"
+ACTOR: Final = "app.bsky.actor"
+
+READS: Final = {
+    f"{ACTOR}.getProfile": actors.get_profile,
+    f"{ACTOR}.getProfiles": actors.get_profiles,
+    f"{ACTOR}.searchActors": actors.search_actors,
+    f"{ACTOR}.searchActorsTypeahead": actors.search_actors_typeahead,
+    f"{ACTOR}.getSuggestions": actors.get_suggestions,
+}
+"""Views of the index: a session, or anyone with ``public_reads``."""
+
+
+@hookimpl
+def pds_config_schema() -> dict[str, Any]:
+    """``[plugins.appview]``: ``public_reads``, ``labelers``, ``suggested_actors``,
+    ``known_followers_max``."""
+    dids = {"type": "array", "items": {"type": "string", "pattern": "^did:"}, "maxItems": 100}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "public_reads": {"type": "boolean"},
+            "labelers": dids,
+            "suggested_actors": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+            "known_followers_max": {"type": "integer", "minimum": 0, "maximum": 100},
+        },
+    }
+
+
+@hookimpl
+def pds_register_models(register: ModelRegistrar) -> None:
+    """The ``appview`` app: the index tables and their migrations."""
+    register.add(
+        PLUGIN_NAME,
+        models=["exprsn_pds.plugins.appview.models"],
+        migrations="exprsn_pds.plugins.appview.migrations",
+    )
+
+
+@hookimpl
+def pds_register_xrpc(registry: XrpcRegistrar) -> None:
+    """Serve the ``app.bsky.actor`` methods."""
+    for nsid, handler in READS.items():
+        registry.add(nsid, handler, auth=viewer_auth)
+    registry.add(f"{ACTOR}.getPreferences", preferences.get_preferences, auth=access_auth)
+    registry.add(f"{ACTOR}.putPreferences", preferences.put_preferences, auth=access_auth)
+
+
+@hookimpl
+def pds_register_consumers(register: ConsumerRegistrar, pds: Pds) -> None:
+    """Keep the index with the durable consumer ``appview.index``."""
+    register.add(CONSUMER, Indexer(pds).apply)
+
+
+@hookimpl
+async def pds_on_event(pds: Pds, event: AnyEvent) -> None:
+    """Index this process's events before the write's response returns (read-after-write).
+
+    The consumer applies the same events again later; the index skips what it holds.
+    """
+    await Indexer(pds).apply(event)
+
+
+@hookimpl
+def pds_register_commands(commands: CommandRegistrar, pds: Pds) -> None:
+    """``pds appview reindex [--did DID]``."""
+    commands.add(appview_commands(pds))

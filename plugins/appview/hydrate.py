@@ -1,0 +1,165 @@
+"""Hydration: everything the actor views need, loaded in a few batched queries.
+
+A handler first finds the DIDs it will show (its skeleton), then calls :func:`hydrate_actors`
+once; the views (:mod:`.views`) read only the :class:`ActorState` it returns. The state holds
+the actors' handles and standing, profiles, counts, declarations, and, with a viewer, the
+viewer's follows, blocks (direct and by list), mutes (direct and by list), activity
+subscriptions and known followers, plus the lists and starter packs those mention.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from exprsn_pds.plugins.appview import view_store as store
+from exprsn_pds.plugins.appview.records import iso_time
+from exprsn_pds.plugins.appview.sql import client as current_client
+
+ACTIVE: Final = "active"
+JOINED_WEEK: Final = dt.timedelta(days=7)
+
+
+@dataclass
+class ActorState:
+    """What the views of one request may show (see the module docstring)."""
+
+    viewer: str | None
+    actors: dict[str, store.ActorRow] = field(default_factory=dict)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    labelers: set[str] = field(default_factory=set)
+    allow_subscriptions: dict[str, str] = field(default_factory=dict)
+    allow_chat: dict[str, str] = field(default_factory=dict)
+    following: dict[str, str] = field(default_factory=dict)
+    followed_by: dict[str, str] = field(default_factory=dict)
+    blocking: dict[str, str] = field(default_factory=dict)
+    blocked_by: dict[str, str] = field(default_factory=dict)
+    blocking_by_list: dict[str, str] = field(default_factory=dict)
+    blocked_by_list: dict[str, str] = field(default_factory=dict)
+    block_pairs: set[tuple[str, str]] = field(default_factory=set)
+    """``(a, b)``: ``a`` blocks ``b``, directly or by list, among every actor hydrated."""
+    muted: set[str] = field(default_factory=set)
+    muted_by_list: dict[str, str] = field(default_factory=dict)
+    subscriptions: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+    known_followers: dict[str, list[str]] = field(default_factory=dict)
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    list_blocks_by_viewer: dict[str, str] = field(default_factory=dict)
+    lists_muted_by_viewer: set[str] = field(default_factory=set)
+    starter_packs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    starter_pack_records: dict[str, str] = field(default_factory=dict)
+    starter_pack_joins: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def visible(self, did: str) -> bool:
+        """Whether ``did`` is an indexed, active actor."""
+        actor = self.actors.get(did)
+        return actor is not None and actor.status == ACTIVE
+
+    def blocked_either_way(self, a: str, b: str) -> bool:
+        """Whether ``a`` and ``b`` block each other, either way (direct or by list)."""
+        return (a, b) in self.block_pairs or (b, a) in self.block_pairs
+
+    def viewer_block(self, did: str) -> bool:
+        """Whether the viewer and ``did`` block each other, either way."""
+        return self.viewer is not None and self.blocked_either_way(self.viewer, did)
+
+
+async def hydrate_actors(
+    viewer: str | None,
+    dids: list[str],
+    *,
+    detailed: bool = False,
+    known_followers_max: int = 5,
+) -> ActorState:
+    """Hydrate ``dids`` for ``viewer``.
+
+    ``detailed`` adds what ``profileViewDetailed`` needs: counts, known followers (and their
+    own views), joined starter packs and their creators. Activity subscriptions are loaded
+    for ``dids`` only, as the official AppView does.
+    """
+    client = current_client()
+    state = ActorState(viewer=viewer)
+    wanted = set(dids)
+    if detailed:
+        state.counts = await store.actor_counts(client, wanted)
+        state.profiles = await store.profiles(client, wanted)
+        packs = {p["joined_via_uri"] for p in state.profiles.values() if p["joined_via_uri"]}
+        if packs:
+            state.starter_packs = await store.starter_packs(client, packs)
+            records = await store.records(client, set(state.starter_packs))
+            state.starter_pack_records = {uri: value[1] for uri, value in records.items()}
+            since = iso_time((dt.datetime.now(dt.UTC) - JOINED_WEEK).isoformat()) or ""
+            state.starter_pack_joins = await store.starter_pack_joins(
+                client, set(state.starter_packs), since
+            )
+            wanted |= {pack["did"] for pack in state.starter_packs.values()}
+        if viewer is not None:
+            known = await store.known_followers(client, viewer, set(dids))
+            state.known_followers = known
+            for followers in known.values():
+                wanted |= set(followers[:known_followers_max])
+    everyone = wanted | ({viewer} if viewer else set())
+    state.actors = await store.actors(client, everyone)
+    missing = wanted - set(state.profiles)
+    state.profiles |= await store.profiles(client, missing)
+    state.labelers = await store.labelers(client, wanted)
+    state.allow_subscriptions = _field_of(
+        await store.declarations(client, store.NOTIFICATION_DECLARATION, wanted),
+        "allowSubscriptions",
+    )
+    state.allow_chat = _field_of(
+        await store.declarations(client, store.CHAT_DECLARATION, wanted), "allowIncoming"
+    )
+    for edge in await store.blocks_among(client, everyone):
+        state.block_pairs.add((edge.did, edge.subject_did))
+    list_blocks = await store.list_blocks_among(client, everyone)
+    for edge in list_blocks:
+        state.block_pairs.add((edge.did, edge.subject_did))
+    if viewer is None:
+        return state
+    await _viewer_state(state, viewer, wanted, list_blocks, set(dids))
+    return state
+
+
+async def _viewer_state(
+    state: ActorState,
+    viewer: str,
+    wanted: set[str],
+    list_blocks: list[store.Edge],
+    top_level: set[str],
+) -> None:
+    client = current_client()
+    for edge in await store.edges_between(client, "appview_follow", viewer, wanted):
+        if edge.did == viewer:
+            state.following.setdefault(edge.subject_did, edge.uri)
+        else:
+            state.followed_by.setdefault(edge.did, edge.uri)
+    for edge in await store.edges_between(client, "appview_block", viewer, wanted):
+        if edge.did == viewer:
+            state.blocking.setdefault(edge.subject_did, edge.uri)
+        else:
+            state.blocked_by.setdefault(edge.did, edge.uri)
+    for edge in list_blocks:
+        if edge.did == viewer and edge.subject_did in wanted:
+            state.blocking_by_list.setdefault(edge.subject_did, edge.uri)
+        elif edge.subject_did == viewer and edge.did in wanted:
+            state.blocked_by_list.setdefault(edge.did, edge.uri)
+    state.muted = await store.muted(client, viewer, wanted)
+    state.muted_by_list = await store.muted_by_list(client, viewer, wanted)
+    state.subscriptions = await store.activity_subscriptions(client, viewer, top_level)
+    list_uris = set(state.blocking_by_list.values()) | set(state.muted_by_list.values())
+    if list_uris:
+        state.lists = await store.lists(client, list_uris)
+        state.list_blocks_by_viewer = await store.list_blocks_by(client, viewer, list_uris)
+        state.lists_muted_by_viewer = await store.muted_lists(client, viewer, list_uris)
+
+
+def _field_of(records: dict[str, str], name: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for did, text in records.items():
+        value = json.loads(text).get(name)
+        if isinstance(value, str):
+            found[did] = value
+    return found

@@ -1,0 +1,246 @@
+"""Applying events to the index: idempotent, in any order, from either path.
+
+The same :class:`Indexer` serves the durable consumer (every event, at least once, in
+``seq`` order) and ``pds_on_event`` (this process's events, before the write's response).
+Each event is applied in one transaction that holds the actor's lock. A record's change is
+applied only when its event is newer than the record's mark (``appview_record.seq``), and a
+version the index already holds is not applied again, so an event seen twice, or after a
+newer one, changes nothing, and no count moves twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from exprsn_pds import (
+    AccountEvent,
+    AnyEvent,
+    CommitEvent,
+    IdentityEvent,
+    Pds,
+    RepoNotFound,
+    SyncEvent,
+)
+from exprsn_pds.datamodel import ipld_to_json
+from exprsn_pds.plugins.appview import index_store as store
+from exprsn_pds.plugins.appview.records import extract, iso_time, now_iso, sort_time
+
+ACTIVE: Final = "active"
+DELETED: Final = "deleted"
+INDEXED_PREFIXES: Final = ("app.bsky.", "chat.bsky.actor.declaration")
+PAGE_SIZE: Final = 100
+
+
+def indexed_collection(collection: str) -> bool:
+    """Whether the index keeps records of ``collection``."""
+    return collection.startswith(INDEXED_PREFIXES)
+
+
+@dataclass(frozen=True)
+class RecordVersion:
+    """One record as a repo holds it: where, which version, its JSON-form value."""
+
+    collection: str
+    rkey: str
+    cid: str
+    value: dict[str, Any]
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+class Indexer:
+    """Keeps the index of one server's database."""
+
+    def __init__(self, pds: Pds) -> None:
+        self._pds = pds
+
+    async def apply(self, event: AnyEvent) -> None:
+        """Bring the index up to date with ``event`` (idempotent)."""
+        if isinstance(event, CommitEvent):
+            await self._known_actor(event.did)
+            writes = [
+                (op.collection, op.rkey, None if op.cid is None else str(op.cid), op.record)
+                for op in event.ops
+                if indexed_collection(op.collection)
+            ]
+            async with self._pds.database.transaction() as client:
+                await store.lock_actor(client, event.did)
+                for collection, rkey, cid, record in writes:
+                    version = None
+                    if cid is not None and record is not None:
+                        version = RecordVersion(collection, rkey, cid, ipld_to_json(record))
+                    await self._apply_record(
+                        client, event.did, collection, rkey, version, event.seq
+                    )
+                await store.set_commit(client, event.did, event.seq, event.rev)
+        elif isinstance(event, SyncEvent):
+            await self._known_actor(event.did)
+            await self.rebuild_actor(event.did, event.seq, event.rev)
+        elif isinstance(event, IdentityEvent):
+            await self._known_actor(event.did)
+            async with self._pds.database.transaction() as client:
+                await store.set_handle(client, event.did, event.handle, event.seq)
+        elif isinstance(event, AccountEvent):
+            await self._apply_account(event)
+
+    async def _known_actor(self, did: str) -> None:
+        """Create the actor row (handle and standing from ``pds.accounts``) if missing."""
+        async with self._pds.database.transaction() as client:
+            if await store.get_actor(client, did) is not None:
+                return
+        info = await self._pds.accounts.get(did)
+        handle = info.handle if info is not None else None
+        status = str(info.status) if info is not None else DELETED
+        async with self._pds.database.transaction() as client:
+            await store.ensure_actor(client, did, handle=handle, status=status)
+
+    async def _apply_account(self, event: AccountEvent) -> None:
+        status = ACTIVE if event.active else (event.status or "deactivated")
+        await self._known_actor(event.did)
+        async with self._pds.database.transaction() as client:
+            await store.lock_actor(client, event.did)
+            if not await store.set_status(client, event.did, status, event.seq):
+                return
+            if status == DELETED:
+                await self._forget(client, event.did, event.seq)
+
+    async def forget_actor(self, did: str, seq: int) -> None:
+        """Remove every record of ``did`` older than ``seq``, and its private state (a
+        deleted account)."""
+        async with self._pds.database.transaction() as client:
+            await store.lock_actor(client, did)
+            await self._forget(client, did, seq)
+
+    async def _forget(self, client: BaseDBAsyncClient, did: str, seq: int) -> None:
+        for mark in (await store.marks_of_actor(client, did)).values():
+            if mark.cid is not None and mark.seq < seq:
+                await self._remove(client, mark)
+                await store.put_mark(client, **_tombstone(did, mark.uri), seq=seq)
+        await store.forget_private_state(client, did)
+
+    async def _apply_record(
+        self,
+        client: BaseDBAsyncClient,
+        did: str,
+        collection: str,
+        rkey: str,
+        version: RecordVersion | None,
+        seq: int,
+        mark: store.Mark | None = None,
+        *,
+        looked_up: bool = False,
+    ) -> None:
+        """Apply one record's create, update (``version``) or delete (``None``) at ``seq``."""
+        uri = f"at://{did}/{collection}/{rkey}"
+        if not looked_up:
+            mark = (await store.marks_of(client, [uri])).get(uri)
+        if mark is not None and mark.seq >= seq:
+            return
+        if version is not None and mark is not None and mark.cid == version.cid:
+            await store.bump_mark(client, uri, seq)
+            return
+        if mark is not None and mark.cid is not None:
+            await self._remove(client, mark)
+        if version is None:
+            await store.put_mark(client, **_tombstone(did, uri), seq=seq)
+            return
+        indexed_at = sort_time(iso_time(version.value.get("createdAt")), now_iso())
+        extracted = extract(did, collection, rkey, version.cid, version.value, indexed_at)
+        if extracted is not None:
+            await store.insert_row(client, extracted)
+        await store.put_mark(
+            client,
+            uri=uri,
+            did=did,
+            collection=collection,
+            rkey=rkey,
+            cid=version.cid,
+            seq=seq,
+            record=_json(version.value),
+            indexed_at=indexed_at,
+        )
+
+    async def _remove(self, client: BaseDBAsyncClient, mark: store.Mark) -> None:
+        """Take the row and counts of the version ``mark`` holds out of the index."""
+        did, collection, rkey = mark.uri[len("at://") :].split("/", 2)
+        if mark.record is None or mark.cid is None:
+            return
+        extracted = extract(did, collection, rkey, mark.cid, json.loads(mark.record), "")
+        if extracted is not None:
+            await store.delete_row(client, extracted)
+
+    async def rebuild_actor(self, did: str, seq: int, rev: str | None) -> int:
+        """Make the index of ``did`` what its repo holds now, stamped with ``seq``.
+
+        Records whose mark is newer than ``seq`` are left alone; the others become the
+        repo's version, or are removed when the repo no longer has them. Answers how many
+        records the repo holds in indexed collections.
+        """
+        versions = await self._read_repo(did)
+        async with self._pds.database.transaction() as client:
+            await store.lock_actor(client, did)
+            marks = await store.marks_of_actor(client, did)
+            present = set()
+            for version in versions:
+                uri = f"at://{did}/{version.collection}/{version.rkey}"
+                present.add(uri)
+                await self._apply_record(
+                    client,
+                    did,
+                    version.collection,
+                    version.rkey,
+                    version,
+                    seq,
+                    marks.get(uri),
+                    looked_up=True,
+                )
+            for uri, mark in marks.items():
+                if uri not in present and mark.cid is not None:
+                    _, collection, rkey = uri[len("at://") :].split("/", 2)
+                    await self._apply_record(
+                        client, did, collection, rkey, None, seq, mark, looked_up=True
+                    )
+            await store.set_commit(client, did, seq, rev)
+        return len(versions)
+
+    async def _read_repo(self, did: str) -> list[RecordVersion]:
+        repos = self._pds.repos
+        versions: list[RecordVersion] = []
+        try:
+            collections = [c for c in await repos.collections(did) if indexed_collection(c)]
+        except RepoNotFound:
+            return versions
+        for collection in collections:
+            cursor: str | None = None
+            while True:
+                page = await repos.list_records(
+                    did, collection, limit=PAGE_SIZE, cursor=cursor, reverse=True
+                )
+                for stored in page:
+                    rkey = stored.uri.rsplit("/", 1)[1]
+                    versions.append(
+                        RecordVersion(collection, rkey, str(stored.cid), ipld_to_json(stored.value))
+                    )
+                if len(page) < PAGE_SIZE:
+                    break
+                cursor = page[-1].uri.rsplit("/", 1)[1]
+        return versions
+
+
+def _tombstone(did: str, uri: str) -> dict[str, Any]:
+    _, collection, rkey = uri[len("at://") :].split("/", 2)
+    return {
+        "uri": uri,
+        "did": did,
+        "collection": collection,
+        "rkey": rkey,
+        "cid": None,
+        "record": None,
+        "indexed_at": now_iso(),
+    }

@@ -1,0 +1,218 @@
+"""Presentation: lexicon views built from an :class:`~.hydrate.ActorState`, nothing else.
+
+``profileViewBasic``, ``profileView`` and ``profileViewDetailed`` (``app.bsky.actor.defs``),
+with the viewer state, and the ``listViewBasic`` and ``starterPackViewBasic`` they embed;
+fields are filled where the official AppView fills them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final
+
+from exprsn_pds.plugins.appview.hydrate import ActorState
+
+INVALID_HANDLE: Final = "handle.invalid"
+DEFAULT_ALLOW_SUBSCRIPTIONS: Final = "followers"
+PROFILE: Final = "app.bsky.actor.profile"
+HTTPS: Final = "https://"
+
+ImageUrl = Callable[[str, str, str], str]
+"""``(preset, did, cid) → URL`` of a blob's image."""
+
+
+class Views:
+    """Builds views from one request's hydration state."""
+
+    def __init__(self, state: ActorState, image_url: ImageUrl) -> None:
+        self.state = state
+        self._image = image_url
+
+    def profile_basic(self, did: str) -> dict[str, Any] | None:
+        """``app.bsky.actor.defs#profileViewBasic``, or ``None`` for an unknown actor."""
+        actor = self.state.actors.get(did)
+        if actor is None:
+            return None
+        profile = self.state.profiles.get(did)
+        view: dict[str, Any] = {"did": did, "handle": actor.handle or INVALID_HANDLE}
+        associated: dict[str, Any] = {
+            "activitySubscription": {"allowSubscriptions": self._allow_subscriptions(did)}
+        }
+        if did in self.state.labelers:
+            associated["labeler"] = True
+        if (chat := self.state.allow_chat.get(did)) is not None:
+            associated["chat"] = {"allowIncoming": chat}
+        view["associated"] = associated
+        if (viewer := self.viewer_state(did)) is not None:
+            view["viewer"] = viewer
+        view["labels"] = self._self_labels(did)
+        if profile is not None:
+            _put(view, "displayName", profile["display_name"])
+            _put(view, "pronouns", profile["pronouns"])
+            if profile["avatar_cid"]:
+                view["avatar"] = self._image("avatar", did, profile["avatar_cid"])
+            _put(view, "createdAt", profile["created_at"])
+        return view
+
+    def profile(self, did: str) -> dict[str, Any] | None:
+        """``app.bsky.actor.defs#profileView``."""
+        view = self.profile_basic(did)
+        if view is None:
+            return None
+        profile = self.state.profiles.get(did)
+        if profile is not None:
+            if profile["description"]:
+                view["description"] = profile["description"]
+            view["indexedAt"] = profile["indexed_at"]
+        return view
+
+    def profile_detailed(self, did: str) -> dict[str, Any] | None:
+        """``app.bsky.actor.defs#profileViewDetailed``, with counts and known followers."""
+        view = self.profile(did)
+        if view is None:
+            return None
+        profile = self.state.profiles.get(did) or {}
+        counts = self.state.counts.get(did, {})
+        view["followersCount"] = counts.get("followers", 0)
+        view["followsCount"] = counts.get("follows", 0)
+        view["postsCount"] = counts.get("posts", 0)
+        view["associated"] |= {
+            "lists": counts.get("lists", 0),
+            "feedgens": counts.get("feedgens", 0),
+            "starterPacks": counts.get("starter_packs", 0),
+            "labeler": did in self.state.labelers,
+        }
+        if profile.get("banner_cid"):
+            view["banner"] = self._image("banner", did, profile["banner_cid"])
+        website = profile.get("website")
+        if website and website.startswith(HTTPS):
+            view["website"] = website
+        if profile.get("joined_via_uri"):
+            pack = self.starter_pack_basic(profile["joined_via_uri"])
+            if pack is not None:
+                view["joinedViaStarterPack"] = pack
+        if profile.get("pinned_uri") and profile.get("pinned_cid"):
+            view["pinnedPost"] = {"uri": profile["pinned_uri"], "cid": profile["pinned_cid"]}
+        if "viewer" in view and (known := self.known_followers(did)) is not None:
+            view["viewer"]["knownFollowers"] = known
+        return view
+
+    def viewer_state(self, did: str) -> dict[str, Any] | None:
+        """``app.bsky.actor.defs#viewerState`` of the viewer towards ``did``."""
+        state = self.state
+        if state.viewer is None:
+            return None
+        blocking_list = state.blocking_by_list.get(did)
+        blocking = state.blocking.get(did) or blocking_list
+        blocked_by = state.blocked_by.get(did) or state.blocked_by_list.get(did)
+        block = bool(blocking or blocked_by)
+        muted_list = state.muted_by_list.get(did)
+        viewer: dict[str, Any] = {
+            "muted": did in state.muted or muted_list is not None,
+            "mutedOnlyReposts": False,
+            "mutedOnlyQuoteposts": False,
+            "blockedBy": bool(blocked_by),
+        }
+        if muted_list is not None and (muted_view := self.list_basic(muted_list)) is not None:
+            viewer["mutedByList"] = muted_view
+        if blocking:
+            viewer["blocking"] = blocking
+        if blocking_list is not None and (blocking_view := self.list_basic(blocking_list)):
+            viewer["blockingByList"] = blocking_view
+        following = state.following.get(did)
+        followed_by = state.followed_by.get(did)
+        if following and not block:
+            viewer["following"] = following
+        if followed_by and not block:
+            viewer["followedBy"] = followed_by
+        subscription = state.subscriptions.get(did)
+        if subscription is not None and self._may_subscribe(did, following, followed_by):
+            viewer["activitySubscription"] = {"post": subscription[0], "reply": subscription[1]}
+        return viewer
+
+    def known_followers(self, did: str) -> dict[str, Any] | None:
+        """``knownFollowers``: how many of ``did``'s followers the viewer follows, and up to
+        five of them (those blocking or blocked by the viewer or ``did`` left out)."""
+        followers = self.state.known_followers.get(did)
+        if not followers:
+            return None
+        shown = []
+        for follower in followers[:5]:
+            if self.state.viewer_block(follower) or self.state.blocked_either_way(did, follower):
+                continue
+            if not self.state.visible(follower):
+                continue
+            if (view := self.profile_basic(follower)) is not None:
+                shown.append(view)
+        return {"count": len(followers), "followers": shown}
+
+    def list_basic(self, uri: str) -> dict[str, Any] | None:
+        """``app.bsky.graph.defs#listViewBasic``."""
+        row = self.state.lists.get(uri)
+        if row is None:
+            return None
+        view: dict[str, Any] = {
+            "uri": uri,
+            "cid": row["cid"],
+            "name": row["name"],
+            "purpose": row["purpose"],
+            "listItemCount": row["items"],
+            "indexedAt": row["indexed_at"],
+            "labels": [],
+        }
+        if row["avatar_cid"]:
+            view["avatar"] = self._image("avatar", row["did"], row["avatar_cid"])
+        if self.state.viewer is not None:
+            list_viewer: dict[str, Any] = {"muted": uri in self.state.lists_muted_by_viewer}
+            if (blocked := self.state.list_blocks_by_viewer.get(uri)) is not None:
+                list_viewer["blocked"] = blocked
+            view["viewer"] = list_viewer
+        return view
+
+    def starter_pack_basic(self, uri: str) -> dict[str, Any] | None:
+        """``app.bsky.graph.defs#starterPackViewBasic``."""
+        pack = self.state.starter_packs.get(uri)
+        record = self.state.starter_pack_records.get(uri)
+        if pack is None or record is None:
+            return None
+        creator = self.profile_basic(pack["did"])
+        if creator is None:
+            return None
+        all_time, week = self.state.starter_pack_joins.get(uri, (0, 0))
+        return {
+            "uri": uri,
+            "cid": pack["cid"],
+            "record": json.loads(record),
+            "creator": creator,
+            "joinedAllTimeCount": all_time,
+            "joinedWeekCount": week,
+            "labels": [],
+            "indexedAt": pack["indexed_at"],
+        }
+
+    def _allow_subscriptions(self, did: str) -> str:
+        return self.state.allow_subscriptions.get(did, DEFAULT_ALLOW_SUBSCRIPTIONS)
+
+    def _may_subscribe(self, did: str, following: str | None, followed_by: str | None) -> bool:
+        allow = self._allow_subscriptions(did)
+        if allow == "followers":
+            return following is not None
+        if allow == "mutuals":
+            return following is not None and followed_by is not None
+        return False
+
+    def _self_labels(self, did: str) -> list[dict[str, Any]]:
+        profile = self.state.profiles.get(did)
+        if profile is None or not profile["self_labels"]:
+            return []
+        cts = profile["created_at"] or profile["indexed_at"]
+        return [
+            {"src": did, "uri": profile["uri"], "cid": profile["cid"], "val": value, "cts": cts}
+            for value in json.loads(profile["self_labels"])
+        ]
+
+
+def _put(view: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        view[key] = value
