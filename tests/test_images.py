@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import struct
@@ -19,7 +20,10 @@ from exprsn_pds.app import get_pds
 from exprsn_pds.config import ConfigError, Settings, load_settings
 from exprsn_pds.datamodel import Cid
 from exprsn_pds.pds import Pds
+from exprsn_pds.plugins.images import cache as image_cache
+from exprsn_pds.plugins.images import server as image_server
 from exprsn_pds.plugins.images.cache import ImageCache
+from exprsn_pds.plugins.images.render import render
 
 DID = "did:plc:abcdefghijklmnopqrstuvwx"
 CID = Cid.for_raw(b"an image")
@@ -371,3 +375,44 @@ async def test_urls_from_the_builder_are_served_here(client: Any, alice: Any) ->
     assert url.startswith("http://localhost:2583/img/")
     _, image = await fetched(client, urlsplit(url).path)
     assert image.size == (128, 128)
+
+
+async def test_concurrent_requests_share_one_render(
+    client: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders: list[str] = []
+
+    def counted(source: bytes, preset: Any, image_format: Any, limits: Any) -> bytes:
+        renders.append(preset.name)
+        return render(source, preset, image_format, limits)
+
+    monkeypatch.setattr(image_server, "render", counted)
+    cid = await hosted_blob(client, alice, jpeg(400, 300))
+    url = path("banner", alice.did, cid, "jpeg")
+    answers = await asyncio.gather(*(client.get(url) for _ in range(6)))
+    bodies = {await answer.get_data() for answer in answers}
+    assert [answer.status_code for answer in answers] == [200] * 6
+    assert (len(bodies), renders) == (1, ["banner"])
+
+
+async def test_head_answers_like_get(client: Any, alice: Any) -> None:
+    # (hypercorn, not the app, leaves out the body of an answer to HEAD)
+    cid = await hosted_blob(client, alice, jpeg(100, 100))
+    url = path("avatar_thumbnail", alice.did, cid, "jpeg")
+    got, head = await client.get(url), await client.head(url)
+    assert (head.status_code, head.headers["Content-Type"]) == (200, "image/jpeg")
+    assert head.headers["Content-Length"] == got.headers["Content-Length"]
+
+
+async def test_a_cache_that_cannot_be_written_still_serves(
+    client: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(image_cache, "_write", full_disk)
+    cid = await hosted_blob(client, alice, jpeg(100, 100))
+    url = path("avatar_thumbnail", alice.did, cid, "jpeg")
+    for _ in range(2):
+        response = await client.get(url)
+        assert (response.status_code, response.headers["X-Cache"]) == (200, "miss")

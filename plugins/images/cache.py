@@ -67,8 +67,16 @@ class ImageCache:
         return data
 
     async def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key``, then drop the least recently used past the bound."""
-        await asyncio.to_thread(_write, self._path(key), data)
+        """Store ``data`` under ``key``, then drop the least recently used past the bound.
+
+        A write that fails (disk full, permissions) is logged and leaves nothing behind:
+        the image is served all the same and rendered again next time.
+        """
+        try:
+            await asyncio.to_thread(_write, self._path(key), data)
+        except OSError as error:
+            log.warning("image cache write failed", key=key, error=str(error))
+            return
         self._index.put(key, len(data))
 
     def _path(self, key: str) -> Path:
@@ -87,6 +95,9 @@ def _read(path: Path) -> bytes | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        return None
+    except OSError as error:  # unreadable: rendered again (and rewritten) instead
+        log.warning("image cache read failed", path=str(path), error=str(error))
         return None
     return data or None
 
