@@ -270,13 +270,13 @@ def post_with(*refs: BlobRef) -> dict[str, Any]:
 
 
 async def link(blobs: BlobService, did: str, path: str, record: dict[str, Any]) -> None:
-    async with blobs.database.transaction():
-        await blobs.link(did, path, record)
+    async with blobs.database.transaction() as connection:
+        await blobs.link(connection, did, path, record)
 
 
 async def unlink(blobs: BlobService, did: str, path: str) -> None:
-    async with blobs.database.transaction():
-        await blobs.unlink(did, path)
+    async with blobs.database.transaction() as connection:
+        await blobs.unlink(connection, did, path)
 
 
 async def upload(blobs: BlobService, data: bytes, did: str = ALICE) -> BlobRef:
@@ -573,8 +573,8 @@ async def test_list_blobs_since_a_revision(blobs: BlobService) -> None:
 async def test_missing_blobs_are_references_without_stored_bytes(blobs: BlobService) -> None:
     stored = await published(blobs, PNG, f"{POST}/1")
     absent = BlobRef(Cid.for_raw(b"elsewhere"), "image/png", 9)
-    async with blobs.database.transaction():  # as an imported repository would
-        await blobs.link(ALICE, f"{POST}/2", post_with(stored, absent), verify=False)
+    async with blobs.database.transaction() as connection:  # as an imported repository would
+        await blobs.link(connection, ALICE, f"{POST}/2", post_with(stored, absent), verify=False)
     assert await blobs.missing_blobs(ALICE, limit=10) == [
         {"cid": str(absent.cid), "recordUri": f"at://{ALICE}/{POST}/2"}
     ]

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import RawSQL, Subquery
 from tortoise.functions import Max, Sum
@@ -179,33 +180,41 @@ class BlobService:
     # --- References from records (inside the write transaction) ------------------------
 
     async def link(
-        self, did: str, path: str, record: dict[str, Any], *, verify: bool = True
+        self,
+        connection: BaseDBAsyncClient,
+        did: str,
+        path: str,
+        record: dict[str, Any],
+        *,
+        verify: bool = True,
     ) -> None:
         """Record which blobs the record at ``path`` (created or updated) references.
 
-        Call inside the write's transaction. Each blob must be stored for ``did`` with
+        Runs on ``connection``, the write's transaction. Each blob must be stored for ``did`` with
         the referenced MIME type and size (400 InvalidRequest otherwise); ``verify=False``
         skips that, for imported repositories whose blobs arrive later
         (:meth:`missing_blobs`).
         """
         refs = find_blob_refs(record)
-        await self.unlink(did, path)
+        await self.unlink(connection, did, path)
         if not refs:
             return
         if verify:
-            await self._verify(did, refs)
+            await self._verify(connection, did, refs)
         cids = dict.fromkeys(str(ref.cid) for ref in refs)
         await RecordBlob.bulk_create(
-            [RecordBlob(did=did, blob_cid=cid, record_path=path) for cid in cids]
+            [RecordBlob(did=did, blob_cid=cid, record_path=path) for cid in cids],
+            using_db=connection,
         )
 
-    async def _verify(self, did: str, refs: list[BlobRef]) -> None:
+    async def _verify(self, connection: BaseDBAsyncClient, did: str, refs: list[BlobRef]) -> None:
         # Locking the rows keeps the garbage collector off them until the write commits.
         stored = {
             blob.cid: blob
             for blob in await Blob.filter(did=did, cid__in=[str(ref.cid) for ref in refs])
             .order_by("id")
             .select_for_update()
+            .using_db(connection)
         }
         for ref in refs:
             blob = stored.get(str(ref.cid))
@@ -220,17 +229,23 @@ class BlobService:
             if ref.size is not None and ref.size != blob.size:
                 raise InvalidRequest(f"Blob {ref.cid} has {blob.size} bytes, not {ref.size}")
 
-    async def relink_all(self, did: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    async def relink_all(
+        self,
+        connection: BaseDBAsyncClient,
+        did: str,
+        records: Iterable[tuple[str, dict[str, Any]]],
+    ) -> None:
         """Replace the blob references of all of ``did``'s records with those of
         ``records`` (``(path, record)`` pairs): the repo was replaced wholesale (an import).
 
-        Call inside the write's transaction. The blobs need not be stored here yet:
+        Runs on ``connection``, the write's transaction. The blobs need not be stored here yet:
         :meth:`missing_blobs` lists those that are not, and an upload of one makes it
         permanent at once.
         """
-        released = await column(RecordBlob.filter(did=did), "blob_cid")
+        links = RecordBlob.filter(did=did).using_db(connection)
+        released = await column(links, "blob_cid")
         if released:
-            await RecordBlob.filter(did=did).delete()
+            await links.delete()
             self._released.setdefault(did, set()).update(released)
         await RecordBlob.bulk_create(
             [
@@ -239,16 +254,18 @@ class BlobService:
                 for cid in dict.fromkeys(str(ref.cid) for ref in find_blob_refs(record))
             ],
             batch_size=BULK_ROWS,
+            using_db=connection,
         )
 
-    async def unlink(self, did: str, path: str) -> None:
+    async def unlink(self, connection: BaseDBAsyncClient, did: str, path: str) -> None:
         """Forget the blob references of the record at ``path`` (deleted, or about to change).
 
-        Call inside the write's transaction.
+        Runs on ``connection``, the write's transaction.
         """
-        released = await column(RecordBlob.filter(did=did, record_path=path), "blob_cid")
+        links = RecordBlob.filter(did=did, record_path=path).using_db(connection)
+        released = await column(links, "blob_cid")
         if released:
-            await RecordBlob.filter(did=did, record_path=path).delete()
+            await links.delete()
             self._released.setdefault(did, set()).update(released)
 
     async def settle(self, did: str) -> None:

@@ -51,7 +51,7 @@ async def store_commit(
     )
     replaced = [write.path for write in writes if write.action is not Action.CREATE]
     await replace_labels(connection, did, replaced, labels)
-    blobs_touched = await _update_blob_refs(blobs, did, writes)
+    blobs_touched = await _update_blob_refs(connection, blobs, did, writes)
     await _drop_unused_blocks(
         connection,
         did,
@@ -63,7 +63,9 @@ async def store_commit(
     return blobs_touched
 
 
-async def _update_blob_refs(blobs: BlobService, did: str, writes: Sequence[RecordWrite]) -> bool:
+async def _update_blob_refs(
+    connection: BaseDBAsyncClient, blobs: BlobService, did: str, writes: Sequence[RecordWrite]
+) -> bool:
     """Record (and check) the blobs each written record references.
 
     A new record without blobs has no links to replace, so it costs no query. The
@@ -74,10 +76,10 @@ async def _update_blob_refs(blobs: BlobService, did: str, writes: Sequence[Recor
     touched = False
     for write in writes:
         if write.record is None:
-            await blobs.unlink(did, write.path)
+            await blobs.unlink(connection, did, write.path)
             touched = True
         elif write.action is not Action.CREATE or find_blob_refs(write.record):
-            await blobs.link(did, write.path, write.record)
+            await blobs.link(connection, did, write.path, write.record)
             touched = True
     return touched
 

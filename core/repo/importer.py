@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.crypto import PublicKey, parse_multikey
 from exprsn_pds.datamodel import Cid
 from exprsn_pds.errors import RepoNotFound
@@ -80,12 +82,12 @@ class RepoImporter:
                 if repo is None:
                     raise RepoNotFound(did)
                 commit_cid, commit_block, rev = self._sign(repo, verified)
-                await _store(did, rev, {**verified.blocks, commit_cid: commit_block})
-                await _index(did, rev, verified.records)
+                await _store(connection, did, rev, {**verified.blocks, commit_cid: commit_block})
+                await _index(connection, did, rev, verified.records)
                 await drop_repo_labels(connection, did)
                 await replace_labels(connection, did, (), labels)
                 await writer.blobs.relink_all(
-                    did, ((record.path, record.value) for record in verified.records)
+                    connection, did, ((record.path, record.value) for record in verified.records)
                 )
                 await set_repo_commit(
                     connection,
@@ -105,22 +107,28 @@ class RepoImporter:
         return cid, block, rev
 
 
-async def _store(did: str, rev: str, blocks: dict[Cid, bytes]) -> None:
-    """Make ``blocks`` the repo's only blocks."""
-    await RepoBlock.filter(did=did).delete()
+async def _store(
+    connection: BaseDBAsyncClient, did: str, rev: str, blocks: dict[Cid, bytes]
+) -> None:
+    """Make ``blocks`` the repo's only blocks (on the import's transaction ``connection``)."""
+    await RepoBlock.filter(did=did).using_db(connection).delete()
     await RepoBlock.bulk_create(
         [RepoBlock(did=did, cid=str(cid), rev=rev, content=block) for cid, block in blocks.items()],
         batch_size=BULK_ROWS,
+        using_db=connection,
     )
 
 
-async def _index(did: str, rev: str, records: list[ImportedRecord]) -> None:
-    """Make ``records`` the repo's only entries in the record index."""
-    await Record.filter(did=did).delete()
+async def _index(
+    connection: BaseDBAsyncClient, did: str, rev: str, records: list[ImportedRecord]
+) -> None:
+    """Make ``records`` the repo's only entries in the record index (on ``connection``)."""
+    await Record.filter(did=did).using_db(connection).delete()
     await Record.bulk_create(
         [
             Record(did=did, collection=r.collection, rkey=r.rkey, cid=str(r.cid), rev=rev)
             for r in records
         ],
         batch_size=BULK_ROWS,
+        using_db=connection,
     )
