@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from exprsn_pds.blobs.store import BlobStore
@@ -46,25 +47,36 @@ async def attempt(change: BlobChange, database: Database, store: BlobStore, blob
         return False
 
 
-async def is_referenced(did: str, cid: str) -> bool:
-    """Whether any record of ``did`` references blob ``cid``."""
-    return await RecordBlob.exists(did=did, blob_cid=cid)
+async def is_referenced(
+    did: str, cid: str, connection: BaseDBAsyncClient | None = None
+) -> bool:
+    """Whether any record of ``did`` references blob ``cid`` (in ``connection``'s
+    transaction, if given)."""
+    return await RecordBlob.filter(did=did, blob_cid=cid).using_db(connection).exists()
 
 
 @asynccontextmanager
-async def locked_blob(database: Database, blob_id: int) -> AsyncIterator[Blob | None]:
-    """The blob row ``blob_id``, locked for the duration of a transaction (``None`` if gone)."""
-    async with database.transaction():
-        yield await Blob.filter(id=blob_id).select_for_update().first()
+async def locked_blob(
+    database: Database, blob_id: int
+) -> AsyncIterator[tuple[BaseDBAsyncClient, Blob | None]]:
+    """A transaction's connection and the blob row ``blob_id`` (``None`` if gone), locked
+    until the transaction ends."""
+    async with database.transaction() as connection:
+        blob = await Blob.filter(id=blob_id).select_for_update().using_db(connection).first()
+        yield connection, blob
 
 
 async def promote_if_referenced(database: Database, store: BlobStore, blob_id: int) -> bool:
     """Move a referenced temporary blob to permanent storage; whether it was moved now."""
-    async with locked_blob(database, blob_id) as blob:
-        if blob is None or blob.temp_key is None or not await is_referenced(blob.did, blob.cid):
+    async with locked_blob(database, blob_id) as (connection, blob):
+        if (
+            blob is None
+            or blob.temp_key is None
+            or not await is_referenced(blob.did, blob.cid, connection)
+        ):
             return False
         await store.promote(blob.temp_key, blob.did, Cid.parse(blob.cid))
-        await Blob.filter(id=blob_id).update(temp_key=None)
+        await Blob.filter(id=blob_id).using_db(connection).update(temp_key=None)
     return True
 
 
@@ -72,15 +84,15 @@ async def delete_temp_if_unreferenced(
     database: Database, store: BlobStore, blob_id: int, *, uploaded_before: datetime
 ) -> bool:
     """Delete a temporary blob uploaded before ``uploaded_before`` that nothing references."""
-    async with locked_blob(database, blob_id) as blob:
+    async with locked_blob(database, blob_id) as (connection, blob):
         if (
             blob is None
             or blob.temp_key is None
             or blob.created_at >= uploaded_before
-            or await is_referenced(blob.did, blob.cid)
+            or await is_referenced(blob.did, blob.cid, connection)
         ):
             return False
-        await Blob.filter(id=blob_id).delete()
+        await Blob.filter(id=blob_id).using_db(connection).delete()
     # The key is unique to this upload, so deleting after the commit races with nothing.
     await store.delete_temp(blob.temp_key)
     return True
@@ -90,11 +102,15 @@ async def delete_permanent_if_unreferenced(
     database: Database, store: BlobStore, blob_id: int
 ) -> bool:
     """Delete a permanent blob (row and bytes) that no record references any more."""
-    async with locked_blob(database, blob_id) as blob:
-        if blob is None or blob.temp_key is not None or await is_referenced(blob.did, blob.cid):
+    async with locked_blob(database, blob_id) as (connection, blob):
+        if (
+            blob is None
+            or blob.temp_key is not None
+            or await is_referenced(blob.did, blob.cid, connection)
+        ):
             return False
         # Before the commit: a new upload of the same CID waits for this row to go, so
         # it can never lose its freshly promoted bytes to this deletion.
         await store.delete(blob.did, Cid.parse(blob.cid))
-        await Blob.filter(id=blob_id).delete()
+        await Blob.filter(id=blob_id).using_db(connection).delete()
     return True

@@ -150,10 +150,15 @@ class BlobService:
         self, did: str, cid: Cid, mime_type: str, size: int, temp_key: str
     ) -> Blob:
         for _ in range(UPLOAD_RECORD_ATTEMPTS):
-            async with self.database.transaction():
-                known = await Blob.filter(did=did, cid=str(cid)).select_for_update().first()
+            async with self.database.transaction() as connection:
+                known = (
+                    await Blob.filter(did=did, cid=str(cid))
+                    .select_for_update()
+                    .using_db(connection)
+                    .first()
+                )
                 if known is not None:
-                    await self._reuse(known, temp_key)
+                    await self._reuse(connection, known, temp_key)
             if known is not None:
                 await self.store.delete_temp(temp_key)
                 return known
@@ -166,10 +171,11 @@ class BlobService:
                 continue  # uploaded concurrently: reuse that row
         raise ServiceUnavailable("The blob is being changed concurrently; try again")
 
-    async def _reuse(self, known: Blob, temp_key: str) -> None:
-        """A second upload of a blob (row locked): restart its grace, or repair its bytes."""
+    async def _reuse(self, connection: BaseDBAsyncClient, known: Blob, temp_key: str) -> None:
+        """A second upload of a blob (row locked on ``connection``): restart its grace, or
+        repair its bytes."""
         if known.temp_key is not None:
-            await Blob.filter(id=known.id).update(created_at=self.clock())
+            await Blob.filter(id=known.id).using_db(connection).update(created_at=self.clock())
             return
         cid = Cid.parse(known.cid)
         if not await self.store.exists(known.did, cid):
