@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote
 
 from exprsn_pds.config import Settings
 from exprsn_pds.datamodel import Cid
@@ -71,4 +72,5 @@ class ImageUrls:
         if format is not None and format not in IMAGE_FORMATS:
             raise ValueError(f"unknown image format {format!r}")
         suffix = "" if format is None else f"@{format}"
-        return f"{self.base}/{preset}/plain/{did}/{cid}{suffix}"
+        # A DID may hold "%" (did:web:host%3A8080): escaped, so the path decodes back to it.
+        return f"{self.base}/{preset}/plain/{quote(did, safe=':')}/{cid}{suffix}"

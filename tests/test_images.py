@@ -416,3 +416,14 @@ async def test_a_cache_that_cannot_be_written_still_serves(
     for _ in range(2):
         response = await client.get(url)
         assert (response.status_code, response.headers["X-Cache"]) == (200, "miss")
+
+
+async def test_a_did_holding_a_percent_sign_round_trips(
+    client: Any, account_factory: Callable[..., Awaitable[Any]]
+) -> None:
+    carol = await account_factory(client, "carol.test", did="did:web:carol.example%3A8443")
+    cid = await hosted_blob(client, carol, jpeg(100, 100))
+    url = get_pds(client.app).image_urls.url("avatar_thumbnail", carol.did, cid, "jpeg")
+    assert "/did:web:carol.example%253A8443/" in url
+    _, image = await fetched(client, urlsplit(url).path)
+    assert image.size == (128, 128)
