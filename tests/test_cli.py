@@ -10,10 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from exprsn_pds.cli import main
+from exprsn_pds.registrars import CommandRegistrar, PluginStartupError
 
 PDS = str(Path(sys.executable).parent / "pds")
 SERVE_TIMEOUT_S = 60.0
@@ -48,6 +51,25 @@ def test_plugins_list_shows_the_essential_server_plugin(tmp_path: Path) -> None:
     assert code == 0
     row = next(line for line in output.splitlines() if line.startswith("server"))
     assert "essential" in row and "com.atproto.server" in row
+
+
+def test_plugins_add_verbs_that_help_lists(tmp_path: Path) -> None:
+    code, output = _invoke(tmp_path, "--help", PDS_ENABLE_PLUGINS="server,appview")
+    assert code == 0
+    assert "appview" in output
+    code, output = _invoke(
+        tmp_path, "appview", "reindex", "--help", PDS_ENABLE_PLUGINS="server,appview"
+    )
+    assert code == 0 and "--did" in output
+    code, output = _invoke(tmp_path, "--help")
+    assert code == 0 and "appview" not in output
+
+
+def test_a_verb_added_twice_stops_start_up() -> None:
+    commands: dict[str, click.Command] = {}
+    CommandRegistrar(commands, "one").add(click.Command("hello"))
+    with pytest.raises(PluginStartupError, match="hello"):
+        CommandRegistrar(commands, "two").add(click.Command("hello"))
 
 
 def test_db_migrate_is_idempotent(tmp_path: Path) -> None:

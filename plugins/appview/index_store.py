@@ -39,6 +39,7 @@ class Mark:
     cid: str | None
     seq: int
     record: str | None
+    indexed_at: str
 
 
 def _lock_key(did: str) -> int:
@@ -62,17 +63,19 @@ async def marks_of(client: BaseDBAsyncClient, uris: Sequence[str]) -> dict[str, 
         return {}
     holes = ", ".join("?" * len(uris))
     rows = await fetch(
-        client, f"SELECT uri, cid, seq, record FROM appview_record WHERE uri IN ({holes})", uris
+        client,
+        f"SELECT uri, cid, seq, record, indexed_at FROM appview_record WHERE uri IN ({holes})",
+        uris,
     )
-    return {row[0]: Mark(row[0], row[1], int(row[2]), row[3]) for row in rows}
+    return {row[0]: Mark(row[0], row[1], int(row[2]), row[3], row[4]) for row in rows}
 
 
 async def marks_of_actor(client: BaseDBAsyncClient, did: str) -> dict[str, Mark]:
     """Every mark of ``did``'s records, tombstones included."""
     rows = await fetch(
-        client, "SELECT uri, cid, seq, record FROM appview_record WHERE did = ?", [did]
+        client, "SELECT uri, cid, seq, record, indexed_at FROM appview_record WHERE did = ?", [did]
     )
-    return {row[0]: Mark(row[0], row[1], int(row[2]), row[3]) for row in rows}
+    return {row[0]: Mark(row[0], row[1], int(row[2]), row[3], row[4]) for row in rows}
 
 
 async def put_mark(
@@ -107,6 +110,13 @@ async def bump_mark(client: BaseDBAsyncClient, uri: str, seq: int) -> None:
 
 async def insert_row(client: BaseDBAsyncClient, extract: Extract) -> None:
     """Insert ``extract``'s row (replacing any row under its key) and add its counts."""
+    await replace_row(client, extract)
+    for effect in extract.effects:
+        await add_count(client, effect, 1)
+
+
+async def replace_row(client: BaseDBAsyncClient, extract: Extract) -> None:
+    """Write ``extract``'s row again (a rebuild), leaving the counts alone."""
     key = extract.row[extract.key_column]
     await execute(client, f"DELETE FROM {extract.table} WHERE {extract.key_column} = ?", [key])
     columns = list(extract.row)
@@ -116,8 +126,6 @@ async def insert_row(client: BaseDBAsyncClient, extract: Extract) -> None:
         f" VALUES ({', '.join('?' * len(columns))})",
         [extract.row[column] for column in columns],
     )
-    for effect in extract.effects:
-        await add_count(client, effect, 1)
 
 
 async def delete_row(client: BaseDBAsyncClient, extract: Extract) -> None:

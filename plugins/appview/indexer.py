@@ -27,7 +27,7 @@ from exprsn_pds import (
 )
 from exprsn_pds.datamodel import ipld_to_json
 from exprsn_pds.plugins.appview import index_store as store
-from exprsn_pds.plugins.appview.records import extract, iso_time, now_iso, sort_time
+from exprsn_pds.plugins.appview.records import Extract, extract, iso_time, now_iso, sort_time
 
 ACTIVE: Final = "active"
 DELETED: Final = "deleted"
@@ -135,14 +135,21 @@ class Indexer:
         mark: store.Mark | None = None,
         *,
         looked_up: bool = False,
+        rebuild: bool = False,
     ) -> None:
-        """Apply one record's create, update (``version``) or delete (``None``) at ``seq``."""
+        """Apply one record's create, update (``version``) or delete (``None``) at ``seq``.
+
+        The version the index already holds only moves its mark; in a ``rebuild`` its row
+        is written again too (the counts it moved stay as they are).
+        """
         uri = f"at://{did}/{collection}/{rkey}"
         if not looked_up:
             mark = (await store.marks_of(client, [uri])).get(uri)
-        if mark is not None and mark.seq >= seq:
+        if mark is not None and (mark.seq > seq or (mark.seq == seq and not rebuild)):
             return
         if version is not None and mark is not None and mark.cid == version.cid:
+            if rebuild and (extracted := self._extract(did, version, mark)) is not None:
+                await store.replace_row(client, extracted)
             await store.bump_mark(client, uri, seq)
             return
         if mark is not None and mark.cid is not None:
@@ -164,6 +171,13 @@ class Indexer:
             seq=seq,
             record=_json(version.value),
             indexed_at=indexed_at,
+        )
+
+    @staticmethod
+    def _extract(did: str, version: RecordVersion, mark: store.Mark) -> Extract | None:
+        """The row of ``version`` as the index stored it (its ``indexed_at`` kept)."""
+        return extract(
+            did, version.collection, version.rkey, version.cid, version.value, mark.indexed_at
         )
 
     async def _remove(self, client: BaseDBAsyncClient, mark: store.Mark) -> None:
@@ -199,6 +213,7 @@ class Indexer:
                     seq,
                     marks.get(uri),
                     looked_up=True,
+                    rebuild=True,
                 )
             for uri, mark in marks.items():
                 if uri not in present and mark.cid is not None:
