@@ -198,12 +198,16 @@ async def test_exif_orientation_is_applied_and_metadata_dropped(client: Any, ali
     exif[0x0112] = 6  # rotated 90 degrees: shown 100 wide, 200 high
     exif[0x010F] = "Camera maker"
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    cid = await hosted_blob(client, alice, jpeg(200, 100, exif=exif, icc_profile=icc))
+    xmp = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>where it was taken</x:xmpmeta>"
+    source = jpeg(200, 100, exif=exif, icc_profile=icc, xmp=xmp, comment=b"a comment")
+    cid = await hosted_blob(client, alice, source)
     for image_format in IMAGE_FORMATS:
-        _, image = await fetched(client, path("feed_fullsize", alice.did, cid, image_format))
+        response, image = await fetched(client, path("feed_fullsize", alice.did, cid, image_format))
         assert image.size == (500, 1000)
         assert dict(image.getexif()) == {}
-        assert "icc_profile" not in image.info and "exif" not in image.info
+        assert not {"icc_profile", "exif", "xmp", "comment"} & set(image.info)
+        data = await response.get_data()
+        assert b"where it was taken" not in data and b"Camera maker" not in data
 
 
 async def test_transparency_survives_in_webp_and_is_white_in_jpeg(client: Any, alice: Any) -> None:

@@ -104,6 +104,7 @@ def _encode(image: Image.Image, image_format: ImageFormat, quality: int) -> byte
         flat = Image.new("RGB", image.size, JPEG_BACKGROUND)
         flat.paste(image, mask=image.getchannel("A"))
         image = flat
+    image.info = {}  # nothing of the source's metadata (EXIF, XMP, ICC, comments) is written
     out = io.BytesIO()
     image.save(out, format=OUTPUT_FORMATS[image_format], quality=quality)
     return out.getvalue()

@@ -27,7 +27,7 @@ from exprsn_pds.plugins.images.render import ImageRefused, RenderLimits, render
 log = get_logger(__name__)
 
 #: Changes when the same settings would render other bytes (so old cache files go unused).
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp"}
 
 
