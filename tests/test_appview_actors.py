@@ -148,3 +148,19 @@ async def test_suggestions_are_the_curated_actors_not_yet_followed(
     assert [a["did"] for a in (await response.get_json())["actors"]] == [carol.did]
     response = await client.get("/xrpc/app.bsky.actor.getSuggestions", headers=carol.headers)
     assert [a["did"] for a in (await response.get_json())["actors"]] == [bob.did]
+
+
+async def test_known_followers_lists_at_most_the_configured_number(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory, known_followers_max=1))
+    alice, bob, carol, dan = [
+        await Actor.create(client, n) for n in ("alice", "bob", "carol", "dan")
+    ]
+    for follower in (bob, carol):
+        await alice.write("app.bsky.graph.follow", {"subject": follower.did, "createdAt": NOW})
+        await follower.write("app.bsky.graph.follow", {"subject": dan.did, "createdAt": NOW})
+    status, body = await alice.profile(dan.did)
+    known = body["viewer"]["knownFollowers"]
+    assert (status, known["count"]) == (200, 2)
+    assert [f["did"] for f in known["followers"]] == [bob.did]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from exprsn_pds import ANONYMOUS, AuthRequired, Credentials, Pds, XrpcContext, XrpcResponse
 from exprsn_pds import access_auth as session_auth
+from exprsn_pds.plugins.appview.hydrate import KNOWN_FOLLOWERS_MAX
 
 if TYPE_CHECKING:
     from quart import Request
@@ -28,7 +29,7 @@ class AppviewSettings:
     public_reads: bool = False
     labelers: tuple[str, ...] = ()
     suggested_actors: tuple[str, ...] = ()
-    known_followers_max: int = 5
+    known_followers_max: int = KNOWN_FOLLOWERS_MAX
 
     @classmethod
     def of(cls, pds: Pds) -> AppviewSettings:
@@ -38,7 +39,7 @@ class AppviewSettings:
             public_reads=bool(section.get("public_reads", False)),
             labelers=tuple(section.get("labelers", ())),
             suggested_actors=tuple(section.get("suggested_actors", ())),
-            known_followers_max=int(section.get("known_followers_max", 5)),
+            known_followers_max=int(section.get("known_followers_max", KNOWN_FOLLOWERS_MAX)),
         )
 
 

@@ -20,6 +20,8 @@ from exprsn_pds.plugins.appview.sql import client as current_client
 
 ACTIVE: Final = "active"
 JOINED_WEEK: Final = dt.timedelta(days=7)
+KNOWN_FOLLOWERS_MAX: Final = 5
+"""Followers ``viewer.knownFollowers`` lists by default (the official AppView's)."""
 
 
 @dataclass
@@ -27,6 +29,7 @@ class ActorState:
     """What the views of one request may show (see the module docstring)."""
 
     viewer: str | None
+    known_followers_max: int = KNOWN_FOLLOWERS_MAX
     actors: dict[str, store.ActorRow] = field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -71,7 +74,7 @@ async def hydrate_actors(
     dids: list[str],
     *,
     detailed: bool = False,
-    known_followers_max: int = 5,
+    known_followers_max: int = KNOWN_FOLLOWERS_MAX,
 ) -> ActorState:
     """Hydrate ``dids`` for ``viewer``.
 
@@ -80,7 +83,7 @@ async def hydrate_actors(
     for ``dids`` only, as the official AppView does.
     """
     client = current_client()
-    state = ActorState(viewer=viewer)
+    state = ActorState(viewer=viewer, known_followers_max=known_followers_max)
     wanted = set(dids)
     if detailed:
         state.counts = await store.actor_counts(client, wanted)

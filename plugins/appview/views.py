@@ -132,13 +132,14 @@ class Views:
         return viewer
 
     def known_followers(self, did: str) -> dict[str, Any] | None:
-        """``knownFollowers``: how many of ``did``'s followers the viewer follows, and up to
-        five of them (those blocking or blocked by the viewer or ``did`` left out)."""
+        """``knownFollowers``: how many of ``did``'s followers the viewer follows, and the
+        first ``known_followers_max`` of them (those blocking or blocked by the viewer or
+        ``did`` left out)."""
         followers = self.state.known_followers.get(did)
         if not followers:
             return None
         shown = []
-        for follower in followers[:5]:
+        for follower in followers[: self.state.known_followers_max]:
             if self.state.viewer_block(follower) or self.state.blocked_either_way(did, follower):
                 continue
             if not self.state.visible(follower):
