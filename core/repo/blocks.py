@@ -29,8 +29,8 @@ class BlockCache(Lru[Cid, bytes]):
 class RepoBlockReader:
     """The MST's block reader for one repo: cache first, then one query per batch.
 
-    Queries run on ``client`` (a read snapshot, say), else in the current task's
-    transaction, if it has one.
+    Queries run on ``client`` (a transaction's or a read snapshot's), else outside any
+    transaction (:func:`~exprsn_pds.storage.sql.current_client`).
     """
 
     def __init__(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.datamodel import Cid, write_car
 from exprsn_pds.errors import InvalidRequest, InvalidSwap, RecordNotFound, RepoNotFound
 from exprsn_pds.events import CommitEvent, RepoOp
@@ -49,12 +51,17 @@ async def prepare_commit(
     keys: RepoKeys,
     next_rev: Callable[[str | None], str],
     max_block_bytes: int,
+    client: BaseDBAsyncClient | None = None,
 ) -> PreparedCommit:
-    """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored."""
+    """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored.
+
+    Blocks are read on ``client`` (the open transaction's, when computed inside one),
+    else outside any transaction.
+    """
     if repo is None:
         raise RepoNotFound(did)
     check_swap_commit(swap_commit, repo.head)
-    reader = RepoBlockReader(did, cache)
+    reader = RepoBlockReader(did, cache, client)
     mst = await Mst.load(reader, Cid.parse(repo.data), cache=nodes)
     ops, results = await _plan(did, mst, writes, record_blocks)
     change = await mst.apply(ops)

@@ -196,7 +196,9 @@ class RepoWriter:
                 if not await advance_repo(connection, prepared.base, prepared.after):
                     # Another process moved the repo (or deleted it): compute under the lock.
                     locked = await repo_row(connection, did, for_update=True)
-                    prepared = await self._prepare(did, locked, writes, record_blocks, swap_commit)
+                    prepared = await self._prepare(
+                        did, locked, writes, record_blocks, swap_commit, client=connection
+                    )
                     await advance_repo(connection, prepared.base, prepared.after)
                 blobs_touched = await store_commit(
                     connection, did, writes, prepared, labels, self.blobs
@@ -255,8 +257,11 @@ class RepoWriter:
         writes: Sequence[RecordWrite],
         record_blocks: dict[str, tuple[Cid, bytes]],
         swap_commit: Cid | Unset | None,
+        *,
+        client: BaseDBAsyncClient | None = None,
     ) -> PreparedCommit:
-        """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored."""
+        """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored
+        (its blocks read on ``client``, the open transaction's, when given)."""
         return await prepare_commit(
             did,
             repo,
@@ -268,6 +273,7 @@ class RepoWriter:
             keys=self.keys,
             next_rev=self.next_rev,
             max_block_bytes=self.limits.max_block_bytes,
+            client=client,
         )
 
     def cache_blocks(self, blocks: dict[Cid, bytes]) -> None:
