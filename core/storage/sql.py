@@ -11,7 +11,9 @@ Raw SQL lives only in the store modules (``*store.py``) and here. A store functi
 the client it runs on as its first argument and never looks one up: inside a
 transaction, the connection :meth:`Database.transaction
 <exprsn_pds.storage.database.Database.transaction>` yields (or a read snapshot's);
-elsewhere its caller passes :func:`current_client`.
+elsewhere its caller passes :func:`current_client`. A transaction is only ever carried that
+way, explicitly (ORM queries inside one get ``using_db``), never through tortoise's
+context variable.
 """
 
 from __future__ import annotations
