@@ -18,6 +18,7 @@ client names none), ``suggested_actors`` (the curated ``getSuggestions``),
 from __future__ import annotations
 
 from typing import Any, Final
+from weakref import WeakKeyDictionary
 
 from exprsn_pds import (
     AnyEvent,
@@ -83,19 +84,30 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     registry.add(f"{ACTOR}.putPreferences", preferences.put_preferences, auth=access_auth)
 
 
+_INDEXERS: WeakKeyDictionary[Pds, Indexer] = WeakKeyDictionary()
+
+
+def indexer_of(pds: Pds) -> Indexer:
+    """The one :class:`Indexer` of ``pds``, shared by the consumer and ``pds_on_event``."""
+    if pds not in _INDEXERS:
+        _INDEXERS[pds] = Indexer(pds)
+    return _INDEXERS[pds]
+
+
 @hookimpl
 def pds_register_consumers(register: ConsumerRegistrar, pds: Pds) -> None:
     """Keep the index with the durable consumer ``appview.index``."""
-    register.add(CONSUMER, Indexer(pds).apply)
+    register.add(CONSUMER, indexer_of(pds).apply)
 
 
 @hookimpl
 async def pds_on_event(pds: Pds, event: AnyEvent) -> None:
     """Index this process's events before the write's response returns (read-after-write).
 
-    The consumer applies the same events again later; the index skips what it holds.
+    The consumer sees the same events again later: the indexer passes over those it
+    applied, and the index skips what it holds.
     """
-    await Indexer(pds).apply(event)
+    await indexer_of(pds).apply(event)
 
 
 @hookimpl

@@ -116,14 +116,14 @@ async def insert_row(client: BaseDBAsyncClient, extract: Extract) -> None:
 
 
 async def replace_row(client: BaseDBAsyncClient, extract: Extract) -> None:
-    """Write ``extract``'s row again (a rebuild), leaving the counts alone."""
-    key = extract.row[extract.key_column]
-    await execute(client, f"DELETE FROM {extract.table} WHERE {extract.key_column} = ?", [key])
+    """Write ``extract``'s row, replacing any row under its key; the counts stay alone."""
     columns = list(extract.row)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != extract.key_column)
     await execute(
         client,
         f"INSERT INTO {extract.table} ({', '.join(columns)})"
-        f" VALUES ({', '.join('?' * len(columns))})",
+        f" VALUES ({', '.join('?' * len(columns))})"
+        f" ON CONFLICT ({extract.key_column}) DO UPDATE SET {updates}",
         [extract.row[column] for column in columns],
     )
 
@@ -207,13 +207,18 @@ async def set_handle(client: BaseDBAsyncClient, did: str, handle: str | None, se
     )
 
 
-async def set_commit(client: BaseDBAsyncClient, did: str, seq: int, rev: str | None) -> None:
-    """Move the repo mark of ``did`` to commit ``seq`` (``rev``) if it is newer."""
-    await execute(
+async def set_commit(client: BaseDBAsyncClient, did: str, seq: int, rev: str | None) -> bool:
+    """Move the repo mark of ``did`` to commit ``seq`` (``rev``) if it is newer; whether
+    the actor row exists."""
+    changed = await execute(
         client,
-        "UPDATE appview_actor SET commit_seq = ?, rev = ? WHERE did = ? AND commit_seq < ?",
-        [seq, rev, did, seq],
+        "UPDATE appview_actor SET"
+        " rev = CASE WHEN commit_seq < ? THEN ? ELSE rev END,"
+        " commit_seq = CASE WHEN commit_seq < ? THEN ? ELSE commit_seq END"
+        " WHERE did = ?",
+        [seq, rev, seq, seq, did],
     )
+    return changed > 0
 
 
 PRIVATE_STATE_TABLES: Final = (

@@ -11,6 +11,7 @@ newer one, changes nothing, and no count moves twice.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -33,6 +34,8 @@ ACTIVE: Final = "active"
 DELETED: Final = "deleted"
 INDEXED_PREFIXES: Final = ("app.bsky.", "chat.bsky.actor.declaration")
 PAGE_SIZE: Final = 100
+REMEMBERED_EVENTS: Final = 10_000
+"""Applied event seqs an :class:`Indexer` remembers (a few hundred kilobytes)."""
 
 
 def indexed_collection(collection: str) -> bool:
@@ -55,30 +58,32 @@ def _json(value: dict[str, Any]) -> str:
 
 
 class Indexer:
-    """Keeps the index of one server's database."""
+    """Keeps the index of one server's database.
+
+    One indexer per server serves both paths: it remembers the ``seq`` of the last
+    :data:`REMEMBERED_EVENTS` events it applied, so the consumer passes over those
+    ``pds_on_event`` already applied in this process without asking the database (an
+    event is remembered only once its transaction committed).
+    """
 
     def __init__(self, pds: Pds) -> None:
         self._pds = pds
+        self._applied: OrderedDict[int, None] = OrderedDict()
 
     async def apply(self, event: AnyEvent) -> None:
         """Bring the index up to date with ``event`` (idempotent)."""
+        if event.seq in self._applied:
+            return
+        await self._apply(event)
+        self._applied[event.seq] = None
+        if len(self._applied) > REMEMBERED_EVENTS:
+            self._applied.popitem(last=False)
+
+    async def _apply(self, event: AnyEvent) -> None:
         if isinstance(event, CommitEvent):
-            await self._known_actor(event.did)
-            writes = [
-                (op.collection, op.rkey, None if op.cid is None else str(op.cid), op.record)
-                for op in event.ops
-                if indexed_collection(op.collection)
-            ]
-            async with self._pds.database.transaction() as client:
-                await store.lock_actor(client, event.did)
-                for collection, rkey, cid, record in writes:
-                    version = None
-                    if cid is not None and record is not None:
-                        version = RecordVersion(collection, rkey, cid, ipld_to_json(record))
-                    await self._apply_record(
-                        client, event.did, collection, rkey, version, event.seq
-                    )
-                await store.set_commit(client, event.did, event.seq, event.rev)
+            if not await self._apply_commit(event, known_only=True):
+                await self._known_actor(event.did)
+                await self._apply_commit(event, known_only=False)
         elif isinstance(event, SyncEvent):
             await self._known_actor(event.did)
             await self.rebuild_actor(event.did, event.seq, event.rev)
@@ -88,6 +93,34 @@ class Indexer:
                 await store.set_handle(client, event.did, event.handle, event.seq)
         elif isinstance(event, AccountEvent):
             await self._apply_account(event)
+
+    async def _apply_commit(self, event: CommitEvent, *, known_only: bool) -> bool:
+        """Apply a commit's ops in one transaction; with ``known_only``, only if the actor
+        row exists (answers whether it was applied)."""
+        writes = [op for op in event.ops if indexed_collection(op.collection)]
+        uris = [f"at://{event.did}/{op.collection}/{op.rkey}" for op in writes]
+        async with self._pds.database.transaction() as client:
+            await store.lock_actor(client, event.did)
+            if not await store.set_commit(client, event.did, event.seq, event.rev) and known_only:
+                return False
+            marks = await store.marks_of(client, uris)
+            for op, uri in zip(writes, uris, strict=True):
+                version = None
+                if op.cid is not None and op.record is not None:
+                    version = RecordVersion(
+                        op.collection, op.rkey, str(op.cid), ipld_to_json(op.record)
+                    )
+                await self._apply_record(
+                    client,
+                    event.did,
+                    op.collection,
+                    op.rkey,
+                    version,
+                    event.seq,
+                    marks.get(uri),
+                    looked_up=True,
+                )
+        return True
 
     async def _known_actor(self, did: str) -> None:
         """Create the actor row (handle and standing from ``pds.accounts``) if missing."""

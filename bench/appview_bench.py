@@ -1,0 +1,226 @@
+"""Benchmark of the built-in AppView (issue 10's "How it will be checked").
+
+Builds a synthetic network on the embedded default (SQLite, no Redis) in a fresh data
+directory: ``--scale 1`` is 2,000 accounts, 200,000 posts, 1,000,000 likes and 100,000
+follows (``--scale 0.01`` a hundredth of each). Three phases, in process:
+
+1. **Writes** with the ``appview`` plugin disabled: every record through
+   ``pds.repo_writer.apply_writes`` (``--batch`` records per commit), the write rate.
+2. **Indexing**: a server with the plugin enabled starts; its durable consumer indexes
+   the whole event log: records indexed per second. Then one-record commits (what a
+   ``createRecord`` writes) are timed without and with the AppView, which indexes each before
+   the write returns: what indexing adds to a write's cost.
+3. **Reads**: ``getProfile`` (a random actor, a random viewer) and ``getProfiles`` (25
+   actors) through the app's test client: p50/p95/p99 of server time (no network).
+   ``getFollowers``, ``listNotifications`` and ``getUnreadCount`` are reported as not served
+   until the graph and notification methods land.
+
+Run: .venv/bin/python bench/appview_bench.py [--scale 0.01] [--batch 200] [--reads 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Final
+
+from exprsn_pds.accounts.creation import NewAccount, create_account
+from exprsn_pds.app import create_app, get_pds
+from exprsn_pds.config import Settings, load_settings
+from exprsn_pds.datamodel import Cid
+from exprsn_pds.pds import Pds
+from exprsn_pds.repo.writes import Action, RecordWrite
+
+FULL: Final = {"accounts": 2_000, "posts": 200_000, "likes": 1_000_000, "follows": 100_000}
+PLUGINS: Final = ["server", "repo", "sync", "blob", "identity", "session", "admin", "mailer"]
+CREATED_AT: Final = "2026-01-01T00:00:00.000Z"
+CONSUMER: Final = "appview.index"
+CATCH_UP_TIMEOUT_S: Final = 3_600.0
+PROFILES_BATCH: Final = 25
+NOT_YET: Final = ("getFollowers", "listNotifications (40)", "getUnreadCount")
+
+
+def settings(data: Path, *, appview: bool) -> Settings:
+    plugins = [*PLUGINS, "appview"] if appview else PLUGINS
+    return load_settings(
+        environ={},
+        overrides={
+            "server": {"data_directory": str(data)},
+            "secrets": {
+                "jwt_secret": "bench-jwt-secret-" + "x" * 32,
+                "admin_password": "bench-admin-password",
+            },
+            "plugins": {"enabled": plugins},
+            "accounts": {"service_handle_domains": [".test"], "login_min_duration_s": 0},
+            "identity": {"did_plc_url": ""},
+            "rate_limits": {"enabled": False},
+        },
+    )
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def write_network(
+    pds: Pds, sizes: dict[str, int], batch: int
+) -> tuple[list[str], int, float]:
+    """Accounts, then posts, likes and follows; the DIDs, records written, seconds."""
+    rng = random.Random(7)
+    dids = []
+    for n in range(sizes["accounts"]):
+        account = await create_account(
+            pds,
+            NewAccount(
+                handle=f"user{n}.test", email=f"user{n}@bench.test", password="bench-password-123"
+            ),
+        )
+        dids.append(account.did)
+    posts: list[tuple[str, Cid]] = []
+    pending: dict[str, list[RecordWrite]] = {did: [] for did in dids}
+    written = 0
+    began = time.perf_counter()
+
+    async def flush(did: str, force: bool = False) -> None:
+        nonlocal written
+        writes = pending[did]
+        if writes and (force or len(writes) >= batch):
+            result = await pds.repo_writer.apply_writes(did, writes)
+            for op in result.results:
+                if op.uri.split("/")[3] == "app.bsky.feed.post" and op.cid is not None:
+                    posts.append((op.uri, op.cid))
+            written += len(writes)
+            pending[did] = []
+
+    async def add(did: str, collection: str, record: dict[str, Any]) -> None:
+        rkey = str(pds.tid_clock.next())
+        pending[did].append(
+            RecordWrite(Action.CREATE, collection, rkey, {"$type": collection, **record})
+        )
+        await flush(did)
+
+    for n in range(sizes["posts"]):
+        await add(
+            dids[n % len(dids)],
+            "app.bsky.feed.post",
+            {"text": f"post {n}", "createdAt": CREATED_AT},
+        )
+    for did in dids:
+        await flush(did, force=True)
+    follows = set()
+    while len(follows) < min(sizes["follows"], len(dids) * (len(dids) - 1)):
+        follows.add((rng.choice(dids), rng.choice(dids)))
+        follows = {pair for pair in follows if pair[0] != pair[1]}
+    for did, subject in follows:
+        await add(did, "app.bsky.graph.follow", {"subject": subject, "createdAt": CREATED_AT})
+    for _ in range(sizes["likes"]):
+        uri, cid = rng.choice(posts)
+        subject = {"uri": uri, "cid": cid}
+        await add(
+            rng.choice(dids), "app.bsky.feed.like", {"subject": subject, "createdAt": CREATED_AT}
+        )
+    for did in dids:
+        await flush(did, force=True)
+    return dids, written, time.perf_counter() - began
+
+
+async def single_writes(pds: Pds, dids: list[str], count: int) -> float:
+    """Seconds per one-record commit (a createRecord's write), over ``count`` posts."""
+    began = time.perf_counter()
+    for n in range(count):
+        record = {"$type": "app.bsky.feed.post", "text": f"single {n}", "createdAt": CREATED_AT}
+        write = RecordWrite(Action.CREATE, "app.bsky.feed.post", str(pds.tid_clock.next()), record)
+        await pds.repo_writer.apply_writes(dids[n % len(dids)], [write])
+    return (time.perf_counter() - began) / count
+
+
+async def timed(client: Any, path: str, params: Any, headers: dict[str, str]) -> float:
+    began = time.perf_counter()
+    response = await client.get(path, query_string=params, headers=headers)
+    elapsed = time.perf_counter() - began
+    assert response.status_code == 200, await response.get_data()
+    return elapsed
+
+
+def report(name: str, samples: list[float]) -> None:
+    p50, p95, p99 = (percentile(samples, f) * 1000 for f in (0.5, 0.95, 0.99))
+    print(f"{name:24} n={len(samples):5}  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  p99 {p99:7.2f} ms")
+
+
+async def main(scale: float, batch: int, reads: int, singles: int) -> None:
+    sizes = {name: max(2, int(count * scale)) for name, count in FULL.items()}
+    print(f"network: {sizes}")
+    with tempfile.TemporaryDirectory(prefix="appview-bench-") as folder:
+        data = Path(folder)
+        pds = Pds(settings(data, appview=False))
+        await pds.start()
+        try:
+            dids, written, seconds = await write_network(pds, sizes, batch)
+            await single_writes(pds, dids, singles)  # warm-up: caches, WAL
+            bare = await single_writes(pds, dids, singles)
+        finally:
+            await pds.stop()
+        write_rate = written / seconds
+        print(
+            f"writes (no AppView):     {written} records in {seconds:.1f} s = {write_rate:,.0f}/s"
+        )
+        app = create_app(settings(data, appview=True))
+        began = time.perf_counter()
+        async with app.test_app() as test_app:
+            pds = get_pds(app)
+            async with asyncio.timeout(CATCH_UP_TIMEOUT_S):
+                while (lag := await pds.consumers.lag(CONSUMER)) is None or lag.events_behind:
+                    await asyncio.sleep(0.2)
+            seconds = time.perf_counter() - began
+            index_rate = written / seconds
+            print(
+                f"indexing (consumer):     {written} records in {seconds:.1f} s"
+                f" = {index_rate:,.0f}/s"
+            )
+            await single_writes(pds, dids, singles)  # warm-up, as without
+            indexed = await single_writes(pds, dids, singles)
+            print(
+                f"one-record commits:      {bare * 1000:.2f} ms without the AppView,"
+                f" {indexed * 1000:.2f} ms with it (indexed before the answer):"
+                f" +{100 * (indexed - bare) / bare:.0f}%"
+            )
+            client = test_app.test_client()
+            rng = random.Random(11)
+            tokens = {did: (await pds.sessions.create(did)).access_jwt for did in dids[:50]}
+            viewers = list(tokens)
+            profile, profiles = [], []
+            for _ in range(reads):
+                headers = {"Authorization": f"Bearer {tokens[rng.choice(viewers)]}"}
+                profile.append(
+                    await timed(
+                        client,
+                        "/xrpc/app.bsky.actor.getProfile",
+                        {"actor": rng.choice(dids)},
+                        headers,
+                    )
+                )
+                actors = [
+                    ("actors", did) for did in rng.sample(dids, min(PROFILES_BATCH, len(dids)))
+                ]
+                profiles.append(
+                    await timed(client, "/xrpc/app.bsky.actor.getProfiles", actors, headers)
+                )
+            report("getProfile", profile)
+            report(f"getProfiles ({PROFILES_BATCH})", profiles)
+            for name in NOT_YET:
+                print(f"{name:24} not served yet")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full network")
+    parser.add_argument("--batch", type=int, default=200, help="records per commit")
+    parser.add_argument("--reads", type=int, default=500, help="calls of each read method")
+    parser.add_argument("--singles", type=int, default=300, help="one-record commits timed")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.scale, arguments.batch, arguments.reads, arguments.singles))
