@@ -3,9 +3,9 @@ answers as ``tests/appview_reference/normalise.mjs`` does (README "Normalisation
 compare field by field with the official AppView's (``official.json``).
 
 A plain module (``from appview_replay import ...``): the AppView test modules share it.
-Procedures this server does not serve yet (501) that only set private AppView state (mutes,
-list and thread mutes, activity subscriptions) are applied through the plugin's state store
-instead, so the views that depend on them can still be compared; :attr:`Replay.seeded` names
+Procedures this server does not serve yet (501) that only set private AppView state
+(activity subscriptions; the graph's mutes are served) are applied through the plugin's state
+store instead, so the views that depend on them can still be compared; :attr:`Replay.seeded` names
 them.
 """
 
@@ -341,19 +341,7 @@ class Replay:
         data = self.resolve(step.get("input", {}), index)
         nsid = step["nsid"]
         async with self.pds.database.transaction() as client:
-            if nsid == "app.bsky.graph.muteActor":
-                await state_store.mute(client, did, data["actor"])
-            elif nsid == "app.bsky.graph.unmuteActor":
-                await state_store.unmute(client, did, data["actor"])
-            elif nsid == "app.bsky.graph.muteActorList":
-                await state_store.mute_list(client, did, data["list"])
-            elif nsid == "app.bsky.graph.unmuteActorList":
-                await state_store.unmute_list(client, did, data["list"])
-            elif nsid == "app.bsky.graph.muteThread":
-                await state_store.mute_thread(client, did, data["root"])
-            elif nsid == "app.bsky.graph.unmuteThread":
-                await state_store.unmute_thread(client, did, data["root"])
-            elif nsid == "app.bsky.notification.putActivitySubscription":
+            if nsid == "app.bsky.notification.putActivitySubscription":
                 subscription = data["activitySubscription"]
                 await state_store.set_activity_subscription(
                     client,

@@ -1,4 +1,5 @@
-"""The ``appview`` plugin: the built-in AppView's index and its ``app.bsky.actor`` methods.
+"""The ``appview`` plugin: the built-in AppView's index and its ``app.bsky.actor`` and
+``app.bsky.graph`` methods.
 
 The index (``models.py``, tables ``appview_*`` in the server's database) holds every
 ``app.bsky.*`` record of the accounts hosted here, the aggregate counts and private
@@ -33,6 +34,7 @@ from exprsn_pds import (
 from exprsn_pds.plugins.appview import actors, preferences
 from exprsn_pds.plugins.appview.cli import appview_commands
 from exprsn_pds.plugins.appview.common import PLUGIN_NAME, viewer_auth
+from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
 from exprsn_pds.plugins.appview.indexer import Indexer
 
 CONSUMER: Final = "appview.index"
@@ -77,9 +79,13 @@ def pds_register_models(register: ModelRegistrar) -> None:
 
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve the ``app.bsky.actor`` methods."""
+    """Serve the ``app.bsky.actor`` and ``app.bsky.graph`` methods."""
     for nsid, handler in READS.items():
         registry.add(nsid, handler, auth=viewer_auth)
+    for nsid, handler in GRAPH_READS.items():
+        registry.add(nsid, handler, auth=viewer_auth)
+    for nsid, handler in GRAPH_OWN.items():
+        registry.add(nsid, handler, auth=access_auth)
     registry.add(f"{ACTOR}.getPreferences", preferences.get_preferences, auth=access_auth)
     registry.add(f"{ACTOR}.putPreferences", preferences.put_preferences, auth=access_auth)
 

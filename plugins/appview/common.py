@@ -75,15 +75,18 @@ def labelers_header(ctx: XrpcContext) -> str:
     return ",".join(chosen)
 
 
-async def answer(ctx: XrpcContext, body: dict[str, Any], *, repo_rev: bool = False) -> XrpcResponse:
+async def answer(
+    ctx: XrpcContext, body: dict[str, Any], *, repo_rev: bool = False, labelers: bool = True
+) -> XrpcResponse:
     """``body`` as JSON, checked against the method's output lexicon when
-    ``xrpc.validate_output`` is on, with the labeler header and, for reads a client checks
-    its own writes against (``repo_rev``), the caller's ``atproto-repo-rev``."""
+    ``xrpc.validate_output`` is on, with the labeler header (unless ``labelers`` is off: a
+    view without labels) and, for reads a client checks its own writes against
+    (``repo_rev``), the caller's ``atproto-repo-rev``."""
     if ctx.pds.settings.xrpc_validate_output:
         ctx.pds.lexicons.validate_output(ctx.nsid, body)
     headers: dict[str, str] = {}
-    if labelers := labelers_header(ctx):
-        headers[CONTENT_LABELERS] = labelers
+    if labelers and (chosen := labelers_header(ctx)):
+        headers[CONTENT_LABELERS] = chosen
     viewer = viewer_of(ctx)
     if repo_rev and viewer is not None and (repo := await ctx.pds.repos.state(viewer)):
         headers[REPO_REV] = repo.rev

@@ -75,12 +75,14 @@ async def hydrate_actors(
     *,
     detailed: bool = False,
     known_followers_max: int = KNOWN_FOLLOWERS_MAX,
+    subscriptions: bool = True,
 ) -> ActorState:
     """Hydrate ``dids`` for ``viewer``.
 
     ``detailed`` adds what ``profileViewDetailed`` needs: counts, known followers (and their
     own views), joined starter packs and their creators. Activity subscriptions are loaded
-    for ``dids`` only, as the official AppView does.
+    for ``dids`` only, as the official AppView does, and not at all without
+    ``subscriptions`` (the official graph lists show none).
     """
     client = current_client()
     state = ActorState(viewer=viewer, known_followers_max=known_followers_max)
@@ -122,7 +124,7 @@ async def hydrate_actors(
         state.block_pairs.add((edge.did, edge.subject_did))
     if viewer is None:
         return state
-    await _viewer_state(state, viewer, wanted, list_blocks, set(dids))
+    await _viewer_state(state, viewer, wanted, list_blocks, set(dids) if subscriptions else set())
     return state
 
 

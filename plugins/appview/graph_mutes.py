@@ -1,0 +1,86 @@
+"""``app.bsky.graph`` mute procedures: muteActor, unmuteActor, muteActorList,
+unmuteActorList, muteThread, unmuteThread.
+
+Mutes are private server-side state (``state_store``: the index's mute tables), never
+records; each call is idempotent and answers an empty 200, as the official AppView's.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from exprsn_pds import InvalidRequest, XrpcContext, caller_did
+from exprsn_pds.plugins.appview import state_store
+from exprsn_pds.plugins.appview.actors import resolve_actors
+
+LIST_COLLECTION: Final = "app.bsky.graph.list"
+POST_COLLECTION: Final = "app.bsky.feed.post"
+SCOPES: Final = ("onlyReposts", "onlyQuoteposts")
+
+
+async def _actor(ctx: XrpcContext) -> tuple[str, str]:
+    """``(caller, muted DID)``; 400 for an unknown actor or the caller itself."""
+    did = caller_did(ctx.auth)
+    actor: str = ctx.input["actor"]
+    subject = (await resolve_actors([actor])).get(actor)
+    if subject is None:
+        raise InvalidRequest("Actor not found")
+    if subject == did:
+        raise InvalidRequest("Actor cannot mute themselves")
+    return did, subject
+
+
+def _uri_in(ctx: XrpcContext, key: str, collection: str) -> str:
+    uri: str = ctx.input[key]
+    parts = uri.removeprefix("at://").split("/")
+    if len(parts) != 3 or parts[1] != collection:
+        raise InvalidRequest(f"Invalid collection: expected: {collection}")
+    return uri
+
+
+async def mute_actor(ctx: XrpcContext) -> None:
+    """``app.bsky.graph.muteActor``: the caller mutes ``actor``.
+
+    Scoped mutes (``onlyReposts`` / ``onlyQuoteposts`` true) are refused with 400: the
+    views have no scoped mute state yet, and a full mute would hide more than asked.
+    """
+    if any(ctx.input.get(scope) for scope in SCOPES):
+        raise InvalidRequest("Scoped mutes (onlyReposts, onlyQuoteposts) are not supported")
+    did, subject = await _actor(ctx)
+    async with ctx.pds.database.transaction() as client:
+        await state_store.mute(client, did, subject)
+
+
+async def unmute_actor(ctx: XrpcContext) -> None:
+    """``app.bsky.graph.unmuteActor``: the caller no longer mutes ``actor``."""
+    did, subject = await _actor(ctx)
+    async with ctx.pds.database.transaction() as client:
+        await state_store.unmute(client, did, subject)
+
+
+async def mute_actor_list(ctx: XrpcContext) -> None:
+    """``app.bsky.graph.muteActorList``: the caller mutes every member of ``list``."""
+    uri = _uri_in(ctx, "list", LIST_COLLECTION)
+    async with ctx.pds.database.transaction() as client:
+        await state_store.mute_list(client, caller_did(ctx.auth), uri)
+
+
+async def unmute_actor_list(ctx: XrpcContext) -> None:
+    """``app.bsky.graph.unmuteActorList``: the caller no longer mutes ``list``."""
+    uri = _uri_in(ctx, "list", LIST_COLLECTION)
+    async with ctx.pds.database.transaction() as client:
+        await state_store.unmute_list(client, caller_did(ctx.auth), uri)
+
+
+async def mute_thread(ctx: XrpcContext) -> None:
+    """``app.bsky.graph.muteThread``: the caller mutes the thread rooted at ``root``."""
+    uri = _uri_in(ctx, "root", POST_COLLECTION)
+    async with ctx.pds.database.transaction() as client:
+        await state_store.mute_thread(client, caller_did(ctx.auth), uri)
+
+
+async def unmute_thread(ctx: XrpcContext) -> None:
+    """``app.bsky.graph.unmuteThread``: the caller no longer mutes the thread at ``root``."""
+    uri = _uri_in(ctx, "root", POST_COLLECTION)
+    async with ctx.pds.database.transaction() as client:
+        await state_store.unmute_thread(client, caller_did(ctx.auth), uri)

@@ -1,0 +1,206 @@
+"""``app.bsky.graph``: pages and cursors, mutes as private state, blocks, and bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from test_appview_index import NOW, Actor, appview_settings
+
+from exprsn_pds.config import Settings
+
+FOLLOW: Final = "app.bsky.graph.follow"
+BLOCK: Final = "app.bsky.graph.block"
+LIST: Final = "app.bsky.graph.list"
+LIST_ITEM: Final = "app.bsky.graph.listitem"
+LIST_BLOCK: Final = "app.bsky.graph.listblock"
+MODLIST: Final = "app.bsky.graph.defs#modlist"
+
+
+async def _get(caller: Actor, nsid: str, /, **params: Any) -> tuple[int, dict[str, Any]]:
+    query = [
+        (key, item)
+        for key, value in params.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    response = await caller.client.get(
+        f"/xrpc/app.bsky.graph.{nsid}", query_string=query, headers=caller.headers
+    )
+    return response.status_code, await response.get_json()
+
+
+async def _post(actor: Actor, nsid: str, body: dict[str, Any]) -> tuple[int, Any]:
+    response = await actor.client.post(
+        f"/xrpc/app.bsky.graph.{nsid}", json=body, headers=actor.headers
+    )
+    text = await response.get_data(as_text=True)
+    return response.status_code, (await response.get_json()) if text else None
+
+
+def _dids(views: list[dict[str, Any]]) -> list[str]:
+    return [view["did"] for view in views]
+
+
+async def test_followers_page_by_page_newest_first_and_a_cursor_only_before_the_end(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice = await Actor.create(client, "alice")
+    others = [await Actor.create(client, f"follower{i}") for i in range(5)]
+    for i, other in enumerate(others):
+        await other.write(FOLLOW, {"subject": alice.did, "createdAt": f"2026-01-01T00:0{i}:00Z"})
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"actor": alice.did, "limit": 2}
+        if cursor is not None:
+            params["cursor"] = cursor
+        status, body = await _get(alice, "getFollowers", **params)
+        assert status == 200 and body["subject"]["did"] == alice.did
+        seen += _dids(body["followers"])
+        pages += 1
+        cursor = body.get("cursor")
+        if cursor is None:
+            break
+    assert pages == 3
+    assert seen == [other.did for other in reversed(others)]
+    status, body = await _get(others[0], "getFollows", actor=others[0].did)
+    assert status == 200 and _dids(body["follows"]) == [alice.did] and "cursor" not in body
+
+
+async def test_followers_leave_out_blocks_of_the_viewer_and_of_the_subject(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob, carol, dan = [
+        await Actor.create(client, n) for n in ("alice", "bob", "carol", "dan")
+    ]
+    for follower in (bob, carol, dan):
+        await follower.write(FOLLOW, {"subject": alice.did, "createdAt": NOW})
+    await alice.write(BLOCK, {"subject": dan.did, "createdAt": NOW})  # the subject blocks dan
+    await carol.write(BLOCK, {"subject": bob.did, "createdAt": NOW})  # the viewer blocks bob
+    status, body = await _get(carol, "getFollowers", actor=alice.did)
+    assert status == 200 and _dids(body["followers"]) == [carol.did]
+    status, body = await _get(bob, "getFollowers", actor=alice.did)
+    assert _dids(body["followers"]) == [bob.did]
+    status, body = await _get(carol, "getBlocks")
+    assert _dids(body["blocks"]) == [bob.did]
+    assert body["blocks"][0]["viewer"]["blocking"].startswith(f"at://{carol.did}/{BLOCK}/")
+
+
+async def test_mutes_are_private_state_set_and_cleared_idempotently(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    for _ in range(2):
+        assert await _post(alice, "muteActor", {"actor": "bob.test"}) == (200, None)
+    status, body = await _get(alice, "getMutes")
+    assert status == 200 and _dids(body["mutes"]) == [bob.did]
+    assert body["mutes"][0]["viewer"]["muted"] is True
+    assert (await _get(bob, "getMutes"))[1] == {"mutes": []}
+    _, profile = await alice.profile(bob.did)
+    assert profile["viewer"]["muted"] is True
+    _, profile = await bob.profile(alice.did)
+    assert profile["viewer"]["muted"] is False
+    for _ in range(2):
+        assert await _post(alice, "unmuteActor", {"actor": bob.did}) == (200, None)
+    assert (await _get(alice, "getMutes"))[1] == {"mutes": []}
+
+
+async def test_list_mutes_and_list_blocks_show_the_lists(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob, eve = [await Actor.create(client, n) for n in ("alice", "bob", "eve")]
+    modlist = await bob.write(LIST, {"name": "Spam", "purpose": MODLIST, "createdAt": NOW})
+    await bob.write(LIST_ITEM, {"list": modlist["uri"], "subject": eve.did, "createdAt": NOW})
+    assert await _post(alice, "muteActorList", {"list": modlist["uri"]}) == (200, None)
+    status, body = await _get(alice, "getListMutes")
+    assert status == 200 and [v["uri"] for v in body["lists"]] == [modlist["uri"]]
+    assert body["lists"][0]["viewer"] == {"muted": True}
+    assert body["lists"][0]["creator"]["did"] == bob.did
+    _, profile = await alice.profile(eve.did)
+    assert profile["viewer"]["mutedByList"]["uri"] == modlist["uri"]
+    assert await _post(alice, "unmuteActorList", {"list": modlist["uri"]}) == (200, None)
+    assert (await _get(alice, "getListMutes"))[1] == {"lists": []}
+    block = await alice.write(LIST_BLOCK, {"subject": modlist["uri"], "createdAt": NOW})
+    status, body = await _get(alice, "getListBlocks")
+    assert body["lists"][0]["viewer"] == {"muted": False, "blocked": block["uri"]}
+    status, body = await _get(alice, "getList", list=modlist["uri"])
+    assert status == 200 and body["list"]["listItemCount"] == 1
+    assert body["items"][0]["subject"]["viewer"]["blocking"] == modlist["uri"]
+
+
+async def test_relationships_name_each_edge_and_unknown_actors(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    follow = await alice.write(FOLLOW, {"subject": bob.did, "createdAt": NOW})
+    block = await bob.write(BLOCK, {"subject": alice.did, "createdAt": NOW})
+    status, body = await _get(
+        alice, "getRelationships", actor=alice.did, others=["bob.test", "x.test"]
+    )
+    assert status == 200
+    assert body == {
+        "actor": alice.did,
+        "relationships": [
+            {
+                "$type": "app.bsky.graph.defs#relationship",
+                "did": bob.did,
+                "following": follow["uri"],
+                "blockedBy": block["uri"],
+            },
+            {"$type": "app.bsky.graph.defs#notFoundActor", "actor": "x.test", "notFound": True},
+        ],
+    }
+
+
+async def test_bad_input_answers_400_with_a_clear_message(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice = await Actor.create(client, "alice")
+    cases: list[tuple[Any, str]] = [
+        (await _get(alice, "getFollowers", actor=alice.did, cursor="nonsense"), "Malformed cursor"),
+        (await _get(alice, "getFollows", actor="nobody.test"), "Actor not found: nobody.test"),
+        (await _get(alice, "getList", list=f"at://{alice.did}/{LIST}/nope"), "List not found"),
+        (
+            await _get(alice, "getStarterPack", starterPack=f"at://{alice.did}/{LIST}/x"),
+            "Starter pack not found",
+        ),
+        (await _post(alice, "muteActor", {"actor": alice.did}), "Actor cannot mute themselves"),
+        (await _post(alice, "muteActor", {"actor": "nobody.test"}), "Actor not found"),
+        (
+            await _post(alice, "muteActorList", {"list": f"at://{alice.did}/{FOLLOW}/x"}),
+            f"Invalid collection: expected: {LIST}",
+        ),
+        (
+            await _post(alice, "muteThread", {"root": f"at://{alice.did}/{LIST}/x"}),
+            "Invalid collection: expected: app.bsky.feed.post",
+        ),
+    ]
+    for (status, body), message in cases:
+        assert status == 400 and body == {"error": "InvalidRequest", "message": message}
+    bob = await Actor.create(client, "bob")
+    status, body = await _post(alice, "muteActor", {"actor": bob.did, "onlyReposts": True})
+    assert status == 400 and "onlyReposts" in body["message"]
+    assert (await _get(alice, "getMutes"))[1] == {"mutes": []}  # nothing half written
+
+
+async def test_own_state_needs_a_session_even_with_public_reads(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory, public_reads=True))
+    alice = await Actor.create(client, "alice")
+    response = await client.get("/xrpc/app.bsky.graph.getMutes")
+    assert response.status_code == 401
+    response = await client.post("/xrpc/app.bsky.graph.muteActor", json={"actor": alice.did})
+    assert response.status_code == 401
+    response = await client.get(
+        "/xrpc/app.bsky.graph.getFollowers", query_string={"actor": alice.did}
+    )
+    assert response.status_code == 200
+    assert "viewer" not in (await response.get_json())["subject"]
