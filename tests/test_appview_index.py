@@ -277,3 +277,28 @@ async def test_a_taken_down_account_answers_account_takedown(
     assert response.status_code == 200
     status, body = await alice.profile("bob.test")
     assert (status, body["error"]) == (400, "AccountTakedown")
+
+
+async def test_concurrent_writes_of_many_accounts_are_all_counted_before_they_answer(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    actors = [await Actor.create(client, f"user{n}") for n in range(4)]
+    posts = await asyncio.gather(
+        *(a.write("app.bsky.feed.post", {"text": "p", "createdAt": NOW}) for a in actors)
+    )
+    writes = [
+        a.write(collection, record)
+        for a in actors
+        for b, post in zip(actors, posts, strict=True)
+        if a is not b
+        for collection, record in (
+            ("app.bsky.graph.follow", {"subject": b.did, "createdAt": NOW}),
+            ("app.bsky.feed.like", {"subject": ref(post), "createdAt": NOW}),
+        )
+    ]
+    await asyncio.gather(*writes)
+    for actor, post in zip(actors, posts, strict=True):
+        _, seen = await actor.profile(actor.did)
+        assert (seen["followersCount"], seen["followsCount"]) == (3, 3)
+        assert await post_counts(post["uri"]) == (3, 0, 0, 0)

@@ -108,15 +108,8 @@ async def bump_mark(client: BaseDBAsyncClient, uri: str, seq: int) -> None:
     )
 
 
-async def insert_row(client: BaseDBAsyncClient, extract: Extract) -> None:
-    """Insert ``extract``'s row (replacing any row under its key) and add its counts."""
-    await replace_row(client, extract)
-    for effect in extract.effects:
-        await add_count(client, effect, 1)
-
-
 async def replace_row(client: BaseDBAsyncClient, extract: Extract) -> None:
-    """Write ``extract``'s row, replacing any row under its key; the counts stay alone."""
+    """Write ``extract``'s row, replacing any row under its key (counts are the caller's)."""
     columns = list(extract.row)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != extract.key_column)
     await execute(
@@ -129,11 +122,37 @@ async def replace_row(client: BaseDBAsyncClient, extract: Extract) -> None:
 
 
 async def delete_row(client: BaseDBAsyncClient, extract: Extract) -> None:
-    """Delete ``extract``'s row and take its counts back."""
+    """Delete ``extract``'s row (counts are the caller's)."""
     key = extract.row[extract.key_column]
     await execute(client, f"DELETE FROM {extract.table} WHERE {extract.key_column} = ?", [key])
-    for effect in extract.effects:
-        await add_count(client, effect, -1)
+
+
+CounterKey = tuple[str, str, str]
+"""``(table, key, column)`` of one counter."""
+
+
+class PendingCounts:
+    """The counter changes of one transaction, summed, written at its end in one order.
+
+    Every transaction writes counters sorted by table, key and column, so two of them
+    never wait for each other's counter rows in opposite orders (no deadlock).
+    """
+
+    def __init__(self) -> None:
+        self.deltas: dict[CounterKey, int] = {}
+
+    def add(self, effects: Sequence[CountEffect], sign: int) -> None:
+        """Count ``effects`` once more (``sign`` 1) or once less (-1)."""
+        for effect in effects:
+            key = (effect.table, effect.key, effect.column)
+            self.deltas[key] = self.deltas.get(key, 0) + sign * effect.delta
+
+    async def write(self, client: BaseDBAsyncClient) -> None:
+        """Write the non-zero changes, sorted, and forget them."""
+        for (table, key, column), delta in sorted(self.deltas.items()):
+            if delta:
+                await add_count(client, CountEffect(table, key, column, delta), 1)
+        self.deltas.clear()
 
 
 async def add_count(client: BaseDBAsyncClient, effect: CountEffect, sign: int) -> None:

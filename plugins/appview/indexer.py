@@ -104,6 +104,7 @@ class Indexer:
             if not await store.set_commit(client, event.did, event.seq, event.rev) and known_only:
                 return False
             marks = await store.marks_of(client, uris)
+            counts = store.PendingCounts()
             for op, uri in zip(writes, uris, strict=True):
                 version = None
                 if op.cid is not None and op.record is not None:
@@ -112,6 +113,7 @@ class Indexer:
                     )
                 await self._apply_record(
                     client,
+                    counts,
                     event.did,
                     op.collection,
                     op.rkey,
@@ -120,6 +122,7 @@ class Indexer:
                     marks.get(uri),
                     looked_up=True,
                 )
+            await counts.write(client)
         return True
 
     async def _known_actor(self, did: str) -> None:
@@ -151,15 +154,18 @@ class Indexer:
             await self._forget(client, did, seq)
 
     async def _forget(self, client: BaseDBAsyncClient, did: str, seq: int) -> None:
+        counts = store.PendingCounts()
         for mark in (await store.marks_of_actor(client, did)).values():
             if mark.cid is not None and mark.seq < seq:
-                await self._remove(client, mark)
+                await self._remove(client, counts, mark)
                 await store.put_mark(client, **_tombstone(did, mark.uri), seq=seq)
+        await counts.write(client)
         await store.forget_private_state(client, did)
 
     async def _apply_record(
         self,
         client: BaseDBAsyncClient,
+        counts: store.PendingCounts,
         did: str,
         collection: str,
         rkey: str,
@@ -186,14 +192,15 @@ class Indexer:
             await store.bump_mark(client, uri, seq)
             return
         if mark is not None and mark.cid is not None:
-            await self._remove(client, mark)
+            await self._remove(client, counts, mark)
         if version is None:
             await store.put_mark(client, **_tombstone(did, uri), seq=seq)
             return
         indexed_at = sort_time(iso_time(version.value.get("createdAt")), now_iso())
         extracted = extract(did, collection, rkey, version.cid, version.value, indexed_at)
         if extracted is not None:
-            await store.insert_row(client, extracted)
+            await store.replace_row(client, extracted)
+            counts.add(extracted.effects, 1)
         await store.put_mark(
             client,
             uri=uri,
@@ -213,7 +220,9 @@ class Indexer:
             did, version.collection, version.rkey, version.cid, version.value, mark.indexed_at
         )
 
-    async def _remove(self, client: BaseDBAsyncClient, mark: store.Mark) -> None:
+    async def _remove(
+        self, client: BaseDBAsyncClient, counts: store.PendingCounts, mark: store.Mark
+    ) -> None:
         """Take the row and counts of the version ``mark`` holds out of the index."""
         did, collection, rkey = mark.uri[len("at://") :].split("/", 2)
         if mark.record is None or mark.cid is None:
@@ -221,6 +230,7 @@ class Indexer:
         extracted = extract(did, collection, rkey, mark.cid, json.loads(mark.record), "")
         if extracted is not None:
             await store.delete_row(client, extracted)
+            counts.add(extracted.effects, -1)
 
     async def rebuild_actor(self, did: str, seq: int, rev: str | None) -> int:
         """Make the index of ``did`` what its repo holds now, stamped with ``seq``.
@@ -233,12 +243,14 @@ class Indexer:
         async with self._pds.database.transaction() as client:
             await store.lock_actor(client, did)
             marks = await store.marks_of_actor(client, did)
+            counts = store.PendingCounts()
             present = set()
             for version in versions:
                 uri = f"at://{did}/{version.collection}/{version.rkey}"
                 present.add(uri)
                 await self._apply_record(
                     client,
+                    counts,
                     did,
                     version.collection,
                     version.rkey,
@@ -252,8 +264,9 @@ class Indexer:
                 if uri not in present and mark.cid is not None:
                     _, collection, rkey = uri[len("at://") :].split("/", 2)
                     await self._apply_record(
-                        client, did, collection, rkey, None, seq, mark, looked_up=True
+                        client, counts, did, collection, rkey, None, seq, mark, looked_up=True
                     )
+            await counts.write(client)
             await store.set_commit(client, did, seq, rev)
         return len(versions)
 
