@@ -204,3 +204,41 @@ async def test_own_state_needs_a_session_even_with_public_reads(
     )
     assert response.status_code == 200
     assert "viewer" not in (await response.get_json())["subject"]
+
+
+async def test_a_reference_list_hides_members_blocked_with_its_creator_but_to_the_creator(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob, carol, dan = [
+        await Actor.create(client, n) for n in ("alice", "bob", "carol", "dan")
+    ]
+    picks = await alice.write(
+        LIST, {"name": "Picks", "purpose": "app.bsky.graph.defs#referencelist", "createdAt": NOW}
+    )
+    for member in (bob, carol):
+        await alice.write(
+            LIST_ITEM, {"list": picks["uri"], "subject": member.did, "createdAt": NOW}
+        )
+    pack = await alice.write(
+        "app.bsky.graph.starterpack", {"name": "Start", "list": picks["uri"], "createdAt": NOW}
+    )
+    await carol.write(BLOCK, {"subject": alice.did, "createdAt": NOW})
+    _, body = await _get(dan, "getList", list=picks["uri"])
+    assert [item["subject"]["did"] for item in body["items"]] == [bob.did]
+    _, body = await _get(alice, "getList", list=picks["uri"])
+    assert {item["subject"]["did"] for item in body["items"]} == {bob.did, carol.did}
+    status, body = await _get(dan, "getStarterPack", starterPack=pack["uri"])
+    assert status == 200 and body["starterPack"]["list"]["listItemCount"] == 2
+    assert [i["subject"]["did"] for i in body["starterPack"]["listItemsSample"]] == [bob.did]
+    _, body = await _get(dan, "getActorStarterPacks", actor=alice.did)
+    assert [p["uri"] for p in body["starterPacks"]] == [pack["uri"]]
+    _, body = await _get(dan, "getLists", actor=alice.did)
+    assert body == {"lists": []}  # a starter pack's list shows only through the pack
+    response = await alice.client.post(
+        "/xrpc/com.atproto.server.deactivateAccount", json={}, headers=alice.headers
+    )
+    assert response.status_code == 200
+    status, body = await _get(dan, "getStarterPack", starterPack=pack["uri"])
+    assert status == 400 and body["message"] == "Starter pack not found"
+    assert (await _get(dan, "getStarterPacks", uris=[pack["uri"]]))[1] == {"starterPacks": []}

@@ -51,10 +51,10 @@ class GraphViews(Views):
 
     def starter_pack(self, uri: str, sample: list[tuple[str, str]]) -> dict[str, Any] | None:
         """``app.bsky.graph.defs#starterPackView``: the basic view with its list, a sample of
-        the list's members and its feeds."""
+        the list's members and its feeds; ``None`` if its creator is not active."""
         view = self.starter_pack_basic(uri)
         pack = self.state.starter_packs.get(uri)
-        if view is None or pack is None:
+        if view is None or pack is None or not self.state.visible(pack["did"]):
             return None
         list_uri = pack["list_uri"]
         if list_uri and (list_view := self.list_basic(list_uri)) is not None:
