@@ -242,3 +242,39 @@ async def test_a_reference_list_hides_members_blocked_with_its_creator_but_to_th
     status, body = await _get(dan, "getStarterPack", starterPack=pack["uri"])
     assert status == 400 and body["message"] == "Starter pack not found"
     assert (await _get(dan, "getStarterPacks", uris=[pack["uri"]]))[1] == {"starterPacks": []}
+
+
+async def test_a_starter_packs_feeds_are_generator_views_with_likes(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    feed = await alice.write(
+        "app.bsky.feed.generator",
+        {"did": "did:web:feeds.example", "displayName": "Cats", "createdAt": NOW},
+    )
+    like = await bob.write(
+        "app.bsky.feed.like",
+        {"subject": {"uri": feed["uri"], "cid": feed["cid"]}, "createdAt": NOW},
+    )
+    missing = f"at://{alice.did}/app.bsky.feed.generator/gone"
+    picks = await alice.write(
+        LIST, {"name": "Picks", "purpose": "app.bsky.graph.defs#referencelist", "createdAt": NOW}
+    )
+    pack = await alice.write(
+        "app.bsky.graph.starterpack",
+        {
+            "name": "Start",
+            "list": picks["uri"],
+            "feeds": [{"uri": feed["uri"]}, {"uri": missing}],
+            "createdAt": NOW,
+        },
+    )
+    status, body = await _get(bob, "getStarterPack", starterPack=pack["uri"])
+    assert status == 200
+    (view,) = body["starterPack"]["feeds"]
+    assert view["uri"] == feed["uri"] and view["did"] == "did:web:feeds.example"
+    assert view["creator"]["did"] == alice.did and view["displayName"] == "Cats"
+    assert view["likeCount"] == 1 and view["viewer"] == {"like": like["uri"]}
+    assert body["starterPack"]["list"]["listItemCount"] == 0
+    assert body["starterPack"]["listItemsSample"] == []
