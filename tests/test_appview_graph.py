@@ -278,3 +278,42 @@ async def test_a_starter_packs_feeds_are_generator_views_with_likes(
     assert view["likeCount"] == 1 and view["viewer"] == {"like": like["uri"]}
     assert body["starterPack"]["list"]["listItemCount"] == 0
     assert body["starterPack"]["listItemsSample"] == []
+
+
+async def test_odd_but_valid_input_never_answers_500(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice = await Actor.create(client, "alice")
+    a_list = f"at://{alice.did}/{LIST}/nope"
+    reads: list[tuple[str, dict[str, Any], int]] = [
+        ("getFollows", {"actor": "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"}, 400),
+        ("getFollowers", {"actor": alice.did, "cursor": "2026-01-01T00:00:00.000Z::x"}, 200),
+        ("getFollowers", {"actor": alice.did, "cursor": "2026-01-01T00:00:00Z::x"}, 400),
+        ("getKnownFollowers", {"actor": alice.did}, 200),
+        ("getBlocks", {"cursor": "::"}, 400),
+        ("getMutes", {"cursor": "2026-01-01T00:00:00.000Z::did:x"}, 200),
+        ("getList", {"list": f"at://{alice.did}"}, 400),
+        ("getList", {"list": a_list, "cursor": "nope::"}, 400),
+        ("getLists", {"actor": "alice.test", "purposes": ["nonsense"]}, 200),
+        ("getListBlocks", {"limit": 100}, 200),
+        ("getListMutes", {"limit": 1}, 200),
+        ("getRelationships", {"actor": "nobody.test"}, 200),
+        ("getStarterPack", {"starterPack": f"at://{alice.did}"}, 400),
+        ("getStarterPacks", {"uris": [a_list, f"at://{alice.did}"]}, 200),
+        ("getActorStarterPacks", {"actor": "alice.test"}, 200),
+        ("getSuggestedFollowsByActor", {"actor": "nobody.test"}, 400),
+    ]
+    for nsid, params, expected in reads:
+        status, body = await _get(alice, nsid, **params)
+        assert status == expected, (nsid, params, body)
+        if status == 400:
+            assert body["error"] == "InvalidRequest" and body["message"]
+    procedures: list[tuple[str, dict[str, Any]]] = [
+        ("unmuteActor", {"actor": "nobody.test"}),
+        ("unmuteActorList", {"list": f"at://{alice.did}"}),
+        ("unmuteThread", {"root": f"at://{alice.did}/app.bsky.feed.post"}),
+    ]
+    for nsid, body_in in procedures:
+        status, body = await _post(alice, nsid, body_in)
+        assert status == 400 and body["error"] == "InvalidRequest", (nsid, body)
