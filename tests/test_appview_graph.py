@@ -63,6 +63,9 @@ async def test_followers_page_by_page_newest_first_and_a_cursor_only_before_the_
         cursor = body.get("cursor")
         if cursor is None:
             break
+        if pages == 1:  # a follow arriving between pages moves nothing after the cursor
+            late = await Actor.create(client, "latecomer")
+            await late.write(FOLLOW, {"subject": alice.did, "createdAt": "2026-01-01T01:00:00Z"})
     assert pages == 3
     assert seen == [other.did for other in reversed(others)]
     status, body = await _get(others[0], "getFollows", actor=others[0].did)
