@@ -32,6 +32,7 @@ from exprsn_pds import (
     hookimpl,
 )
 from exprsn_pds.plugins.appview import actors, preferences
+from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
 from exprsn_pds.plugins.appview.cli import appview_commands
 from exprsn_pds.plugins.appview.common import PLUGIN_NAME, viewer_auth
 from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
@@ -72,14 +73,18 @@ def pds_register_models(register: ModelRegistrar) -> None:
     """The ``appview`` app: the index tables and their migrations."""
     register.add(
         PLUGIN_NAME,
-        models=["exprsn_pds.plugins.appview.models"],
+        models=[
+            "exprsn_pds.plugins.appview.models",
+            "exprsn_pds.plugins.appview.notification_models",
+        ],
         migrations="exprsn_pds.plugins.appview.migrations",
     )
 
 
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve the ``app.bsky.actor`` and ``app.bsky.graph`` methods."""
+    """Serve the ``app.bsky.actor``, ``app.bsky.graph`` and ``app.bsky.notification``
+    methods."""
     for nsid, handler in READS.items():
         registry.add(nsid, handler, auth=viewer_auth)
     for nsid, handler in GRAPH_READS.items():
@@ -88,6 +93,7 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
         registry.add(nsid, handler, auth=access_auth)
     registry.add(f"{ACTOR}.getPreferences", preferences.get_preferences, auth=access_auth)
     registry.add(f"{ACTOR}.putPreferences", preferences.put_preferences, auth=access_auth)
+    register_notification_methods(registry)
 
 
 _INDEXERS: WeakKeyDictionary[Pds, Indexer] = WeakKeyDictionary()

@@ -28,6 +28,8 @@ from exprsn_pds import (
 )
 from exprsn_pds.datamodel import ipld_to_json
 from exprsn_pds.plugins.appview import index_store as store
+from exprsn_pds.plugins.appview.notification_stream import publish_notifications
+from exprsn_pds.plugins.appview.notifications import NotificationWriter
 from exprsn_pds.plugins.appview.records import Extract, extract, iso_time, now_iso, sort_time
 
 ACTIVE: Final = "active"
@@ -69,12 +71,16 @@ class Indexer:
     def __init__(self, pds: Pds) -> None:
         self._pds = pds
         self._applied: OrderedDict[int, None] = OrderedDict()
+        self.notifications = NotificationWriter()
 
     async def apply(self, event: AnyEvent) -> None:
-        """Bring the index up to date with ``event`` (idempotent)."""
+        """Bring the index up to date with ``event`` (idempotent), then hand the
+        notifications it made to the live stream."""
         if event.seq in self._applied:
             return
+        self.notifications.begin()
         await self._apply(event)
+        await publish_notifications(self._pds, self.notifications.take())
         self._applied[event.seq] = None
         if len(self._applied) > REMEMBERED_EVENTS:
             self._applied.popitem(last=False)
@@ -161,6 +167,7 @@ class Indexer:
                 await store.put_mark(client, **_tombstone(did, mark.uri), seq=seq)
         await counts.write(client)
         await store.forget_private_state(client, did)
+        await self.notifications.account_forgotten(client, did)
 
     async def _apply_record(
         self,
@@ -201,6 +208,7 @@ class Indexer:
         if extracted is not None:
             await store.replace_row(client, extracted)
             counts.add(extracted.effects, 1)
+            await self.notifications.record_indexed(client, extracted, version.cid)
         await store.put_mark(
             client,
             uri=uri,
@@ -227,6 +235,7 @@ class Indexer:
         did, collection, rkey = mark.uri[len("at://") :].split("/", 2)
         if mark.record is None or mark.cid is None:
             return
+        await self.notifications.record_removed(client, mark.uri)
         extracted = extract(did, collection, rkey, mark.cid, json.loads(mark.record), "")
         if extracted is not None:
             await store.delete_row(client, extracted)

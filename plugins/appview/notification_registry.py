@@ -1,0 +1,42 @@
+"""The ``app.bsky.notification`` methods the plugin serves, each for a session only."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from exprsn_pds import AuthRequired, Credentials, Pds, XrpcContext, XrpcRegistrar, access_auth
+
+if TYPE_CHECKING:
+    from quart import Request
+from exprsn_pds.plugins.appview import notification_methods as methods
+from exprsn_pds.plugins.appview import notification_preferences as preferences
+
+NOTIFICATION: Final = "app.bsky.notification"
+
+METHODS: Final[dict[str, Callable[[XrpcContext], Awaitable[Any]]]] = {
+    f"{NOTIFICATION}.listNotifications": methods.list_notifications,
+    f"{NOTIFICATION}.getUnreadCount": methods.get_unread_count,
+    f"{NOTIFICATION}.updateSeen": methods.update_seen,
+    f"{NOTIFICATION}.getPreferences": preferences.get_preferences,
+    f"{NOTIFICATION}.putPreferencesV2": preferences.put_preferences_v2,
+    f"{NOTIFICATION}.putActivitySubscription": methods.put_activity_subscription,
+    f"{NOTIFICATION}.listActivitySubscriptions": methods.list_activity_subscriptions,
+    f"{NOTIFICATION}.registerPush": methods.register_push,
+    f"{NOTIFICATION}.unregisterPush": methods.unregister_push,
+}
+"""Every method answers for the caller's own account: a session is required."""
+
+
+async def session_auth(request: Request, pds: Pds) -> Credentials:
+    """A session access token; without one 401 ``AuthMissing``, as through the official
+    PDS (``public_reads`` does not apply: these are the caller's own)."""
+    if not request.headers.get("Authorization", "").strip():
+        raise AuthRequired("Authentication Required", error="AuthMissing")
+    return await access_auth(request, pds)
+
+
+def register_notification_methods(registry: XrpcRegistrar) -> None:
+    """Add :data:`METHODS` to the dispatch table."""
+    for nsid, handler in METHODS.items():
+        registry.add(nsid, handler, auth=session_auth)
