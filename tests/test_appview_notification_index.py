@@ -92,8 +92,11 @@ async def test_replies_notify_five_ancestors_unless_the_threadgate_forbids(
     rkey = root["uri"].rsplit("/", 1)[1]
     await actors[0].write(
         "app.bsky.feed.threadgate",
-        {"post": root["uri"], "allow": [{"$type": "app.bsky.feed.threadgate#followingRule"}],
-         "createdAt": NOW},
+        {
+            "post": root["uri"],
+            "allow": [{"$type": "app.bsky.feed.threadgate#followingRule"}],
+            "createdAt": NOW,
+        },
         rkey,
     )
     reply = {"root": ref(root), "parent": ref(root)}
@@ -126,9 +129,7 @@ async def test_list_pages_seen_and_counts(
     second = await listed(alice, limit=2, cursor=first["cursor"])
     assert [n["indexedAt"] for n in second["notifications"]] == ["2026-01-01T00:00:01.000Z"]
     assert "cursor" not in second
-    count = await client.get(
-        "/xrpc/app.bsky.notification.getUnreadCount", headers=alice.headers
-    )
+    count = await client.get("/xrpc/app.bsky.notification.getUnreadCount", headers=alice.headers)
     assert (await count.get_json()) == {"count": 3}
     seen = await client.post(
         "/xrpc/app.bsky.notification.updateSeen",
@@ -136,9 +137,7 @@ async def test_list_pages_seen_and_counts(
         headers=alice.headers,
     )
     assert seen.status_code == 200
-    count = await client.get(
-        "/xrpc/app.bsky.notification.getUnreadCount", headers=alice.headers
-    )
+    count = await client.get("/xrpc/app.bsky.notification.getUnreadCount", headers=alice.headers)
     assert (await count.get_json()) == {"count": 1}
     assert [n["isRead"] for n in (await listed(alice))["notifications"]] == [False, False, True]
 

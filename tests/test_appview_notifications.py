@@ -53,7 +53,9 @@ async def test_notification_answers_equal_the_official_appview(
         for expected in compared
         if (diff := _differences(expected, ours[expected["id"]]))
     }
-    print(f"compared {len(compared)} notification answers, {len(compared) - len(differences)} equal")
+    print(
+        f"compared {len(compared)} notification answers, {len(compared) - len(differences)} equal"
+    )
     for name, diff in differences.items():
         print(f"{name}: {KNOWN_DIFFERENCES.get(name, 'UNEXPECTED')}: {diff}")
     assert differences.keys() == KNOWN_DIFFERENCES.keys(), differences

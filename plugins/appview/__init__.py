@@ -32,11 +32,11 @@ from exprsn_pds import (
     hookimpl,
 )
 from exprsn_pds.plugins.appview import actors, preferences
-from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
 from exprsn_pds.plugins.appview.cli import appview_commands
 from exprsn_pds.plugins.appview.common import PLUGIN_NAME, viewer_auth
 from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
 from exprsn_pds.plugins.appview.indexer import Indexer
+from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
 
 CONSUMER: Final = "appview.index"
 ACTOR: Final = "app.bsky.actor"

@@ -169,9 +169,7 @@ async def list_activity_subscriptions(ctx: XrpcContext) -> XrpcResponse:
     views = views_of(ctx, state)
     body: dict[str, Any] = {
         "subscriptions": [
-            view
-            for did in dids
-            if state.visible(did) and (view := views.profile(did)) is not None
+            view for did in dids if state.visible(did) and (view := views.profile(did)) is not None
         ]
     }
     if len(rows) == limit:

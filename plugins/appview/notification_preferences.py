@@ -66,7 +66,9 @@ async def put_preferences_v2(ctx: XrpcContext) -> dict[str, Any]:
         stored = _stored(await store.preferences(client, did))
         for name in (*FILTERABLE, *PLAIN):
             if isinstance(value := ctx.input.get(name), dict):
-                stored[name] = {key: value[key] for key in ("include", "list", "push") if key in value}
+                stored[name] = {
+                    key: value[key] for key in ("include", "list", "push") if key in value
+                }
         text = json.dumps(stored, separators=(",", ":"), sort_keys=True)
         await store.set_preferences(client, did, text)
     return {"preferences": full_preferences(text)}

@@ -134,9 +134,7 @@ async def page(client: BaseDBAsyncClient, query: PageQuery) -> list[StoredNotifi
 
 async def newest(client: BaseDBAsyncClient, did: str) -> str | None:
     """The ``sort_at`` of ``did``'s newest notification, hidden ones included."""
-    rows = await fetch(
-        client, "SELECT MAX(sort_at) FROM appview_notification WHERE did = ?", [did]
-    )
+    rows = await fetch(client, "SELECT MAX(sort_at) FROM appview_notification WHERE did = ?", [did])
     return None if not rows or rows[0][0] is None else str(rows[0][0])
 
 
@@ -159,9 +157,7 @@ async def unread_count(
 
 async def seen_at(client: BaseDBAsyncClient, did: str) -> str | None:
     """When ``did`` last marked its notifications seen."""
-    rows = await fetch(
-        client, "SELECT seen_at FROM appview_notification_seen WHERE did = ?", [did]
-    )
+    rows = await fetch(client, "SELECT seen_at FROM appview_notification_seen WHERE did = ?", [did])
     return str(rows[0][0]) if rows else None
 
 
@@ -259,3 +255,26 @@ async def subscriptions_page(
     text += " ORDER BY id DESC LIMIT ?"
     values.append(limit)
     return [(int(r[0]), str(r[1])) for r in await fetch(client, text, values)]
+
+
+async def after(
+    client: BaseDBAsyncClient, did: str, after_id: int, ids: Sequence[int] | None, limit: int
+) -> list[StoredNotification]:
+    """``did``'s notifications with an id above ``after_id`` (only ``ids``, if given), oldest
+    first, without authors ``did`` mutes (as ``listNotifications``)."""
+    text = f"SELECT {COLUMNS} FROM appview_notification WHERE did = ? AND id > ?" + MUTED_AUTHOR
+    values: list[object] = [did, after_id, did, did]
+    if ids is not None:
+        if not ids:
+            return []
+        text += f" AND id IN ({', '.join('?' * len(ids))})"
+        values.extend(ids)
+    text += " ORDER BY id LIMIT ?"
+    values.append(limit)
+    return [_stored(row) for row in await fetch(client, text, values)]
+
+
+async def newest_id(client: BaseDBAsyncClient, did: str) -> int:
+    """The id of ``did``'s newest notification (0 without any)."""
+    rows = await fetch(client, "SELECT MAX(id) FROM appview_notification WHERE did = ?", [did])
+    return 0 if not rows or rows[0][0] is None else int(rows[0][0])

@@ -128,12 +128,12 @@ class NotificationWriter:
         elif extract.table == "appview_follow":
             recipients.add(row["subject_did"], "follow")
         elif extract.table == "appview_profile" and row.get("joined_via_uri"):
-            recipients.add(_did_of(row["joined_via_uri"]), "starterpack-joined", row["joined_via_uri"])
+            recipients.add(
+                _did_of(row["joined_via_uri"]), "starterpack-joined", row["joined_via_uri"]
+            )
             sort_at = now_iso()  # as the official: when the join was seen, not createdAt
         for did, reason, subject in recipients.items:
-            item = store.NewNotification(
-                did, author, row["uri"], cid, reason, subject, sort_at
-            )
+            item = store.NewNotification(did, author, row["uri"], cid, reason, subject, sort_at)
             written = await store.insert(client, item)
             if written is not None and (collected := _WRITTEN.get()) is not None:
                 collected.append(written)
@@ -215,13 +215,16 @@ async def _may_reply(
                 [follower, followed],
             ):
                 return True
-        elif kind == RULE_LIST and isinstance(rule.get("list"), str):
-            if await fetch(
+        elif (
+            kind == RULE_LIST
+            and isinstance(rule.get("list"), str)
+            and await fetch(
                 client,
                 "SELECT 1 FROM appview_list_item WHERE list_uri = ? AND subject_did = ?",
                 [rule["list"], author],
-            ):
-                return True
+            )
+        ):
+            return True
     return False
 
 
@@ -254,7 +257,8 @@ async def _subscribers(client: BaseDBAsyncClient, author: str, *, reply: bool) -
             str(row[0])
             for row in await fetch(
                 client,
-                f"SELECT subject_did FROM appview_follow WHERE did = ? AND subject_did IN ({holes})",
+                "SELECT subject_did FROM appview_follow"
+                f" WHERE did = ? AND subject_did IN ({holes})",
                 [author, *subscribers],
             )
         }
@@ -276,9 +280,7 @@ async def _allow_subscriptions(client: BaseDBAsyncClient, author: str) -> str:
     return "followers"
 
 
-async def _thread_muters(
-    client: BaseDBAsyncClient, root: str, dids: Collection[str]
-) -> set[str]:
+async def _thread_muters(client: BaseDBAsyncClient, root: str, dids: Collection[str]) -> set[str]:
     if not dids:
         return set()
     holes = ", ".join("?" * len(dids))
