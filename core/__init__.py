@@ -8,7 +8,8 @@ The services a plugin works through are on :class:`Pds`: ``pds.accounts``
 (:class:`AccountService`), ``pds.repos`` (:class:`RepoService`) and ``pds.repo_writer``
 (writes), ``pds.blobs`` (:class:`BlobService`), ``pds.identity``
 (:class:`IdentityService`), ``pds.image_urls`` (:class:`ImageUrls`: image URLs for views),
-``pds.sessions``, ``pds.email_tokens`` and ``pds.mailer``.
+``pds.sessions``, ``pds.email_tokens`` and ``pds.mailer``; :func:`follow_events` reads
+``pds.firehose`` (stored events after a cursor, then live ones).
 """
 
 if __name__ != "exprsn_pds":  # pragma: no cover - guard against a second import name
@@ -72,6 +73,14 @@ from exprsn_pds.errors import (
     UpstreamFailure,
     XrpcError,
 )
+from exprsn_pds.events.errors import (
+    ConsumerTooSlow,
+    EventStreamError,
+    FutureCursor,
+    StreamInterrupted,
+    TooManySubscribers,
+)
+from exprsn_pds.events.stream import follow_events
 from exprsn_pds.events.types import (
     AccountEvent,
     AnyEvent,
@@ -147,13 +156,16 @@ __all__ = [
     "CommitEvent",
     "CommitResult",
     "ConsumerRegistrar",
+    "ConsumerTooSlow",
     "Credentials",
     "DidNotFound",
     "EmailTokenPurpose",
     "EmailTokens",
     "Event",
+    "EventStreamError",
     "ExpiredToken",
     "Forbidden",
+    "FutureCursor",
     "HandleNotAvailable",
     "HandleNotFound",
     "IdentityEvent",
@@ -199,9 +211,11 @@ __all__ = [
     "SessionManager",
     "SessionTokens",
     "StoredRecord",
+    "StreamInterrupted",
     "SubjectNotFound",
     "SubscriptionMessage",
     "SyncEvent",
+    "TooManySubscribers",
     "UnsupportedDomain",
     "UpstreamFailure",
     "WriteResult",
@@ -217,6 +231,7 @@ __all__ = [
     "authenticated",
     "caller_did",
     "decode_event",
+    "follow_events",
     "full_access_auth",
     "hookimpl",
     "hookspec",

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
-from exprsn_pds import InvalidRequest, RateLimitExceeded, ServiceUnavailable, XrpcContext
-from exprsn_pds.events import (
+from exprsn_pds import (
     ConsumerTooSlow,
     FutureCursor,
+    InvalidRequest,
+    RateLimitExceeded,
+    ServiceUnavailable,
     StreamInterrupted,
     TooManySubscribers,
+    XrpcContext,
     follow_events,
 )
 
