@@ -20,6 +20,7 @@ from exprsn_pds.errors import (
     AccountTakedown,
     AuthRequired,
     ExpiredToken,
+    InvalidToken,
 )
 from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
 from exprsn_pds.storage.sql import current_client
@@ -133,9 +134,9 @@ def _session_verifier(
         except TokenExpired as error:
             raise ExpiredToken("Token has expired") from error
         except TokenInvalid as error:
-            raise AuthRequired(str(error), error="InvalidToken") from error
+            raise InvalidToken(str(error)) from error
         if typ == ACCESS_TYP and await pds.sessions.revocations.is_revoked(claims):
-            raise AuthRequired("Token has been revoked", error="InvalidToken")
+            raise InvalidToken("Token has been revoked")
         if check_takedown or check_deactivated:
             await check_account_standing(
                 claims.did, takedown=check_takedown, deactivated=check_deactivated

@@ -180,6 +180,19 @@ class AccountTakedown(AuthRequired):
         super().__init__("Account has been taken down")
 
 
+class InvalidToken(AuthRequired):
+    """401 InvalidToken: a bearer token that is not valid here (``reason`` says why).
+
+    An e-mail confirmation code that does not match is the 400 form of the name, as the
+    official PDS answers it (:mod:`exprsn_pds.accounts.email_tokens`).
+    """
+
+    default_error = "InvalidToken"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+
+
 class AccountDeactivated(AuthRequired):
     """401 AccountDeactivated: the account is deactivated."""
 

@@ -10,6 +10,7 @@ from exprsn_pds import (
     AccountTakedown,
     AuthRequired,
     InvalidRequest,
+    InvalidToken,
     NewAccount,
     XrpcContext,
     caller_did,
@@ -26,7 +27,7 @@ async def _check_migration_auth(ctx: XrpcContext, did: str) -> None:
         raise AuthRequired("Service auth from the DID is required to bring it here")
     credentials = await MIGRATION_AUTH(ctx.request, ctx.pds)
     if credentials.did != did:
-        raise AuthRequired("Service auth was issued by another DID", error="InvalidToken")
+        raise InvalidToken("Service auth was issued by another DID")
 
 
 async def create_account_handler(ctx: XrpcContext) -> dict[str, Any]:
