@@ -69,3 +69,18 @@ def test_no_plugin_imports_storage_internals(path: Path) -> None:
         and _is_storage_internal(module)
     ]
     assert internals == [], "raw SQL and transactions stay behind pds.accounts / repos / blobs"
+
+
+@pytest.mark.parametrize("path", _plugin_files(), ids=lambda path: str(path.relative_to(PLUGINS)))
+def test_plugins_run_raw_sql_through_exprsn_pds_sql(path: Path) -> None:
+    assert "execute_query(" not in path.read_text(encoding="utf-8"), (
+        "exprsn_pds.sql's fetch / execute run a plugin's SQL, translated for each dialect"
+    )
+
+
+def test_exprsn_pds_sql_is_the_core_s_own_helpers() -> None:
+    import exprsn_pds.sql as public
+    import exprsn_pds.storage.sql as internal
+
+    assert public.__all__
+    assert all(getattr(public, name) is getattr(internal, name) for name in public.__all__)

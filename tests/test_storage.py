@@ -304,6 +304,15 @@ async def test_a_rolled_back_transaction_leaves_nothing_behind(
     assert await note.all().count() == 0
 
 
+async def test_the_database_client_is_never_an_open_transactions(database: Database) -> None:
+    await database.migrate()
+    outside = database.client
+    async with database.transaction() as connection:
+        assert connection is not outside
+        assert database.client is outside
+    assert database.client is outside
+
+
 async def test_ping_answers_true_for_a_reachable_database(database: Database) -> None:
     assert await database.ping() is True
 

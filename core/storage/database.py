@@ -81,6 +81,7 @@ class Database:
         self._apps_config = tortoise_apps_config(self._apps)
         self._ping_timeout_s = ping_timeout_s
         self._context: TortoiseContext | None = None
+        self._client: BaseDBAsyncClient | None = None
         self._snapshots = ReadSnapshots(self._connection_config, snapshot_pool_max_size)
 
     def __repr__(self) -> str:
@@ -109,7 +110,22 @@ class Database:
         if context.apps is not None:
             guard_columns(context.apps.get_models_iterable())
         self._context = context
+        # Taken now, while no transaction is open: tortoise's own lookup answers the open
+        # transaction's client inside one.
+        self._client = context.db(CONNECTION_NAME)
         Database._open = self
+
+    @property
+    def client(self) -> BaseDBAsyncClient:
+        """The database's own client, never an open transaction's: for queries outside one.
+
+        Inside a transaction, queries are given its connection instead (see
+        :meth:`transaction`); a query on this client there would not see the
+        transaction's writes.
+        """
+        if self._client is None:
+            raise RuntimeError("the database is not connected; call connect() first")
+        return self._client
 
     async def migrate(self) -> list[str]:
         """Apply every app's pending migrations; returns them as ``"<label>.<name>"``.
@@ -119,17 +135,16 @@ class Database:
         migrations.
         """
         async with migration_lock(self._connection_config):
-            applied: list[str] = await apply_migrations(self._connection(), self._apps)
+            applied: list[str] = await apply_migrations(self.client, self._apps)
         return applied
 
     async def ping(self) -> bool:
         """Whether ``SELECT 1`` answers within ``ping_timeout_s`` (False when closed)."""
-        if self._context is None:
+        if self._client is None:
             return False
-        connection = self._connection()
         try:
             async with asyncio.timeout(self._ping_timeout_s):
-                await connection.execute_query(PING_QUERY)
+                await self._client.execute_query(PING_QUERY)
         except UNREACHABLE_ERRORS:
             return False
         return True
@@ -138,9 +153,11 @@ class Database:
     async def transaction(self) -> AsyncIterator[BaseDBAsyncClient]:
         """A transaction on the database: committed on exit, rolled back on an exception.
 
-        Model queries inside the block (in this task) run in the transaction.
+        Every query inside the block is given the yielded connection (store functions as
+        their first argument, ORM queries ``using_db``); nothing finds it implicitly.
         """
-        self._connection()
+        if self._client is None:
+            raise RuntimeError("the database is not connected; call connect() first")
         async with in_transaction(CONNECTION_NAME) as client:
             yield client
 
@@ -153,12 +170,12 @@ class Database:
         Meant for reads that must agree with each other across many queries, such as
         a repo export.
         """
-        async with self._snapshots.snapshot(self._connection()) as client:
+        async with self._snapshots.snapshot(self.client) as client:
             yield client
 
     async def close(self) -> None:
         """Close the connections and forget the models, so another Database may open."""
-        context, self._context = self._context, None
+        context, self._context, self._client = self._context, None, None
         if context is None:
             return
         try:
@@ -173,11 +190,6 @@ class Database:
                     model._meta.default_connection = None
                 context.apps.clear()
             Database._open = None
-
-    def _connection(self) -> BaseDBAsyncClient:
-        if self._context is None:
-            raise RuntimeError("the database is not connected; call connect() first")
-        return self._context.db(CONNECTION_NAME)
 
     def _tortoise_config(self) -> dict[str, Any]:
         return {
