@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.accounts.store import account_standing
 from exprsn_pds.errors import (
     AccountDeactivated,
@@ -23,7 +25,6 @@ from exprsn_pds.errors import (
     InvalidToken,
 )
 from exprsn_pds.service_auth import ServiceJwtError, verify_service_jwt
-from exprsn_pds.storage.sql import current_client
 from exprsn_pds.tokens import ACCESS_TYP, REFRESH_TYP, Scope, TokenExpired, TokenInvalid
 from exprsn_pds.tokens import verify as verify_token
 
@@ -103,9 +104,11 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-async def check_account_standing(did: str, *, takedown: bool, deactivated: bool) -> None:
+async def check_account_standing(
+    client: BaseDBAsyncClient, did: str, *, takedown: bool, deactivated: bool
+) -> None:
     """400 AccountNotFound, or 401 AccountTakedown / AccountDeactivated when checked."""
-    standing = await account_standing(current_client(), did)
+    standing = await account_standing(client, did)
     if standing is None:
         raise AccountNotFound()
     if takedown and standing.takedown_ref:
@@ -139,7 +142,10 @@ def _session_verifier(
             raise InvalidToken("Token has been revoked")
         if check_takedown or check_deactivated:
             await check_account_standing(
-                claims.did, takedown=check_takedown, deactivated=check_deactivated
+                pds.database.client,
+                claims.did,
+                takedown=check_takedown,
+                deactivated=check_deactivated,
             )
         return Credentials(kind=kind, did=claims.did, scope=claims.scope.value, claims=claims.raw)
 

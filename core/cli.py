@@ -219,7 +219,7 @@ async def _reseal(pds: Pds) -> int:
     await pds.database.connect()
     try:
         await pds.database.migrate()
-        return await reseal_all(RepoKeys(keyring))
+        return await reseal_all(pds.database.client, RepoKeys(keyring))
     finally:
         await pds.database.close()
 

@@ -141,9 +141,7 @@ class Pds:
         self.tid_clock = TidClock()
         self.repo_cache = BlockCache(settings.repo_block_cache_bytes)
         self.mst_nodes = NodeCache()
-        self.repo_reader = RepoReader(
-            self.repo_cache, self.mst_nodes, snapshot=self.database.read_snapshot
-        )
+        self.repo_reader = RepoReader(self.repo_cache, self.mst_nodes, self.database)
         self.firehose = FirehoseHub(
             queue_max_events=settings.firehose_queue_max_events,
             queue_max_bytes=settings.firehose_queue_max_bytes,
@@ -156,7 +154,7 @@ class Pds:
             listener=PluginEventListener(self.plugins, self),
             on_repo_change=self._notify_crawlers,
         )
-        self.identity = IdentityService(settings, events=self.event_log)
+        self.identity = IdentityService(settings, database=self.database, events=self.event_log)
         self.accounts = AccountService(self)
         self.repos = RepoService(self)
         self.event_purger = EventPurger(
@@ -177,6 +175,7 @@ class Pds:
                 retry_max_delay_s=settings.consumer_retry_max_delay_s,
                 stop_timeout_s=settings.consumer_stop_timeout_s,
             ),
+            self.database,
         )
         self.commands: dict[str, click.Command] = {}
         self.plugins.call_per_plugin(

@@ -125,7 +125,7 @@ async def stored_leaves(pds: Pds, did: str) -> tuple[Cid, dict[str, Cid], RepoBl
     checking that the head commit matches the repo row and the MST matches the record
     index; with the reader they were read through."""
     repo = await Repo.get(did=did)
-    reader = RepoBlockReader(did, pds.repo_cache)
+    reader = RepoBlockReader(did, pds.repo_cache, pds.database.client)
     head = Cid.parse(repo.head)
     commit = parse_commit((await reader.get_blocks([head]))[head])
     assert str(commit.data) == repo.data and commit.rev == repo.rev

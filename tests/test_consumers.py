@@ -287,7 +287,7 @@ async def test_of_two_runners_sharing_a_database_one_runs_the_consumer(
             handled.append((owner, event.seq))
 
         consumer = Consumer(name="shared", plugin="test", on_event=on_event)
-        return ConsumerRunner(consumer, owner, _timings())
+        return ConsumerRunner(consumer, owner, _timings(), pds.database)
 
     first, second = runner("first"), runner("second")
     tasks = [asyncio.create_task(first.run())]
@@ -322,7 +322,7 @@ async def test_a_runner_whose_lease_was_taken_stops_moving_the_cursor(
         handled.append(event.seq)
 
     runner = ConsumerRunner(
-        Consumer(name="taken", plugin="test", on_event=on_event), "old", _timings()
+        Consumer(name="taken", plugin="test", on_event=on_event), "old", _timings(), pds.database
     )
     task = asyncio.create_task(runner.run())
     try:

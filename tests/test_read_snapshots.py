@@ -81,7 +81,7 @@ def reader_with_a_commit_between(pds: Any, pinned: list[RepoRow]) -> RepoReader:
             )
             yield client
 
-    return RepoReader(BlockCache(), NodeCache(), snapshot)
+    return RepoReader(BlockCache(), NodeCache(), pds.database, snapshot)
 
 
 async def test_proofs_blocks_and_exports_are_of_the_commit_their_snapshot_began_at(

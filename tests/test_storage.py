@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from exprsn_pds.storage import Database, MissingMigrations, ModelApp, database_url_to_tortoise
+from exprsn_pds.storage import Database, MissingMigrations, ModelApp, database_url_to_tortoise, sql
 from exprsn_pds.storage.locks import MIGRATION_LOCK_KEY
 from exprsn_pds.storage.makemigrations import main as makemigrations_main
 from exprsn_pds.storage.makemigrations import make_migrations
@@ -311,6 +312,17 @@ async def test_the_database_client_is_never_an_open_transactions(database: Datab
         assert connection is not outside
         assert database.client is outside
     assert database.client is outside
+
+
+def test_no_core_module_finds_its_client_through_tortoise_s_context_variable() -> None:
+    core = Path(sql.__file__).resolve().parent.parent
+    readers = [
+        str(path.relative_to(core))
+        for path in sorted(core.rglob("*.py"))
+        if path != Path(sql.__file__).resolve()
+        and re.search(r"\bcurrent_client\(|\bin_transaction\(", path.read_text(encoding="utf-8"))
+    ]
+    assert readers == ["storage/database.py"], "pass the transaction's or Database.client"
 
 
 async def test_ping_answers_true_for_a_reachable_database(database: Database) -> None:

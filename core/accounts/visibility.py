@@ -18,7 +18,6 @@ from exprsn_pds.accounts.status import AccountStatus
 from exprsn_pds.auth import ACCESS_KIND, ADMIN_KIND, Credentials
 from exprsn_pds.errors import InvalidRequest, RepoNotFound
 from exprsn_pds.repo.store import RepoRow, repo_row
-from exprsn_pds.storage.sql import current_client
 
 if TYPE_CHECKING:
     from exprsn_pds.pds import Pds
@@ -41,7 +40,7 @@ def sees_hidden_repos(caller: Credentials | None, did: str) -> bool:
 async def hosted_repo(pds: Pds, identifier: str) -> RepoRow:
     """The repo named by a DID or a local handle, whatever its standing; 400 RepoNotFound."""
     did = await pds.identity.resolve_to_did(identifier)
-    repo = await repo_row(current_client(), did) if did else None
+    repo = await repo_row(pds.database.client, did) if did else None
     if repo is None:
         raise RepoNotFound(identifier)
     return repo

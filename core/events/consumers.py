@@ -50,7 +50,7 @@ from exprsn_pds.events.hub import FirehoseHub
 from exprsn_pds.events.store import head_seq
 from exprsn_pds.events.types import AnyEvent, decode_event
 from exprsn_pds.logs import get_logger
-from exprsn_pds.storage.sql import current_client
+from exprsn_pds.storage import Database
 from exprsn_pds.tasks import stop_task
 
 DEFAULT_MAX_EVENTS: Final = 100
@@ -121,8 +121,11 @@ class ConsumerTimings:
 class ConsumerRunner:
     """Runs one consumer in this process whenever this process holds its lease."""
 
-    def __init__(self, consumer: Consumer, owner: str, timings: ConsumerTimings) -> None:
+    def __init__(
+        self, consumer: Consumer, owner: str, timings: ConsumerTimings, database: Database
+    ) -> None:
         self._consumer = consumer
+        self._database = database
         self._owner = owner
         self._timings = timings
         self._wake = asyncio.Event()
@@ -155,7 +158,7 @@ class ConsumerRunner:
             try:
                 await ensure_consumer(self.name, from_now=self._consumer.start_at == "now")
                 if await acquire_lease(
-                    current_client(), self.name, self._owner, ttl_s=self._timings.lease_ttl_s
+                    self._database.client, self.name, self._owner, ttl_s=self._timings.lease_ttl_s
                 ):
                     self._failures = 0
                     await self._run_leased()
@@ -186,7 +189,7 @@ class ConsumerRunner:
             await stop_task(keeper)
             if self._holds_lease:
                 self._holds_lease = False
-                await release_lease(current_client(), self.name, self._owner)
+                await release_lease(self._database.client, self.name, self._owner)
 
     async def _handle(self, cursor: int, page: list[StoredEvent]) -> tuple[int, bool]:
         """Hand ``page`` to the handler; the new cursor, and whether the handler failed."""
@@ -233,7 +236,11 @@ class ConsumerRunner:
         if done == cursor:
             return cursor
         saved = await save_cursor(
-            current_client(), self.name, self._owner, last_seq=done, missed_events=max(missed, 0)
+            self._database.client,
+            self.name,
+            self._owner,
+            last_seq=done,
+            missed_events=max(missed, 0),
         )
         if not saved:
             self._lost_lease()
@@ -244,7 +251,7 @@ class ConsumerRunner:
             await asyncio.sleep(self._timings.renew_interval_s)
             try:
                 held = await renew_lease(
-                    current_client(), self.name, self._owner, ttl_s=self._timings.lease_ttl_s
+                    self._database.client, self.name, self._owner, ttl_s=self._timings.lease_ttl_s
                 )
             except Exception:  # the database is briefly unreachable; the next renewal may work
                 log.exception("durable consumer could not renew its lease", consumer=self.name)
@@ -283,9 +290,14 @@ class DurableConsumers:
     """
 
     def __init__(
-        self, consumers: Sequence[Consumer], hub: FirehoseHub, timings: ConsumerTimings
+        self,
+        consumers: Sequence[Consumer],
+        hub: FirehoseHub,
+        timings: ConsumerTimings,
+        database: Database,
     ) -> None:
         self._consumers = tuple(consumers)
+        self._database = database
         self._hub = hub
         self._timings = timings
         self._runners: list[ConsumerRunner] = []
@@ -305,7 +317,8 @@ class DurableConsumers:
         if not self._consumers:
             return
         self._runners = [
-            ConsumerRunner(consumer, self.owner, self._timings) for consumer in self._consumers
+            ConsumerRunner(consumer, self.owner, self._timings, self._database)
+            for consumer in self._consumers
         ]
         self._tasks = [asyncio.create_task(runner.run()) for runner in self._runners]
         self._listener = asyncio.create_task(self._listen())
@@ -338,7 +351,7 @@ class DurableConsumers:
 
         Any process may ask, whichever runs the consumer.
         """
-        return await consumer_lag(current_client(), name)
+        return await consumer_lag(self._database.client, name)
 
     async def head_seq(self) -> int:
         """The ``seq`` of the newest event in the log (0 before the first).

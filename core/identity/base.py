@@ -17,6 +17,7 @@ from exprsn_pds.events import EventLog
 from exprsn_pds.identity.did_resolver import DidResolver
 from exprsn_pds.identity.handle_resolver import HandleResolver
 from exprsn_pds.identity.plc_client import PlcClient
+from exprsn_pds.storage import Database
 
 DID_CACHE_PREFIX: Final = "identity:did:"
 HANDLE_CACHE_PREFIX: Final = "identity:handle:"
@@ -34,8 +35,9 @@ def _opened(value: _T | None) -> _T:
 class IdentityBase:
     """What every part of the identity service shares: settings, cache, resolvers, keys."""
 
-    def __init__(self, settings: Settings, *, events: EventLog) -> None:
+    def __init__(self, settings: Settings, *, database: Database, events: EventLog) -> None:
         self.settings = settings
+        self.database = database
         self.pds_endpoint = settings.public_url
         self.events = events
         self.rotation_key = PrivateKey.from_bytes(

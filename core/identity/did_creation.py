@@ -39,7 +39,7 @@ class DidCreation(IdentityBase):
             raise UnsupportedDomain(
                 "This server creates did:web accounts only, for handles under its own domains"
             )
-        return await new_did_web(handle.lower())
+        return await new_did_web(self.database, handle.lower())
 
     async def _create_did_plc(
         self, handle: str, signing_key: PublicKey, recovery_key: str | None

@@ -20,7 +20,7 @@ from exprsn_pds.accounts.models import Account
 from exprsn_pds.accounts.tombstones import is_buried
 from exprsn_pds.identity.did_resolver import DID_WEB_PREFIX
 from exprsn_pds.repo.store import repo_row
-from exprsn_pds.storage.sql import current_client
+from exprsn_pds.storage import Database
 
 #: Random bytes in a derived label (130 bits of base32, 26 characters).
 DERIVED_SUFFIX_BYTES: Final = 16
@@ -29,11 +29,11 @@ DERIVED_SUFFIX_CHARS: Final = 26
 DERIVATION_ATTEMPTS: Final = 8
 
 
-async def did_was_used(did: str) -> bool:
+async def did_was_used(database: Database, did: str) -> bool:
     """Whether ``did`` names, or named, an account or repo here."""
     return (
         await Account.exists(did=did)
-        or await repo_row(current_client(), did) is not None
+        or await repo_row(database.client, did) is not None
         or await is_buried(did)
     )
 
@@ -45,13 +45,13 @@ def derived_did_web(handle: str) -> str:
     return f"{DID_WEB_PREFIX}{label}-{suffix[:DERIVED_SUFFIX_CHARS].lower()}.{domain}"
 
 
-async def new_did_web(handle: str) -> str:
+async def new_did_web(database: Database, handle: str) -> str:
     """A did:web for a new account with ``handle`` that no account here ever had."""
     natural = DID_WEB_PREFIX + handle
-    if not await did_was_used(natural):
+    if not await did_was_used(database, natural):
         return natural
     for _ in range(DERIVATION_ATTEMPTS):
         candidate = derived_did_web(handle)
-        if not await did_was_used(candidate):
+        if not await did_was_used(database, candidate):
             return candidate
     raise RuntimeError(f"no unused did:web found for {handle}")

@@ -13,7 +13,6 @@ from exprsn_pds.identity.did_document import build_did_document, pds_endpoint_of
 from exprsn_pds.identity.did_resolver import DID_PLC_PREFIX, did_web_host
 from exprsn_pds.identity.handles import service_domain_of
 from exprsn_pds.repo.store import repo_row
-from exprsn_pds.storage.sql import current_client
 from exprsn_pds.syntax import Did, Handle
 
 INVALID_HANDLE: Final = "handle.invalid"
@@ -69,7 +68,7 @@ class IdentityResolution(IdentityBase):
 
     async def hosted_did_document(self, did: str, handle: str | None) -> dict[str, Any] | None:
         """:meth:`local_did_document` for a caller that already has the account's handle."""
-        repo = await repo_row(current_client(), did)
+        repo = await repo_row(self.database.client, did)
         if repo is None:
             return None
         return build_did_document(
@@ -129,8 +128,8 @@ class IdentityResolution(IdentityBase):
     async def did_points_here(self, did: str) -> bool:
         """Whether ``did``'s published document names this server and the key held here."""
         if self.hosts_did_web(did):
-            return await repo_row(current_client(), did) is not None
-        repo = await repo_row(current_client(), did)
+            return await repo_row(self.database.client, did) is not None
+        repo = await repo_row(self.database.client, did)
         document = await self.dids.resolve(did)
         if repo is None or document is None:
             return False

@@ -14,7 +14,6 @@ from exprsn_pds.datamodel import Cid
 from exprsn_pds.lru import Lru
 from exprsn_pds.repo.mst import MissingBlock
 from exprsn_pds.repo.store import fetch_blocks
-from exprsn_pds.storage.sql import current_client
 
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 
@@ -29,13 +28,11 @@ class BlockCache(Lru[Cid, bytes]):
 class RepoBlockReader:
     """The MST's block reader for one repo: cache first, then one query per batch.
 
-    Queries run on ``client`` (a transaction's or a read snapshot's), else outside any
-    transaction (:func:`~exprsn_pds.storage.sql.current_client`).
+    Queries run on ``client``: a transaction's, a read snapshot's, or the database's own
+    (:attr:`Database.client <exprsn_pds.storage.database.Database.client>`) outside both.
     """
 
-    def __init__(
-        self, did: str, cache: BlockCache, client: BaseDBAsyncClient | None = None
-    ) -> None:
+    def __init__(self, did: str, cache: BlockCache, client: BaseDBAsyncClient) -> None:
         self.did = did
         self.cache = cache
         self.client = client
@@ -51,9 +48,7 @@ class RepoBlockReader:
             else:
                 found[cid] = cached
         if wanted:
-            for text, block in await fetch_blocks(
-                self.client or current_client(), self.did, wanted
-            ):
+            for text, block in await fetch_blocks(self.client, self.did, wanted):
                 cid = wanted.pop(text)
                 self.cache.put(cid, block)
                 found[cid] = block

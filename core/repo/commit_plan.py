@@ -51,12 +51,12 @@ async def prepare_commit(
     keys: RepoKeys,
     next_rev: Callable[[str | None], str],
     max_block_bytes: int,
-    client: BaseDBAsyncClient | None = None,
+    client: BaseDBAsyncClient,
 ) -> PreparedCommit:
     """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored.
 
-    Blocks are read on ``client`` (the open transaction's, when computed inside one),
-    else outside any transaction.
+    Blocks are read on ``client``: the open transaction's when computed inside one, else
+    the database's own (``Database.client``).
     """
     if repo is None:
         raise RepoNotFound(did)

@@ -32,7 +32,6 @@ from exprsn_pds.repo.models import Record, RepoBlock
 from exprsn_pds.repo.store import RepoRow, repo_row, set_repo_commit
 from exprsn_pds.repo.writer import RepoWriter
 from exprsn_pds.repo.writes import CommitResult
-from exprsn_pds.storage.sql import current_client
 
 #: Rows per INSERT when storing an imported repo.
 BULK_ROWS: Final = 500
@@ -64,7 +63,7 @@ class RepoImporter:
         """
         writer = self.writer
         async with writer.events.unit() as unit, writer.lock(did):
-            repo = await repo_row(current_client(), did)
+            repo = await repo_row(writer.database.client, did)
             if repo is None:
                 raise RepoNotFound(did)
             held = parse_multikey(repo.signing_public_key)

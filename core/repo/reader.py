@@ -38,7 +38,7 @@ from exprsn_pds.repo.store import (
     record_in_repo,
     repo_row,
 )
-from exprsn_pds.storage.sql import current_client
+from exprsn_pds.storage import Database
 
 EXPORT_PAGE_ROWS = 2000
 #: An export is sent in pieces of about this many bytes, not one piece per block.
@@ -64,17 +64,25 @@ class StoredRecord:
 class RepoReader:
     """Read-only access to repos; never takes the write lock.
 
-    ``snapshot`` opens the read snapshots exports, proofs and block sets are read in.
+    Single reads run on ``database.client``; exports, proofs and block sets are read in
+    the read snapshots ``snapshot`` opens (``database.read_snapshot`` unless given).
     """
 
-    def __init__(self, cache: BlockCache, nodes: NodeCache, snapshot: SnapshotOpener) -> None:
+    def __init__(
+        self,
+        cache: BlockCache,
+        nodes: NodeCache,
+        database: Database,
+        snapshot: SnapshotOpener | None = None,
+    ) -> None:
         self.cache = cache
         self.nodes = nodes
-        self.snapshot = snapshot
+        self.database = database
+        self.snapshot = snapshot or database.read_snapshot
 
     async def get_repo(self, did: str) -> RepoRow | None:
         """The repo row: its current commit, rev, root, key and status (one query), or ``None``."""
-        return await repo_row(current_client(), did)
+        return await repo_row(self.database.client, did)
 
     async def get_record(
         self, did: str, collection: str, rkey: str, cid: Cid | None = None
@@ -88,24 +96,26 @@ class RepoReader:
     ) -> tuple[str | None, StoredRecord | None]:
         """The repo's status (``None``: no such repo), and its record as :meth:`get_record`
         answers (one query)."""
-        status, row = await record_in_repo(current_client(), did, collection, rkey)
+        client = self.database.client
+        status, row = await record_in_repo(client, did, collection, rkey)
         if row is None or row.taken_down:
             return status, None
         stored = Cid.parse(row.cid)
         if cid is not None and cid != stored:
             return status, None
-        block = (await RepoBlockReader(did, self.cache).get_blocks([stored]))[stored]
+        block = (await RepoBlockReader(did, self.cache, client).get_blocks([stored]))[stored]
         return status, StoredRecord(f"at://{did}/{collection}/{rkey}", stored, decode(block))
 
     async def list_records(
         self, did: str, collection: str, *, limit: int, cursor: str | None, reverse: bool
     ) -> list[StoredRecord]:
         """A page of records by rkey: newest first (descending), oldest first if ``reverse``."""
+        client = self.database.client
         rows: list[IndexedRecord] = await list_index(
-            current_client(), did, collection, limit=limit, cursor=cursor, reverse=reverse
+            client, did, collection, limit=limit, cursor=cursor, reverse=reverse
         )
         cids = [Cid.parse(row.cid) for row in rows]
-        blocks = await RepoBlockReader(did, self.cache).get_blocks(set(cids))
+        blocks = await RepoBlockReader(did, self.cache, client).get_blocks(set(cids))
         return [
             StoredRecord(f"at://{did}/{collection}/{row.rkey}", cid, decode(blocks[cid]))
             for row, cid in zip(rows, cids, strict=True)

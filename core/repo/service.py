@@ -20,7 +20,6 @@ from exprsn_pds.repo.models import Record, RepoBlock
 from exprsn_pds.repo.mst import MissingBlock
 from exprsn_pds.repo.reader import RepoReader, StoredRecord
 from exprsn_pds.repo.store import RepoRow, repo_rows
-from exprsn_pds.storage.sql import current_client
 
 if TYPE_CHECKING:
     from exprsn_pds.auth import Credentials
@@ -87,7 +86,7 @@ class RepoService:
 
         A cursor the ``did`` column cannot hold is a ``ValidationError`` (400).
         """
-        return await repo_rows(current_client(), after=after, limit=limit)
+        return await repo_rows(self._pds.database.client, after=after, limit=limit)
 
     def export(self, did: str, since: str | None = None) -> AsyncGenerator[bytes, None]:
         """The repo as CAR pieces, whole or the blocks added since rev ``since``.

@@ -1,9 +1,10 @@
 """The repository tables' hot queries, as raw SQL (see :mod:`exprsn_pds.storage.sql`).
 
 Every function takes the tortoise client to run on: the write transaction's inside a
-commit, :func:`~exprsn_pds.storage.sql.current_client` elsewhere. The tables are the
-ones :mod:`exprsn_pds.repo.models` declares; the models stay the schema's source (and
-serve the cold paths), but a repo row is always read here, as a :class:`RepoRow`.
+commit, :attr:`Database.client <exprsn_pds.storage.database.Database.client>` elsewhere.
+The tables are the ones :mod:`exprsn_pds.repo.models` declares; the models stay the
+schema's source (and serve the cold paths), but a repo row is always read here, as a
+:class:`RepoRow`.
 """
 
 from __future__ import annotations

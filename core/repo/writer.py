@@ -36,7 +36,6 @@ from exprsn_pds.repo.mst import MissingBlock, Mst, NodeCache
 from exprsn_pds.repo.store import RepoRow, advance_repo, insert_repo, repo_row
 from exprsn_pds.repo.writes import UNSET, CommitResult, RecordWrite, Unset
 from exprsn_pds.storage import Database
-from exprsn_pds.storage.sql import current_client
 from exprsn_pds.syntax import TidClock
 
 #: How many repos' current commits a writer remembers, to skip reading them back.
@@ -113,7 +112,7 @@ class RepoWriter:
         migrating here starts deactivated and silent).
         """
         async with self.events.unit() as unit, self.lock(did):
-            reader = RepoBlockReader(did, self.cache)
+            reader = RepoBlockReader(did, self.cache, self.database.client)
             change = await Mst.empty(reader, cache=self.nodes).apply([])
             rev = self.next_rev(None)
             commit_cid, commit_block = signed_commit_block(
@@ -224,14 +223,17 @@ class RepoWriter:
         The remembered state is only a guess (the transaction checks it); a write it
         refuses is tried again on the stored state, which may have moved.
         """
+        client = self.database.client
         remembered = self._bases.get(did)
         if remembered is not None:
             try:
-                return await self._prepare(did, remembered, writes, record_blocks, swap_commit)
+                return await self._prepare(
+                    did, remembered, writes, record_blocks, swap_commit, client=client
+                )
             except (InvalidRequest, MissingBlock):
                 self._bases.pop(did)
-        base = await repo_row(current_client(), did)
-        return await self._prepare(did, base, writes, record_blocks, swap_commit)
+        base = await repo_row(client, did)
+        return await self._prepare(did, base, writes, record_blocks, swap_commit, client=client)
 
     async def check_records(
         self,
@@ -258,10 +260,10 @@ class RepoWriter:
         record_blocks: dict[str, tuple[Cid, bytes]],
         swap_commit: Cid | Unset | None,
         *,
-        client: BaseDBAsyncClient | None = None,
+        client: BaseDBAsyncClient,
     ) -> PreparedCommit:
         """The commit applying ``writes`` to ``repo``: checked, signed, not yet stored
-        (its blocks read on ``client``, the open transaction's, when given)."""
+        (its blocks read on ``client``: the open transaction's, or the database's own)."""
         return await prepare_commit(
             did,
             repo,

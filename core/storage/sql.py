@@ -11,9 +11,11 @@ Raw SQL lives only in the store modules (``*store.py``) and here. A store functi
 the client it runs on as its first argument and never looks one up: inside a
 transaction, the connection :meth:`Database.transaction
 <exprsn_pds.storage.database.Database.transaction>` yields (or a read snapshot's);
-elsewhere its caller passes :func:`current_client`. A transaction is only ever carried that
-way, explicitly (ORM queries inside one get ``using_db``), never through tortoise's
-context variable.
+elsewhere its caller passes :attr:`Database.client
+<exprsn_pds.storage.database.Database.client>`, the database's own client, taken when it
+connected. A transaction is only ever carried that way, explicitly (ORM queries inside one
+get ``using_db``), never through tortoise's context variable; :func:`current_client` reads
+that variable and is for tests only (tests/test_storage.py checks the core never calls it).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ Row = Sequence[Any]
 
 
 def current_client() -> BaseDBAsyncClient:
-    """The client queries should use now: the open transaction's, else the database's."""
+    """Tortoise's current client: the open transaction's, else the database's (tests only)."""
     client: BaseDBAsyncClient = connections.get(CONNECTION_NAME)
     return client
 
