@@ -37,6 +37,7 @@ from exprsn_pds.plugins.appview.common import PLUGIN_NAME, viewer_auth
 from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
+from exprsn_pds.plugins.appview.stream_hub import hub_of
 
 CONSUMER: Final = "appview.index"
 ACTOR: Final = "app.bsky.actor"
@@ -126,3 +127,9 @@ async def pds_on_event(pds: Pds, event: AnyEvent) -> None:
 def pds_register_commands(commands: CommandRegistrar, pds: Pds) -> None:
     """``pds appview reindex [--did DID]``."""
     commands.add(appview_commands(pds))
+
+
+@hookimpl
+async def pds_shutdown(pds: Pds) -> None:
+    """End the live notification streams and their channel subscription."""
+    await hub_of(pds).stop()

@@ -1,4 +1,5 @@
-"""The ``app.bsky.notification`` methods the plugin serves, each for a session only."""
+"""The ``app.bsky.notification`` methods the plugin serves, each for a session only, and
+the live stream ``io.exprsn.notification.subscribe`` with its ``getStreamToken``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ if TYPE_CHECKING:
     from quart import Request
 from exprsn_pds.plugins.appview import notification_methods as methods
 from exprsn_pds.plugins.appview import notification_preferences as preferences
+from exprsn_pds.plugins.appview import stream_methods
 
 NOTIFICATION: Final = "app.bsky.notification"
+STREAM_TOKEN: Final = "io.exprsn.notification.getStreamToken"
+STREAM: Final = "io.exprsn.notification.subscribe"
 
 METHODS: Final[dict[str, Callable[[XrpcContext], Awaitable[Any]]]] = {
     f"{NOTIFICATION}.listNotifications": methods.list_notifications,
@@ -40,3 +44,5 @@ def register_notification_methods(registry: XrpcRegistrar) -> None:
     """Add :data:`METHODS` to the dispatch table."""
     for nsid, handler in METHODS.items():
         registry.add(nsid, handler, auth=session_auth)
+    registry.add(STREAM_TOKEN, stream_methods.get_stream_token, auth=session_auth)
+    registry.add(STREAM, stream_methods.subscribe, auth=stream_methods.stream_auth)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview.records import now_iso
-from exprsn_pds.plugins.appview.sql import execute, fetch
+from exprsn_pds.plugins.appview.sql import Row, execute, fetch
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,15 @@ def _stored(row: Sequence[object]) -> StoredNotification:
 
 async def insert(client: BaseDBAsyncClient, item: NewNotification) -> StoredNotification | None:
     """Write ``item`` unless its record already notified that recipient; the row written,
-    or ``None`` when it was there (the indexer applies events at least once)."""
-    rows = await fetch(
+    or ``None`` when it was there (the indexer applies events at least once; the indexer's
+    actor lock keeps two applications of one record from racing here)."""
+    if await _by_record(client, item.record_uri, item.did):
+        return None
+    await execute(
         client,
         "INSERT INTO appview_notification"
         " (did, author_did, record_uri, record_cid, reason, reason_subject, sort_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_uri, did) DO NOTHING"
-        f" RETURNING {COLUMNS}",
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_uri, did) DO NOTHING",
         [
             item.did,
             item.author_did,
@@ -74,7 +76,16 @@ async def insert(client: BaseDBAsyncClient, item: NewNotification) -> StoredNoti
             item.sort_at,
         ],
     )
+    rows = await _by_record(client, item.record_uri, item.did)
     return _stored(rows[0]) if rows else None
+
+
+async def _by_record(client: BaseDBAsyncClient, record_uri: str, did: str) -> list[Row]:
+    return await fetch(
+        client,
+        f"SELECT {COLUMNS} FROM appview_notification WHERE record_uri = ? AND did = ?",
+        [record_uri, did],
+    )
 
 
 async def remove_for_record(client: BaseDBAsyncClient, record_uri: str) -> None:
