@@ -1,5 +1,7 @@
-"""The AppView's ``app.bsky.notification`` answers to the recorded scenario equal the
-official AppView's, on SQLite and PostgreSQL (``tests/appview_reference/README.md``).
+"""The AppView's ``app.bsky.notification`` answers, and those of the calls the app makes on
+start (``labeler.getServices``, ``unspecced.getConfig``, ``ageassurance.*``), to the
+recorded scenario equal the official AppView's, on SQLite and PostgreSQL
+(``tests/appview_reference/README.md``).
 
 The replay of ``scenario.json`` (``appview_replay``) is compared with ``official.json``
 answer by answer: status, body field by field and item by item, and the headers kept.
@@ -16,7 +18,17 @@ from test_appview_scenario import LABELERS, _differences, appview_settings
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
 
-NOTIFICATION: Final = "app.bsky.notification."
+COMPARED: Final = (
+    "app.bsky.notification.",
+    "app.bsky.labeler.",
+    "app.bsky.unspecced.getConfig",
+    "app.bsky.ageassurance.",
+)
+NO_AGE_ASSURANCE: Final = (
+    "this server requires no age assurance and says so (access full, no region rules) where"
+    " the dev AppView answers unknown access and its regions' rules; accountCreatedAt is"
+    " when the replay made the account, not a scenario time"
+)
 SUBSCRIBED_POST: Final = (
     "a subscribed-post notification of post_bob_3 to alice, subscribed to bob's posts: the"
     " dev AppView makes none (its activity subscriptions make no notifications)"
@@ -36,6 +48,12 @@ KNOWN_DIFFERENCES: Final[dict[str, str]] = {
     "getUnreadCount_alice": SUBSCRIBED_POST,
     "proc_registerPush_alice": "the dev stack has no push service and answers 500; ours stores",
     "proc_unregisterPush_alice": "the dev stack has no push service and answers 500; ours stores",
+    "getState_ageassurance_by_alice": NO_AGE_ASSURANCE,
+    "getState_ageassurance_gb_by_alice": NO_AGE_ASSURANCE,
+    "getConfig_ageassurance_by_alice": NO_AGE_ASSURANCE,
+    "getState_ageassurance_without_country_by_alice": (
+        "400 InvalidRequest on both; the core's parameter check words the message its own way"
+    ),
 }
 
 
@@ -47,7 +65,7 @@ async def test_notification_answers_equal_the_official_appview(
     replay = Replay(scenario, client, get_pds(client.app))
     await replay.run()
     ours = {result["id"]: result for result in replay.results}
-    compared = [r for r in official["results"] if r["nsid"].startswith(NOTIFICATION)]
+    compared = [r for r in official["results"] if r["nsid"].startswith(COMPARED)]
     differences = {
         expected["id"]: diff
         for expected in compared
@@ -59,7 +77,7 @@ async def test_notification_answers_equal_the_official_appview(
     for name, diff in differences.items():
         print(f"{name}: {KNOWN_DIFFERENCES.get(name, 'UNEXPECTED')}: {diff}")
     assert differences.keys() == KNOWN_DIFFERENCES.keys(), differences
-    assert len(compared) == 29
+    assert len(compared) == 36
     expected = {r["id"]: r for r in compared}
     for name in WHOLE_LISTS:  # the one extra item is the whole difference
         body = ours[name]["body"]
@@ -69,4 +87,13 @@ async def test_notification_answers_equal_the_official_appview(
         assert body == expected[name]["body"]
     assert ours["getUnreadCount_alice"]["body"]["count"] == 5 == 1 + 4
     assert expected["getUnreadCount_alice"]["body"]["count"] == 4
+    for name in ("getState_ageassurance_by_alice", "getState_ageassurance_gb_by_alice"):
+        assert ours[name]["body"]["state"] == {"status": "unknown", "access": "full"}
+        assert expected[name]["body"]["state"] == {"status": "unknown", "access": "unknown"}
+    assert ours["getConfig_ageassurance_by_alice"]["body"] == {
+        "$type": "app.bsky.ageassurance.defs#config",
+        "regions": [],
+    }
+    missing = ours["getState_ageassurance_without_country_by_alice"]
+    assert (missing["status"], missing["body"]["error"]) == (400, "InvalidRequest")
     assert not [s for s in replay.seeded if s.startswith("proc_putActivitySubscription")]

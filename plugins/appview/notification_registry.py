@@ -1,5 +1,6 @@
 """The ``app.bsky.notification`` methods the plugin serves, each for a session only, and
-the live stream ``io.exprsn.notification.subscribe`` with its ``getStreamToken``."""
+the live stream ``io.exprsn.notification.subscribe`` with its ``getStreamToken``, and the
+calls the Bluesky app makes on start (``app_start.py``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from exprsn_pds import AuthRequired, Credentials, Pds, XrpcContext, XrpcRegistra
 
 if TYPE_CHECKING:
     from quart import Request
+from exprsn_pds.plugins.appview import app_start, stream_methods
 from exprsn_pds.plugins.appview import notification_methods as methods
 from exprsn_pds.plugins.appview import notification_preferences as preferences
-from exprsn_pds.plugins.appview import stream_methods
+from exprsn_pds.plugins.appview.common import viewer_auth
 
 NOTIFICATION: Final = "app.bsky.notification"
 STREAM_TOKEN: Final = "io.exprsn.notification.getStreamToken"
@@ -46,3 +48,10 @@ def register_notification_methods(registry: XrpcRegistrar) -> None:
         registry.add(nsid, handler, auth=session_auth)
     registry.add(STREAM_TOKEN, stream_methods.get_stream_token, auth=session_auth)
     registry.add(STREAM, stream_methods.subscribe, auth=stream_methods.stream_auth)
+    registry.add("app.bsky.labeler.getServices", app_start.get_services, auth=viewer_auth)
+    registry.add("app.bsky.unspecced.getConfig", app_start.get_config, auth=viewer_auth)
+    for nsid, handler in (
+        ("app.bsky.ageassurance.getState", app_start.get_age_assurance_state),
+        ("app.bsky.ageassurance.getConfig", app_start.get_age_assurance_config),
+    ):
+        registry.add(nsid, handler, auth=session_auth)

@@ -91,10 +91,6 @@ class NotificationHub:
             if not streams:
                 del self._streams[queue.did]
 
-    def stream_count(self) -> int:
-        """How many streams this process serves now."""
-        return sum(len(streams) for streams in self._streams.values())
-
     async def stop(self) -> None:
         """Unsubscribe; every stream ends."""
         if self._task is not None:
