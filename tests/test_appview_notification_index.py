@@ -168,3 +168,28 @@ async def test_bad_input_is_a_clear_error(
     response = await client.get("/xrpc/app.bsky.notification.getUnreadCount")
     assert response.status_code == 401
     assert (await response.get_json())["error"] == "AuthMissing"
+
+
+async def test_a_deleted_account_takes_its_notifications_both_ways(
+    client_factory: Callable[..., Any],
+    settings_factory: Callable[..., Settings],
+    admin_headers: dict[str, str],
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob, carol = [await Actor.create(client, name) for name in ("alice", "bob", "carol")]
+    await bob.write("app.bsky.graph.follow", {"subject": alice.did, "createdAt": NOW})
+    await alice.write("app.bsky.graph.follow", {"subject": bob.did, "createdAt": NOW})
+    await carol.write("app.bsky.graph.follow", {"subject": alice.did, "createdAt": NOW})
+    seen = await client.post(
+        "/xrpc/app.bsky.notification.updateSeen", json={"seenAt": NOW}, headers=bob.headers
+    )
+    assert seen.status_code == 200
+    response = await client.post(
+        "/xrpc/com.atproto.admin.deleteAccount", json={"did": bob.did}, headers=admin_headers
+    )
+    assert response.status_code == 200
+    assert [row[:2] for row in await rows()] == [(alice.did, "follow")]  # carol's, to alice
+    left = await fetch(
+        current_client(), "SELECT did FROM appview_notification_seen WHERE did = ?", [bob.did]
+    )
+    assert left == []

@@ -113,6 +113,14 @@ async def test_each_account_streams_only_its_own_notifications(
                 await bob.write("app.bsky.feed.like", {"subject": ref})
                 _, next_one = await receive(alice_socket)  # not carol's follow: bob's like
                 assert next_one["notification"]["author"]["did"] == bob.did
+            # a client that can set headers uses its access token; no credential: 401
+            await alice.write("app.bsky.graph.follow", {"subject": bob.did})
+            async with connect(f"{ws}?cursor=0", additional_headers=bob.headers) as bobs:
+                _, followed = await receive(bobs)
+                assert followed["notification"]["author"]["did"] == alice.did
+            async with connect(ws) as anonymous:
+                header, error = await receive(anonymous)
+                assert (header, error["error"]) == ({"op": -1}, "AuthMissing")
             # the token was spent: a second use is refused
             async with connect(f"{ws}?token={token}") as refused:
                 header, error = await receive(refused)
