@@ -11,6 +11,7 @@ from test_appview_index import NOW, Actor, _events, appview_settings, ref
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
+from exprsn_pds.plugins.appview import notification_store
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.storage.sql import current_client, fetch
 
@@ -160,11 +161,13 @@ async def test_bad_input_is_a_clear_error(
     )
     assert response.status_code == 400
     push["token"] = "t"
-    for method in ("registerPush", "unregisterPush"):
+    stored = [notification_store.Push(alice.did, "did:web:push.test", "t", "web", "x")]
+    for method, expected in (("registerPush", stored), ("unregisterPush", [])):
         response = await client.post(
             f"/xrpc/app.bsky.notification.{method}", json=push, headers=alice.headers
         )
         assert response.status_code == 200
+        assert await notification_store.pushes(current_client(), alice.did) == expected
     response = await client.get("/xrpc/app.bsky.notification.getUnreadCount")
     assert response.status_code == 401
     assert (await response.get_json())["error"] == "AuthMissing"
