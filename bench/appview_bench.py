@@ -10,10 +10,12 @@ follows (``--scale 0.01`` a hundredth of each). Three phases, in process:
    the whole event log: records indexed per second. Then one-record commits (what a
    ``createRecord`` writes) are timed without and with the AppView, which indexes each before
    the write returns: what indexing adds to a write's cost.
-3. **Reads**: ``getProfile`` (a random actor, a random viewer) and ``getProfiles`` (25
-   actors) through the app's test client: p50/p95/p99 of server time (no network).
-   ``getFollowers``, ``listNotifications`` (40) and ``getUnreadCount`` likewise once served
-   (else "not served yet").
+3. **Reads**: ``getProfile`` (a random actor, a random viewer), ``getProfiles`` (25
+   actors), ``getFollowers``, ``listNotifications`` (40) and ``getUnreadCount`` through the
+   app's test client: p50/p95/p99 of server time (no network) and CPU per call (the server's
+   and the in-process test client's together).
+
+Last, the process's peak memory (max RSS).
 
 Run: .venv/bin/python bench/appview_bench.py [--scale 0.01] [--batch 200] [--reads 500]
 """
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import random
+import resource
 import tempfile
 import time
 from collections.abc import Iterator
@@ -45,13 +48,19 @@ CREATED_AT: Final = "2026-01-01T00:00:00.000Z"
 CONSUMER: Final = "appview.index"
 CATCH_UP_TIMEOUT_S: Final = 3_600.0
 PROFILES_BATCH: Final = 25
-LATER: Final = (
-    ("getFollowers", "/xrpc/app.bsky.graph.getFollowers", "actor"),
-    ("listNotifications (40)", "/xrpc/app.bsky.notification.listNotifications", None),
-    ("getUnreadCount", "/xrpc/app.bsky.notification.getUnreadCount", None),
+NOTIFICATIONS_PAGE: Final = 40
+MORE_READS: Final[tuple[tuple[str, str, str | None, dict[str, Any]], ...]] = (
+    ("getFollowers", "/xrpc/app.bsky.graph.getFollowers", "actor", {}),
+    (
+        f"listNotifications ({NOTIFICATIONS_PAGE})",
+        "/xrpc/app.bsky.notification.listNotifications",
+        None,
+        {"limit": NOTIFICATIONS_PAGE},
+    ),
+    ("getUnreadCount", "/xrpc/app.bsky.notification.getUnreadCount", None, {}),
 )
-"""Reads of the graph and notification methods: timed once they are served."""
-NOT_SERVED: Final = 501
+"""The graph and notification reads: name, path, the parameter naming a random actor, the
+fixed parameters."""
 
 
 def settings(data: Path, *, appview: bool) -> Settings:
@@ -139,14 +148,16 @@ async def write_network(
     return dids, written, time.perf_counter() - began
 
 
-async def single_writes(pds: Pds, dids: list[str], count: int) -> float:
-    """Seconds per one-record commit (a createRecord's write), over ``count`` posts."""
+async def single_writes(pds: Pds, dids: list[str], count: int) -> tuple[float, float]:
+    """Wall and CPU seconds per one-record commit (a createRecord's write), over ``count``
+    posts."""
     began = time.perf_counter()
+    began_cpu = time.process_time()
     for n in range(count):
         record = {"$type": "app.bsky.feed.post", "text": f"single {n}", "createdAt": CREATED_AT}
         write = RecordWrite(Action.CREATE, "app.bsky.feed.post", str(pds.tid_clock.next()), record)
         await pds.repo_writer.apply_writes(dids[n % len(dids)], [write])
-    return (time.perf_counter() - began) / count
+    return (time.perf_counter() - began) / count, (time.process_time() - began_cpu) / count
 
 
 class IndexingTime:
@@ -182,9 +193,14 @@ async def timed(client: Any, path: str, params: Any, headers: dict[str, str]) ->
     return elapsed
 
 
-def report(name: str, samples: list[float]) -> None:
+def report(name: str, samples: list[float], cpu_s: float) -> None:
+    """One line: the calls' wall-time percentiles and the CPU time per call."""
     p50, p95, p99 = (percentile(samples, f) * 1000 for f in (0.5, 0.95, 0.99))
-    print(f"{name:24} n={len(samples):5}  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  p99 {p99:7.2f} ms")
+    cpu_ms = cpu_s / len(samples) * 1000
+    print(
+        f"{name:24} n={len(samples):5}  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
+        f"  p99 {p99:7.2f} ms  CPU {cpu_ms:6.2f} ms/call"
+    )
 
 
 async def main(scale: float, batch: int, reads: int, singles: int) -> None:
@@ -197,7 +213,7 @@ async def main(scale: float, batch: int, reads: int, singles: int) -> None:
         try:
             dids, written, seconds = await write_network(pds, sizes, batch)
             await single_writes(pds, dids, singles)  # warm-up: caches, WAL
-            bare = await single_writes(pds, dids, singles)
+            bare, bare_cpu = await single_writes(pds, dids, singles)
         finally:
             await pds.stop()
         write_rate = written / seconds
@@ -220,21 +236,25 @@ async def main(scale: float, batch: int, reads: int, singles: int) -> None:
             await single_writes(pds, dids, singles)  # warm-up, as without
             indexing = IndexingTime()
             with indexing.measured():
-                indexed = await single_writes(pds, dids, singles)
+                indexed, indexed_cpu = await single_writes(pds, dids, singles)
             own = indexing.seconds / singles
             print(
                 f"one-record commits:      {bare * 1000:.2f} ms without the AppView,"
                 f" {indexed * 1000:.2f} ms with it (indexed before the answer):"
                 f" +{100 * (indexed - bare) / bare:.0f}%; of which indexing in pds_on_event"
-                f" {own * 1000:.2f} ms (+{100 * own / bare:.0f}%)"
+                f" {own * 1000:.2f} ms (+{100 * own / bare:.0f}%); CPU {bare_cpu * 1000:.2f} ms"
+                f" without, {indexed_cpu * 1000:.2f} ms with"
             )
             client = test_app.test_client()
             rng = random.Random(11)
             tokens = {did: (await pds.sessions.create(did)).access_jwt for did in dids[:50]}
             viewers = list(tokens)
-            profile, profiles = [], []
+            profile: list[float] = []
+            profiles: list[float] = []
+            profile_cpu = profiles_cpu = 0.0
             for _ in range(reads):
                 headers = {"Authorization": f"Bearer {tokens[rng.choice(viewers)]}"}
+                began_cpu = time.process_time()
                 profile.append(
                     await timed(
                         client,
@@ -243,30 +263,29 @@ async def main(scale: float, batch: int, reads: int, singles: int) -> None:
                         headers,
                     )
                 )
+                profile_cpu += time.process_time() - began_cpu
                 actors = [
                     ("actors", did) for did in rng.sample(dids, min(PROFILES_BATCH, len(dids)))
                 ]
+                began_cpu = time.process_time()
                 profiles.append(
                     await timed(client, "/xrpc/app.bsky.actor.getProfiles", actors, headers)
                 )
-            report("getProfile", profile)
-            report(f"getProfiles ({PROFILES_BATCH})", profiles)
-            for name, path, actor_param in LATER:
-                headers = {"Authorization": f"Bearer {tokens[viewers[0]]}"}
-                params: dict[str, Any] = {actor_param: dids[0]} if actor_param else {}
-                if "40" in name:
-                    params["limit"] = 40
-                probe = await client.get(path, query_string=params, headers=headers)
-                if probe.status_code == NOT_SERVED:
-                    print(f"{name:24} not served yet")
-                    continue
+                profiles_cpu += time.process_time() - began_cpu
+            report("getProfile", profile, profile_cpu)
+            report(f"getProfiles ({PROFILES_BATCH})", profiles, profiles_cpu)
+            for name, path, actor_param, fixed in MORE_READS:
+                params: dict[str, Any] = dict(fixed)
                 samples = []
+                began_cpu = time.process_time()
                 for _ in range(reads):
                     headers = {"Authorization": f"Bearer {tokens[rng.choice(viewers)]}"}
                     if actor_param:
                         params[actor_param] = rng.choice(dids)
                     samples.append(await timed(client, path, params, headers))
-                report(name, samples)
+                report(name, samples, time.process_time() - began_cpu)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (max RSS):   {peak_mib:,.0f} MiB")
 
 
 if __name__ == "__main__":
