@@ -8,7 +8,10 @@ blocked by, the viewer or the list's subject; inactive accounts are never shown.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import graph_store, view_store
@@ -188,22 +191,27 @@ async def _lists_answer(ctx: XrpcContext, uris: list[str], page: Page) -> XrpcRe
     return await answer(ctx, _with_cursor({"lists": shown}, page))
 
 
-async def get_list_blocks(ctx: XrpcContext) -> XrpcResponse:
-    """``app.bsky.graph.getListBlocks``: the lists the caller blocks, newest block first."""
+async def _caller_lists(
+    ctx: XrpcContext,
+    read: Callable[[BaseDBAsyncClient, str, Cursor | None, int], Awaitable[Page]],
+    column: int,
+) -> XrpcResponse:
+    """The lists of a page of the caller's rows from ``read``, the list URI at ``column``."""
     viewer = viewer_of(ctx)
     assert viewer is not None  # a session is required
     cursor, limit = _page_of(ctx)
-    page = await graph_store.blocked_lists(current_client(), viewer, cursor, limit)
-    return await _lists_answer(ctx, [row[2] for row in page.rows], page)
+    page = await read(current_client(), viewer, cursor, limit)
+    return await _lists_answer(ctx, [row[column] for row in page.rows], page)
+
+
+async def get_list_blocks(ctx: XrpcContext) -> XrpcResponse:
+    """``app.bsky.graph.getListBlocks``: the lists the caller blocks, newest block first."""
+    return await _caller_lists(ctx, graph_store.blocked_lists, 2)
 
 
 async def get_list_mutes(ctx: XrpcContext) -> XrpcResponse:
     """``app.bsky.graph.getListMutes``: the lists the caller mutes, latest mute first."""
-    viewer = viewer_of(ctx)
-    assert viewer is not None  # a session is required
-    cursor, limit = _page_of(ctx)
-    page = await graph_store.muted_lists(current_client(), viewer, cursor, limit)
-    return await _lists_answer(ctx, [row[0] for row in page.rows], page)
+    return await _caller_lists(ctx, graph_store.muted_lists, 0)
 
 
 async def get_starter_pack(ctx: XrpcContext) -> XrpcResponse:

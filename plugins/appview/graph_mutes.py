@@ -7,7 +7,10 @@ records; each call is idempotent and answers an empty 200, as the official AppVi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Final
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds import InvalidRequest, XrpcContext, caller_did
 from exprsn_pds.plugins.appview import state_store
@@ -58,29 +61,34 @@ async def unmute_actor(ctx: XrpcContext) -> None:
         await state_store.unmute(client, did, subject)
 
 
+async def _by_uri(
+    ctx: XrpcContext,
+    key: str,
+    collection: str,
+    change: Callable[[BaseDBAsyncClient, str, str], Awaitable[None]],
+) -> None:
+    """Check ``key`` of the input is a URI in ``collection``, then apply ``change``
+    (a ``state_store`` function) for the caller and that URI in one transaction."""
+    uri = _uri_in(ctx, key, collection)
+    async with ctx.pds.database.transaction() as client:
+        await change(client, caller_did(ctx.auth), uri)
+
+
 async def mute_actor_list(ctx: XrpcContext) -> None:
     """``app.bsky.graph.muteActorList``: the caller mutes every member of ``list``."""
-    uri = _uri_in(ctx, "list", LIST_COLLECTION)
-    async with ctx.pds.database.transaction() as client:
-        await state_store.mute_list(client, caller_did(ctx.auth), uri)
+    await _by_uri(ctx, "list", LIST_COLLECTION, state_store.mute_list)
 
 
 async def unmute_actor_list(ctx: XrpcContext) -> None:
     """``app.bsky.graph.unmuteActorList``: the caller no longer mutes ``list``."""
-    uri = _uri_in(ctx, "list", LIST_COLLECTION)
-    async with ctx.pds.database.transaction() as client:
-        await state_store.unmute_list(client, caller_did(ctx.auth), uri)
+    await _by_uri(ctx, "list", LIST_COLLECTION, state_store.unmute_list)
 
 
 async def mute_thread(ctx: XrpcContext) -> None:
     """``app.bsky.graph.muteThread``: the caller mutes the thread rooted at ``root``."""
-    uri = _uri_in(ctx, "root", POST_COLLECTION)
-    async with ctx.pds.database.transaction() as client:
-        await state_store.mute_thread(client, caller_did(ctx.auth), uri)
+    await _by_uri(ctx, "root", POST_COLLECTION, state_store.mute_thread)
 
 
 async def unmute_thread(ctx: XrpcContext) -> None:
     """``app.bsky.graph.unmuteThread``: the caller no longer mutes the thread at ``root``."""
-    uri = _uri_in(ctx, "root", POST_COLLECTION)
-    async with ctx.pds.database.transaction() as client:
-        await state_store.unmute_thread(client, caller_did(ctx.auth), uri)
+    await _by_uri(ctx, "root", POST_COLLECTION, state_store.unmute_thread)

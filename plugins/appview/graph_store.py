@@ -17,27 +17,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds import InvalidRequest
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import MAX_PARAMETERS, Row, fetch
+from exprsn_pds.plugins.appview.sql import Row, fetch, fetch_in
 
 SORT_AT: Final = "CASE WHEN created_at < indexed_at THEN created_at ELSE indexed_at END"
 SEPARATOR: Final = "::"
 MAX_CURSOR: Final = 10_000
 SAMPLE_SIZE: Final = 12
 """List members shown in a starter pack's ``listItemsSample``."""
-
-
-async def _fetch_in(
-    client: BaseDBAsyncClient, text: str, values: Collection[str], before: Sequence[Any] = ()
-) -> list[Row]:
-    """``text`` with ``{holes}`` replaced by placeholders, once per chunk of ``values``."""
-    ordered = sorted(set(values))
-    size = MAX_PARAMETERS - len(before) - 1
-    rows: list[Row] = []
-    for start in range(0, len(ordered), size):
-        chunk = ordered[start : start + size]
-        holes = ", ".join("?" * len(chunk))
-        rows.extend(await fetch(client, text.format(holes=holes), [*before, *chunk]))
-    return rows
 
 
 @dataclass(frozen=True)
@@ -97,59 +83,57 @@ async def _page(
     return Page(shown, None)
 
 
-async def follows(client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int) -> Page:
-    """``did``'s follows: rows ``(uri, key, subject_did)``."""
+async def _page_where(
+    client: BaseDBAsyncClient,
+    table: str,
+    column: str,
+    value: str,
+    cursor: Cursor | None,
+    limit: int,
+    *,
+    columns: Sequence[str] = (),
+    tie: str = "uri",
+    key: str = SORT_AT,
+) -> Page:
+    """:func:`_page` of the rows of ``table`` whose ``column`` is ``value``."""
     return await _page(
         client,
-        table="appview_follow",
-        where="did = ?",
-        values=[did],
-        tie="uri",
-        columns=["subject_did"],
+        table=table,
+        where=f"{column} = ?",
+        values=[value],
+        tie=tie,
+        columns=columns,
+        key=key,
         cursor=cursor,
         limit=limit,
+    )
+
+
+async def follows(client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int) -> Page:
+    """``did``'s follows: rows ``(uri, key, subject_did)``."""
+    return await _page_where(
+        client, "appview_follow", "did", did, cursor, limit, columns=["subject_did"]
     )
 
 
 async def followers(client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int) -> Page:
     """Who follows ``did``: rows ``(uri, key, did)``."""
-    return await _page(
-        client,
-        table="appview_follow",
-        where="subject_did = ?",
-        values=[did],
-        tie="uri",
-        columns=["did"],
-        cursor=cursor,
-        limit=limit,
+    return await _page_where(
+        client, "appview_follow", "subject_did", did, cursor, limit, columns=["did"]
     )
 
 
 async def blocks(client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int) -> Page:
     """Whom ``did`` blocks directly: rows ``(uri, key, subject_did)``."""
-    return await _page(
-        client,
-        table="appview_block",
-        where="did = ?",
-        values=[did],
-        tie="uri",
-        columns=["subject_did"],
-        cursor=cursor,
-        limit=limit,
+    return await _page_where(
+        client, "appview_block", "did", did, cursor, limit, columns=["subject_did"]
     )
 
 
 async def mutes(client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int) -> Page:
     """Whom ``did`` mutes: rows ``(subject_did, key)``, the latest mute first."""
-    return await _page(
-        client,
-        table="appview_mute",
-        where="did = ?",
-        values=[did],
-        tie="subject_did",
-        key="created_at",
-        cursor=cursor,
-        limit=limit,
+    return await _page_where(
+        client, "appview_mute", "did", did, cursor, limit, tie="subject_did", key="created_at"
     )
 
 
@@ -177,15 +161,8 @@ async def list_items(
     client: BaseDBAsyncClient, list_uri: str, cursor: Cursor | None, limit: int
 ) -> Page:
     """The members of ``list_uri``: rows ``(uri, key, subject_did)``."""
-    return await _page(
-        client,
-        table="appview_list_item",
-        where="list_uri = ?",
-        values=[list_uri],
-        tie="uri",
-        columns=["subject_did"],
-        cursor=cursor,
-        limit=limit,
+    return await _page_where(
+        client, "appview_list_item", "list_uri", list_uri, cursor, limit, columns=["subject_did"]
     )
 
 
@@ -205,15 +182,8 @@ async def blocked_lists(
     client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int
 ) -> Page:
     """The lists ``did`` blocks: rows ``(listblock uri, key, list_uri)``."""
-    return await _page(
-        client,
-        table="appview_list_block",
-        where="did = ?",
-        values=[did],
-        tie="uri",
-        columns=["list_uri"],
-        cursor=cursor,
-        limit=limit,
+    return await _page_where(
+        client, "appview_list_block", "did", did, cursor, limit, columns=["list_uri"]
     )
 
 
@@ -221,15 +191,8 @@ async def muted_lists(
     client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int
 ) -> Page:
     """The lists ``did`` mutes: rows ``(list_uri, key)``, the latest mute first."""
-    return await _page(
-        client,
-        table="appview_list_mute",
-        where="did = ?",
-        values=[did],
-        tie="list_uri",
-        key="created_at",
-        cursor=cursor,
-        limit=limit,
+    return await _page_where(
+        client, "appview_list_mute", "did", did, cursor, limit, tie="list_uri", key="created_at"
     )
 
 
@@ -237,15 +200,7 @@ async def starter_packs_of(
     client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int
 ) -> Page:
     """``did``'s starter packs: rows ``(uri, key)``."""
-    return await _page(
-        client,
-        table="appview_starter_pack",
-        where="did = ?",
-        values=[did],
-        tie="uri",
-        cursor=cursor,
-        limit=limit,
-    )
+    return await _page_where(client, "appview_starter_pack", "did", did, cursor, limit)
 
 
 GENERATOR_COLUMNS: Final = (
@@ -262,7 +217,7 @@ GENERATOR_COLUMNS: Final = (
 
 async def generators(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, dict[str, Any]]:
     """Feed generator rows of ``uris`` (as column → value)."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         f"SELECT {', '.join(GENERATOR_COLUMNS)} FROM appview_feed_generator"
         " WHERE uri IN ({holes})",
@@ -273,7 +228,7 @@ async def generators(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[s
 
 async def like_counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, int]:
     """How many likes each of ``uris`` has (missing: none)."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client, "SELECT uri, likes FROM appview_post_counts WHERE uri IN ({holes})", uris
     )
     return {row[0]: int(row[1]) for row in rows}
@@ -281,7 +236,7 @@ async def like_counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[
 
 async def likes_by(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> dict[str, str]:
     """``subject uri → like uri`` of ``did``'s likes of ``uris``."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT subject_uri, uri FROM appview_like WHERE did = ? AND subject_uri IN ({holes})",
         uris,

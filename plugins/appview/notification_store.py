@@ -26,17 +26,10 @@ class NewNotification:
 
 
 @dataclass(frozen=True)
-class StoredNotification:
-    """A notification as stored."""
+class StoredNotification(NewNotification):
+    """A notification as stored: the one written, with its row ``id``."""
 
     id: int
-    did: str
-    author_did: str
-    record_uri: str
-    record_cid: str
-    reason: str
-    reason_subject: str | None
-    sort_at: str
 
 
 COLUMNS = "id, did, author_did, record_uri, record_cid, reason, reason_subject, sort_at"
@@ -44,14 +37,14 @@ COLUMNS = "id, did, author_did, record_uri, record_cid, reason, reason_subject, 
 
 def _stored(row: Sequence[object]) -> StoredNotification:
     return StoredNotification(
-        int(str(row[0])),
-        str(row[1]),
-        str(row[2]),
-        str(row[3]),
-        str(row[4]),
-        str(row[5]),
-        None if row[6] is None else str(row[6]),
-        str(row[7]),
+        id=int(str(row[0])),
+        did=str(row[1]),
+        author_did=str(row[2]),
+        record_uri=str(row[3]),
+        record_cid=str(row[4]),
+        reason=str(row[5]),
+        reason_subject=None if row[6] is None else str(row[6]),
+        sort_at=str(row[7]),
     )
 
 

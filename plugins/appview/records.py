@@ -293,24 +293,32 @@ def _list_block(base: Base, value: dict[str, Any]) -> Extract:
     )
 
 
+def _gate(table: str, base: Base, value: dict[str, Any], fields: dict[str, str]) -> Extract:
+    """A thread- or postgate row: its post and ``fields`` (column → record key) as JSON."""
+    row = _dated(base) | {"cid": base["cid"], "post_uri": _uri(value.get("post"))}
+    row |= {column: _json_text(value.get(name)) for column, name in fields.items()}
+    return Extract(table, "uri", row)
+
+
 def _threadgate(base: Base, value: dict[str, Any]) -> Extract:
-    row = _dated(base) | {
-        "cid": base["cid"],
-        "post_uri": _uri(value.get("post")),
-        "allow": _json_text(value.get("allow")),
-        "hidden_replies": _json_text(value.get("hiddenReplies")),
-    }
-    return Extract("appview_threadgate", "uri", row)
+    return _gate(
+        "appview_threadgate",
+        base,
+        value,
+        {"allow": "allow", "hidden_replies": "hiddenReplies"},
+    )
 
 
 def _postgate(base: Base, value: dict[str, Any]) -> Extract:
-    row = _dated(base) | {
-        "cid": base["cid"],
-        "post_uri": _uri(value.get("post")),
-        "detached_embedding_uris": _json_text(value.get("detachedEmbeddingUris")),
-        "embedding_rules": _json_text(value.get("embeddingRules")),
-    }
-    return Extract("appview_postgate", "uri", row)
+    return _gate(
+        "appview_postgate",
+        base,
+        value,
+        {
+            "detached_embedding_uris": "detachedEmbeddingUris",
+            "embedding_rules": "embeddingRules",
+        },
+    )
 
 
 def _generator(base: Base, value: dict[str, Any]) -> Extract:

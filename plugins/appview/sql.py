@@ -9,15 +9,33 @@ outside one. Only the ``*_store`` modules of this plugin use them, and only on
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from typing import Any
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview.models import IndexedActor
 from exprsn_pds.sql import MAX_PARAMETERS, Row, execute, fetch, is_postgres
 
-__all__ = ["MAX_PARAMETERS", "Row", "client", "execute", "fetch", "is_postgres"]
+__all__ = ["MAX_PARAMETERS", "Row", "client", "execute", "fetch", "fetch_in", "is_postgres"]
 
 
 def client() -> BaseDBAsyncClient:
     """The client of the index's tables now: the open transaction's, else the database's."""
     db: BaseDBAsyncClient = IndexedActor._meta.db
     return db
+
+
+async def fetch_in(
+    client: BaseDBAsyncClient, text: str, values: Collection[str], before: Sequence[Any] = ()
+) -> list[Row]:
+    """``text`` with ``{holes}`` replaced by placeholders, once per chunk of ``values``
+    (distinct, sorted), each run with ``before`` bound ahead of the chunk."""
+    ordered = sorted(set(values))
+    size = MAX_PARAMETERS - len(before) - 1
+    rows: list[Row] = []
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
+        holes = ", ".join("?" * len(chunk))
+        rows.extend(await fetch(client, text.format(holes=holes), [*before, *chunk]))
+    return rows

@@ -6,13 +6,13 @@ DIDs or URIs, and answers plain values; none runs a query per item.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from exprsn_pds.plugins.appview.sql import MAX_PARAMETERS, Row, fetch
+from exprsn_pds.plugins.appview.sql import MAX_PARAMETERS, Row, fetch, fetch_in
 
 MODLIST: Final = "app.bsky.graph.defs#modlist"
 NOTIFICATION_DECLARATION: Final = "app.bsky.notification.declaration"
@@ -31,16 +31,6 @@ def _chunks(values: Collection[str], parts: int = 1) -> list[list[str]]:
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-async def _fetch_in(
-    client: BaseDBAsyncClient, text: str, values: Collection[str], before: Sequence[Any] = ()
-) -> list[Row]:
-    """``text`` with ``{in}`` replaced by placeholders of each chunk of ``values``."""
-    rows: list[Row] = []
-    for chunk in _chunks(values):
-        rows.extend(await fetch(client, text.format(holes=_holes(chunk)), [*before, *chunk]))
-    return rows
-
-
 @dataclass(frozen=True)
 class ActorRow:
     """An indexed actor's handle and standing."""
@@ -52,7 +42,7 @@ class ActorRow:
 
 async def actors(client: BaseDBAsyncClient, dids: Collection[str]) -> dict[str, ActorRow]:
     """The index's actor rows of ``dids``."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client, "SELECT did, handle, status FROM appview_actor WHERE did IN ({holes})", dids
     )
     return {row[0]: ActorRow(row[0], row[1], row[2]) for row in rows}
@@ -60,7 +50,7 @@ async def actors(client: BaseDBAsyncClient, dids: Collection[str]) -> dict[str, 
 
 async def dids_of_handles(client: BaseDBAsyncClient, handles: Collection[str]) -> dict[str, str]:
     """``handle → DID`` of the indexed actors among ``handles`` (lower-case)."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client, "SELECT handle, did FROM appview_actor WHERE handle IN ({holes})", handles
     )
     return {row[0]: row[1] for row in rows}
@@ -88,7 +78,7 @@ PROFILE_COLUMNS: Final = (
 
 async def profiles(client: BaseDBAsyncClient, dids: Collection[str]) -> dict[str, dict[str, Any]]:
     """Profile rows of ``dids`` (as column → value)."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         f"SELECT {', '.join(PROFILE_COLUMNS)} FROM appview_profile WHERE did IN ({{holes}})",
         dids,
@@ -103,7 +93,7 @@ async def actor_counts(
     client: BaseDBAsyncClient, dids: Collection[str]
 ) -> dict[str, dict[str, int]]:
     """The aggregate counts of ``dids`` (missing: all zero)."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         f"SELECT did, {', '.join(ACTOR_COUNT_COLUMNS)} FROM appview_actor_counts"
         " WHERE did IN ({holes})",
@@ -117,7 +107,7 @@ async def actor_counts(
 
 async def labelers(client: BaseDBAsyncClient, dids: Collection[str]) -> set[str]:
     """Which of ``dids`` declare a labeler service."""
-    rows = await _fetch_in(client, "SELECT did FROM appview_labeler WHERE did IN ({holes})", dids)
+    rows = await fetch_in(client, "SELECT did FROM appview_labeler WHERE did IN ({holes})", dids)
     return {row[0] for row in rows}
 
 
@@ -125,7 +115,7 @@ async def declarations(
     client: BaseDBAsyncClient, collection: str, dids: Collection[str]
 ) -> dict[str, str]:
     """The ``self`` records of ``collection`` of ``dids`` (atproto JSON text)."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT did, record FROM appview_record WHERE collection = ? AND rkey = 'self'"
         " AND cid IS NOT NULL AND did IN ({holes})",
@@ -139,7 +129,7 @@ async def records(
     client: BaseDBAsyncClient, uris: Collection[str]
 ) -> dict[str, tuple[str, str, str]]:
     """``uri → (cid, record JSON text, indexed_at)`` of the live records among ``uris``."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT uri, cid, record, indexed_at FROM appview_record"
         " WHERE cid IS NOT NULL AND uri IN ({holes})",
@@ -216,7 +206,7 @@ async def list_blocks_by(
     client: BaseDBAsyncClient, viewer: str, lists: Collection[str]
 ) -> dict[str, str]:
     """``list uri → listblock uri`` of the lists among ``lists`` that ``viewer`` blocks."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT list_uri, uri FROM appview_list_block WHERE did = ? AND list_uri IN ({holes})",
         lists,
@@ -225,22 +215,29 @@ async def list_blocks_by(
     return {row[0]: row[1] for row in rows}
 
 
-async def muted(client: BaseDBAsyncClient, viewer: str, dids: Collection[str]) -> set[str]:
-    """Which of ``dids`` ``viewer`` mutes directly."""
-    rows = await _fetch_in(
+async def _marked(
+    client: BaseDBAsyncClient, table: str, column: str, viewer: str, values: Collection[str]
+) -> set[str]:
+    """Which of ``values`` stand in ``column`` of a row of ``table`` that ``viewer`` owns."""
+    rows = await fetch_in(
         client,
-        "SELECT subject_did FROM appview_mute WHERE did = ? AND subject_did IN ({holes})",
-        dids,
+        f"SELECT {column} FROM {table} WHERE did = ? AND {column} IN ({{holes}})",
+        values,
         [viewer],
     )
     return {row[0] for row in rows}
+
+
+async def muted(client: BaseDBAsyncClient, viewer: str, dids: Collection[str]) -> set[str]:
+    """Which of ``dids`` ``viewer`` mutes directly."""
+    return await _marked(client, "appview_mute", "subject_did", viewer, dids)
 
 
 async def muted_by_list(
     client: BaseDBAsyncClient, viewer: str, dids: Collection[str]
 ) -> dict[str, str]:
     """``did → list uri``: the first moderation list ``viewer`` mutes that holds ``did``."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT i.subject_did, m.list_uri FROM appview_list_mute m"
         " JOIN appview_list l ON l.uri = m.list_uri"
@@ -258,20 +255,14 @@ async def muted_by_list(
 
 async def muted_lists(client: BaseDBAsyncClient, viewer: str, lists: Collection[str]) -> set[str]:
     """Which of ``lists`` ``viewer`` mutes."""
-    rows = await _fetch_in(
-        client,
-        "SELECT list_uri FROM appview_list_mute WHERE did = ? AND list_uri IN ({holes})",
-        lists,
-        [viewer],
-    )
-    return {row[0] for row in rows}
+    return await _marked(client, "appview_list_mute", "list_uri", viewer, lists)
 
 
 async def activity_subscriptions(
     client: BaseDBAsyncClient, viewer: str, dids: Collection[str]
 ) -> dict[str, tuple[bool, bool]]:
     """``did → (post, reply)`` of ``viewer``'s activity subscriptions to ``dids``."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT subject_did, post, reply FROM appview_activity_subscription"
         " WHERE did = ? AND subject_did IN ({holes})",
@@ -285,7 +276,7 @@ async def known_followers(
     client: BaseDBAsyncClient, viewer: str, dids: Collection[str]
 ) -> dict[str, list[str]]:
     """``did → followers of did whom viewer follows``, in the order viewer followed them."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT f.subject_did, f.did FROM appview_follow v"
         " JOIN appview_follow f ON f.did = v.subject_did"
@@ -314,7 +305,7 @@ LIST_COLUMNS: Final = (
 
 async def lists(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, dict[str, Any]]:
     """List rows of ``uris`` with their item count (``items``)."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         f"SELECT {', '.join('l.' + c for c in LIST_COLUMNS)}, COALESCE(c.items, 0)"
         " FROM appview_list l LEFT JOIN appview_list_counts c ON c.uri = l.uri"
@@ -330,7 +321,7 @@ async def starter_packs(
     client: BaseDBAsyncClient, uris: Collection[str]
 ) -> dict[str, dict[str, Any]]:
     """Starter pack rows of ``uris``."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT uri, did, cid, list_uri, indexed_at FROM appview_starter_pack"
         " WHERE uri IN ({holes})",
@@ -352,7 +343,7 @@ async def starter_pack_joins(
     client: BaseDBAsyncClient, uris: Collection[str], since: str
 ) -> dict[str, tuple[int, int]]:
     """``pack uri → (joined all time, joined since since)``: profiles naming the pack."""
-    rows = await _fetch_in(
+    rows = await fetch_in(
         client,
         "SELECT joined_via_uri, COUNT(*), SUM(CASE WHEN indexed_at >= ? THEN 1 ELSE 0 END)"
         " FROM appview_profile WHERE joined_via_uri IN ({holes}) GROUP BY joined_via_uri",
