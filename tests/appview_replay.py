@@ -15,15 +15,22 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from conftest import BUILT_IN_PLUGINS
+
+from exprsn_pds.app import get_pds
+from exprsn_pds.config import Settings
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.appview import state_store
 
 FIXTURES: Final = Path(__file__).resolve().parent / "fixtures" / "appview"
 SCENARIO_PATH: Final = FIXTURES / "scenario.json"
 OFFICIAL_PATH: Final = FIXTURES / "official.json"
+LABELERS: Final = ["did:example:labeler"]
 
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 DID_IN_TEXT = re.compile(r"did:(plc:[a-z2-7]{24}|web:[A-Za-z0-9.%:-]+)")
@@ -415,3 +422,65 @@ async def wipe_index(client: Any) -> None:
 
     for table in INDEX_TABLES:
         await execute(client, f"DELETE FROM {table}")
+
+
+def appview_settings(settings_factory: Callable[..., Settings], **appview: Any) -> Settings:
+    """Test settings with the ``appview`` plugin enabled and ``.test`` handles."""
+    return settings_factory(
+        plugins={"enabled": [*BUILT_IN_PLUGINS, "appview"], "appview": appview},
+        accounts={"service_handle_domains": [".test"]},
+    )
+
+
+def differences(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    """How our normalised answer ``got`` differs from the official ``expected`` one."""
+    found = []
+    if expected["status"] != got["status"]:
+        found.append(f"status {got['status']} != {expected['status']}")
+    if expected["body"] != got["body"]:
+        found.append(f"body {got['body']} != {expected['body']}")
+    headers = dict(got["headers"])
+    wanted = dict(expected["headers"])
+    if expected["body"] is None:  # an empty answer's content type is the core's, not ours
+        headers.pop("content-type", None)
+        wanted.pop("content-type", None)
+    if "requestHeaders" not in expected and "atproto-content-labelers" in wanted:
+        # without atproto-accept-labelers each server echoes its own configuration
+        wanted["atproto-content-labelers"] = ",".join(LABELERS)
+    if headers != wanted:
+        found.append(f"headers {headers} != {wanted}")
+    return found
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One replay compared with the official answers of some methods."""
+
+    replay: Replay
+    ours: dict[str, dict[str, Any]]
+    """Our normalised answers by scenario step id."""
+    compared: list[dict[str, Any]]
+    """The official answers compared."""
+    differences: dict[str, list[str]]
+    """``id → differences`` of the compared answers ours differs from."""
+
+
+async def compare_with_official(
+    client_factory: Callable[..., Any],
+    settings_factory: Callable[..., Settings],
+    compared: Callable[[str], bool],
+) -> Comparison:
+    """Replay the scenario on a new app (the ``appview`` plugin, :data:`LABELERS`) and
+    compare our answers with the official ones of the methods ``compared`` picks by NSID."""
+    scenario, official = load_scenario()
+    client = await client_factory(appview_settings(settings_factory, labelers=LABELERS))
+    replay = Replay(scenario, client, get_pds(client.app))
+    await replay.run()
+    ours = {result["id"]: result for result in replay.results}
+    answers = [r for r in official["results"] if compared(r["nsid"])]
+    found = {
+        expected["id"]: diff
+        for expected in answers
+        if (diff := differences(expected, ours[expected["id"]]))
+    }
+    return Comparison(replay, ours, answers, found)

@@ -166,3 +166,18 @@ async def sdk_firehose_events(
         await client.stop()
         await asyncio.wait_for(task, RECEIVE_TIMEOUT_S)
     return events
+
+
+async def repo_record_uris(url: str, did: str, collection: str) -> set[str]:
+    """The AT-URIs of ``did``'s records in ``collection``, as ``listRecords`` pages them."""
+    uris: set[str] = set()
+    params = {"repo": did, "collection": collection, "limit": "100"}
+    async with httpx.AsyncClient(base_url=url) as http:
+        while True:
+            response = await http.get("/xrpc/com.atproto.repo.listRecords", params=params)
+            response.raise_for_status()
+            page = response.json()
+            uris.update(record["uri"] for record in page["records"])
+            if not page["records"] or "cursor" not in page:
+                return uris
+            params["cursor"] = page["cursor"]

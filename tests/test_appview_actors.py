@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from test_appview_index import NOW, Actor, appview_settings
+from appview_replay import appview_settings
+from test_appview_index import NOW, Actor
 
 from exprsn_pds.config import Settings
 

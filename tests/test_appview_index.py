@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Final
 
-from appview_replay import index_rows, wipe_index
-from conftest import BUILT_IN_PLUGINS
+import pytest
+from appview_replay import appview_settings, index_rows, wipe_index
 
 from exprsn_pds.app import create_app, get_pds
 from exprsn_pds.config import Settings
@@ -19,14 +19,6 @@ from exprsn_pds.storage.sql import current_client, execute, fetch
 CONSUMER: Final = "appview.index"
 NOW: Final = "2026-01-01T00:00:00.000Z"
 CATCH_UP_TIMEOUT_S: Final = 60.0
-
-
-def appview_settings(settings_factory: Callable[..., Settings], **appview: Any) -> Settings:
-    """Test settings with the ``appview`` plugin and ``.test`` handles."""
-    return settings_factory(
-        plugins={"enabled": [*BUILT_IN_PLUGINS, "appview"], "appview": appview},
-        accounts={"service_handle_domains": [".test"]},
-    )
 
 
 class Actor:
@@ -91,6 +83,15 @@ async def post_counts(uri: str) -> tuple[int, int, int, int]:
         [uri],
     )
     return tuple(rows[0]) if rows else (0, 0, 0, 0)  # type: ignore[return-value]
+
+
+@pytest.fixture
+async def alice_and_bob(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> tuple[Any, Actor, Actor]:
+    """A test client of an app with the ``appview`` plugin, and two accounts on it."""
+    client = await client_factory(appview_settings(settings_factory))
+    return client, await Actor.create(client, "alice"), await Actor.create(client, "bob")
 
 
 async def test_counts_follow_creates_updates_and_deletes(
@@ -162,10 +163,9 @@ async def test_every_event_applied_again_in_any_order_changes_nothing(
 
 
 async def test_a_late_create_after_its_delete_stays_deleted(
-    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+    alice_and_bob: tuple[Any, Actor, Actor],
 ) -> None:
-    client = await client_factory(appview_settings(settings_factory))
-    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    client, alice, bob = alice_and_bob
     follow = await alice.write("app.bsky.graph.follow", {"subject": bob.did, "createdAt": NOW})
     await alice.delete(follow["uri"])
     events = await _events()
@@ -211,10 +211,9 @@ async def test_the_durable_consumer_alone_rebuilds_the_same_index(
 
 
 async def test_deactivation_hides_the_account_and_reactivation_shows_it(
-    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+    alice_and_bob: tuple[Any, Actor, Actor],
 ) -> None:
-    client = await client_factory(appview_settings(settings_factory))
-    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    client, alice, bob = alice_and_bob
     await bob.write("app.bsky.graph.follow", {"subject": alice.did, "createdAt": NOW})
     response = await client.post(
         "/xrpc/com.atproto.server.deactivateAccount", headers=bob.headers, json={}
@@ -242,12 +241,10 @@ async def test_deactivation_hides_the_account_and_reactivation_shows_it(
 
 
 async def test_a_deleted_account_leaves_no_record_and_no_count(
-    client_factory: Callable[..., Any],
-    settings_factory: Callable[..., Settings],
+    alice_and_bob: tuple[Any, Actor, Actor],
     admin_headers: dict[str, str],
 ) -> None:
-    client = await client_factory(appview_settings(settings_factory))
-    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    client, alice, bob = alice_and_bob
     await bob.write("app.bsky.graph.follow", {"subject": alice.did, "createdAt": NOW})
     response = await client.post(
         "/xrpc/com.atproto.admin.deleteAccount", json={"did": bob.did}, headers=admin_headers
@@ -260,12 +257,10 @@ async def test_a_deleted_account_leaves_no_record_and_no_count(
 
 
 async def test_a_taken_down_account_answers_account_takedown(
-    client_factory: Callable[..., Any],
-    settings_factory: Callable[..., Settings],
+    alice_and_bob: tuple[Any, Actor, Actor],
     admin_headers: dict[str, str],
 ) -> None:
-    client = await client_factory(appview_settings(settings_factory))
-    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    client, alice, bob = alice_and_bob
     response = await client.post(
         "/xrpc/com.atproto.admin.updateSubjectStatus",
         json={

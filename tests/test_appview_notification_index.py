@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from test_appview_index import NOW, Actor, _events, appview_settings, ref
+from appview_replay import appview_settings
+from test_appview_index import NOW, Actor, _events, ref
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings

@@ -12,7 +12,8 @@ from typing import Any, Final
 
 import httpx
 import libipld
-from test_appview_index import NOW, appview_settings
+from appview_replay import appview_settings
+from test_appview_index import NOW
 
 from exprsn_pds.cache import create_cache
 from exprsn_pds.config import Settings

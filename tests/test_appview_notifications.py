@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from appview_replay import Replay, load_scenario
-from test_appview_scenario import LABELERS, _differences, appview_settings
+from appview_replay import compare_with_official
 
-from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
 
 COMPARED: Final = (
@@ -60,17 +58,11 @@ KNOWN_DIFFERENCES: Final[dict[str, str]] = {
 async def test_notification_answers_equal_the_official_appview(
     client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
 ) -> None:
-    scenario, official = load_scenario()
-    client = await client_factory(appview_settings(settings_factory, labelers=LABELERS))
-    replay = Replay(scenario, client, get_pds(client.app))
-    await replay.run()
-    ours = {result["id"]: result for result in replay.results}
-    compared = [r for r in official["results"] if r["nsid"].startswith(COMPARED)]
-    differences = {
-        expected["id"]: diff
-        for expected in compared
-        if (diff := _differences(expected, ours[expected["id"]]))
-    }
+    comparison = await compare_with_official(
+        client_factory, settings_factory, lambda nsid: nsid.startswith(COMPARED)
+    )
+    compared, differences = comparison.compared, comparison.differences
+    ours, replay = comparison.ours, comparison.replay
     print(
         f"compared {len(compared)} notification answers, {len(compared) - len(differences)} equal"
     )

@@ -10,10 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-import httpx
 from appview_replay import Replay, index_rows, load_scenario, wipe_index
 from conftest import BUILT_IN_PLUGINS, _free_port, _server_environment
-from helpers import kill_while_writing
+from helpers import kill_while_writing, repo_record_uris
 
 from exprsn_pds.app import create_app, get_pds
 from exprsn_pds.config import Settings
@@ -108,20 +107,6 @@ def _post(worker: int, n: int) -> dict[str, Any]:
     return {"$type": POST, "text": f"{worker}-{n}", "createdAt": "2026-01-01T00:00:00.000Z"}
 
 
-async def _repo_posts(url: str, did: str) -> set[str]:
-    uris: set[str] = set()
-    params = {"repo": did, "collection": POST, "limit": "100"}
-    async with httpx.AsyncClient(base_url=url) as http:
-        while True:
-            response = await http.get("/xrpc/com.atproto.repo.listRecords", params=params)
-            response.raise_for_status()
-            page = response.json()
-            uris.update(record["uri"] for record in page["records"])
-            if not page["records"] or "cursor" not in page:
-                return uris
-            params["cursor"] = page["cursor"]
-
-
 async def test_after_kill_9_during_writes_the_index_catches_up_with_exact_counts(
     live_server: Any, tmp_path: Path
 ) -> None:
@@ -144,7 +129,7 @@ async def test_after_kill_9_during_writes_the_index_catches_up_with_exact_counts
             kill_after_s=KILL_AFTER_S,
         )
     server = await live_server(env=env)
-    records = await _repo_posts(server.url, account.did)
+    records = await repo_record_uris(server.url, account.did, POST)
     settings = server.settings
     database = Database(settings.database_url, CORE_MODEL_APPS, settings.data_directory)
     await database.connect()

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from appview_replay import Replay, load_scenario
+from appview_replay import compare_with_official
 from conftest import BUILT_IN_PLUGINS
 
-from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
 
 ACTOR_METHODS: Final = frozenset(
@@ -29,52 +28,17 @@ ACTOR_METHODS: Final = frozenset(
         "putPreferences",
     )
 )
-LABELERS: Final = ["did:example:labeler"]
 #: Answers that differ from the official ones, and why (none, today).
 KNOWN_DIFFERENCES: Final[dict[str, str]] = {}
-
-
-def appview_settings(settings_factory: Callable[..., Settings], **appview: Any) -> Settings:
-    """Test settings with the ``appview`` plugin enabled and ``.test`` handles."""
-    return settings_factory(
-        plugins={"enabled": [*BUILT_IN_PLUGINS, "appview"], "appview": appview},
-        accounts={"service_handle_domains": [".test"]},
-    )
-
-
-def _differences(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
-    found = []
-    if expected["status"] != got["status"]:
-        found.append(f"status {got['status']} != {expected['status']}")
-    if expected["body"] != got["body"]:
-        found.append(f"body {got['body']} != {expected['body']}")
-    headers = dict(got["headers"])
-    wanted = dict(expected["headers"])
-    if expected["body"] is None:  # an empty answer's content type is the core's, not ours
-        headers.pop("content-type", None)
-        wanted.pop("content-type", None)
-    if "requestHeaders" not in expected and "atproto-content-labelers" in wanted:
-        # without atproto-accept-labelers each server echoes its own configuration
-        wanted["atproto-content-labelers"] = ",".join(LABELERS)
-    if headers != wanted:
-        found.append(f"headers {headers} != {wanted}")
-    return found
 
 
 async def test_actor_answers_equal_the_official_appview(
     client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
 ) -> None:
-    scenario, official = load_scenario()
-    client = await client_factory(appview_settings(settings_factory, labelers=LABELERS))
-    replay = Replay(scenario, client, get_pds(client.app))
-    await replay.run()
-    ours = {result["id"]: result for result in replay.results}
-    compared = [r for r in official["results"] if r["nsid"] in ACTOR_METHODS]
-    differences = {
-        expected["id"]: diff
-        for expected in compared
-        if (diff := _differences(expected, ours[expected["id"]]))
-    }
+    comparison = await compare_with_official(
+        client_factory, settings_factory, ACTOR_METHODS.__contains__
+    )
+    compared, differences = comparison.compared, comparison.differences
     print(f"compared {len(compared)} actor answers, {len(compared) - len(differences)} equal")
     assert differences.keys() == KNOWN_DIFFERENCES.keys(), differences
     assert len(compared) == 44

@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from helpers import kill_while_writing
+from helpers import kill_while_writing, repo_record_uris
 
 from exprsn_pds.events.consumer_store import consumer_lag
 from exprsn_pds.pds import CORE_MODEL_APPS
@@ -269,22 +268,7 @@ async def _index_once_caught_up(server: Any, did: str) -> tuple[set[str], set[st
     finally:
         await database.close()
     assert lag.missed_events == 0
-    return {row[0] for row in rows}, await _repo_bookmarks(server.url, did)
-
-
-async def _repo_bookmarks(url: str, did: str) -> set[str]:
-    """The AT-URIs of ``did``'s bookmark records, as ``listRecords`` answers them."""
-    uris: set[str] = set()
-    params = {"repo": did, "collection": BOOKMARK, "limit": "100"}
-    async with httpx.AsyncClient(base_url=url) as http:
-        while True:
-            response = await http.get("/xrpc/com.atproto.repo.listRecords", params=params)
-            response.raise_for_status()
-            page = response.json()
-            uris.update(record["uri"] for record in page["records"])
-            if not page["records"] or "cursor" not in page:
-                return uris
-            params["cursor"] = page["cursor"]
+    return {row[0] for row in rows}, await repo_record_uris(server.url, did, BOOKMARK)
 
 
 async def test_the_index_consumer_catches_up_after_kill_9_with_nothing_missing(
