@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds import InvalidRequest
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import Row, fetch, fetch_in
+from exprsn_pds.plugins.appview.sql import Row, fetch, fetch_in, rows_by_key
 
 SORT_AT: Final = "CASE WHEN created_at < indexed_at THEN created_at ELSE indexed_at END"
 SEPARATOR: Final = "::"
@@ -217,13 +217,7 @@ GENERATOR_COLUMNS: Final = (
 
 async def generators(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, dict[str, Any]]:
     """Feed generator rows of ``uris`` (as column → value)."""
-    rows = await fetch_in(
-        client,
-        f"SELECT {', '.join(GENERATOR_COLUMNS)} FROM appview_feed_generator"
-        " WHERE uri IN ({holes})",
-        uris,
-    )
-    return {row[0]: dict(zip(GENERATOR_COLUMNS, row, strict=True)) for row in rows}
+    return await rows_by_key(client, "appview_feed_generator", GENERATOR_COLUMNS, uris)
 
 
 async def like_counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, int]:

@@ -17,7 +17,16 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from exprsn_pds.plugins.appview.models import IndexedActor
 from exprsn_pds.sql import MAX_PARAMETERS, Row, execute, fetch, is_postgres
 
-__all__ = ["MAX_PARAMETERS", "Row", "client", "execute", "fetch", "fetch_in", "is_postgres"]
+__all__ = [
+    "MAX_PARAMETERS",
+    "Row",
+    "client",
+    "execute",
+    "fetch",
+    "fetch_in",
+    "is_postgres",
+    "rows_by_key",
+]
 
 
 def client() -> BaseDBAsyncClient:
@@ -39,3 +48,14 @@ async def fetch_in(
         holes = ", ".join("?" * len(chunk))
         rows.extend(await fetch(client, text.format(holes=holes), [*before, *chunk]))
     return rows
+
+
+async def rows_by_key(
+    client: BaseDBAsyncClient, table: str, columns: Sequence[str], keys: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    """The rows of ``table`` whose first of ``columns`` (its key) is among ``keys``, as
+    ``key → column → value``."""
+    rows = await fetch_in(
+        client, f"SELECT {', '.join(columns)} FROM {table} WHERE {columns[0]} IN ({{holes}})", keys
+    )
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}

@@ -6,13 +6,13 @@ DIDs or URIs, and answers plain values; none runs a query per item.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from exprsn_pds.plugins.appview.sql import MAX_PARAMETERS, Row, fetch, fetch_in
+from exprsn_pds.plugins.appview.sql import MAX_PARAMETERS, Row, fetch, fetch_in, rows_by_key
 
 MODLIST: Final = "app.bsky.graph.defs#modlist"
 NOTIFICATION_DECLARATION: Final = "app.bsky.notification.declaration"
@@ -78,12 +78,7 @@ PROFILE_COLUMNS: Final = (
 
 async def profiles(client: BaseDBAsyncClient, dids: Collection[str]) -> dict[str, dict[str, Any]]:
     """Profile rows of ``dids`` (as column → value)."""
-    rows = await fetch_in(
-        client,
-        f"SELECT {', '.join(PROFILE_COLUMNS)} FROM appview_profile WHERE did IN ({{holes}})",
-        dids,
-    )
-    return {row[0]: dict(zip(PROFILE_COLUMNS, row, strict=True)) for row in rows}
+    return await rows_by_key(client, "appview_profile", PROFILE_COLUMNS, dids)
 
 
 ACTOR_COUNT_COLUMNS: Final = ("followers", "follows", "posts", "lists", "feedgens", "starter_packs")
@@ -147,59 +142,58 @@ class Edge:
     subject_did: str
 
 
+async def _edges(
+    client: BaseDBAsyncClient,
+    text: str,
+    dids: Collection[str],
+    params: Callable[[list[str]], list[Any]],
+) -> list[Edge]:
+    """``text`` (an ``IN ({holes})`` of ``dids`` twice) once per chunk of ``dids``, bound
+    to ``params(chunk)``; its ``(uri, did, subject_did)`` rows as edges."""
+    rows: list[Row] = []
+    for chunk in _chunks(dids, parts=2):
+        rows.extend(await fetch(client, text.format(holes=_holes(chunk)), params(chunk)))
+    return [Edge(row[0], row[1], row[2]) for row in rows]
+
+
 async def edges_between(
     client: BaseDBAsyncClient, table: str, viewer: str, dids: Collection[str]
 ) -> list[Edge]:
     """``table``'s records (follows or blocks) from ``viewer`` to ``dids`` and back,
     oldest first."""
-    rows: list[Row] = []
-    for chunk in _chunks(dids, parts=2):
-        holes = _holes(chunk)
-        rows.extend(
-            await fetch(
-                client,
-                f"SELECT uri, did, subject_did FROM {table}"
-                f" WHERE (did = ? AND subject_did IN ({holes}))"
-                f" OR (subject_did = ? AND did IN ({holes})) ORDER BY created_at, uri",
-                [viewer, *chunk, viewer, *chunk],
-            )
-        )
-    return [Edge(row[0], row[1], row[2]) for row in rows]
+    return await _edges(
+        client,
+        f"SELECT uri, did, subject_did FROM {table}"
+        " WHERE (did = ? AND subject_did IN ({holes}))"
+        " OR (subject_did = ? AND did IN ({holes})) ORDER BY created_at, uri",
+        dids,
+        lambda chunk: [viewer, *chunk, viewer, *chunk],
+    )
 
 
 async def blocks_among(client: BaseDBAsyncClient, dids: Collection[str]) -> list[Edge]:
     """Direct blocks between any two of ``dids``."""
-    rows: list[Row] = []
-    for chunk in _chunks(dids, parts=2):
-        holes = _holes(chunk)
-        rows.extend(
-            await fetch(
-                client,
-                f"SELECT uri, did, subject_did FROM appview_block"
-                f" WHERE did IN ({holes}) AND subject_did IN ({holes})",
-                [*chunk, *chunk],
-            )
-        )
-    return [Edge(row[0], row[1], row[2]) for row in rows]
+    return await _edges(
+        client,
+        "SELECT uri, did, subject_did FROM appview_block"
+        " WHERE did IN ({holes}) AND subject_did IN ({holes})",
+        dids,
+        lambda chunk: [*chunk, *chunk],
+    )
 
 
 async def list_blocks_among(client: BaseDBAsyncClient, dids: Collection[str]) -> list[Edge]:
     """Blocks by moderation list between any two of ``dids``: ``uri`` is the list's."""
-    rows: list[Row] = []
-    for chunk in _chunks(dids, parts=2):
-        holes = _holes(chunk)
-        rows.extend(
-            await fetch(
-                client,
-                "SELECT b.list_uri, b.did, i.subject_did FROM appview_list_block b"
-                " JOIN appview_list l ON l.uri = b.list_uri"
-                " JOIN appview_list_item i ON i.list_uri = b.list_uri"
-                f" WHERE l.purpose = ? AND b.did IN ({holes}) AND i.subject_did IN ({holes})"
-                " ORDER BY b.created_at, b.uri",
-                [MODLIST, *chunk, *chunk],
-            )
-        )
-    return [Edge(row[0], row[1], row[2]) for row in rows]
+    return await _edges(
+        client,
+        "SELECT b.list_uri, b.did, i.subject_did FROM appview_list_block b"
+        " JOIN appview_list l ON l.uri = b.list_uri"
+        " JOIN appview_list_item i ON i.list_uri = b.list_uri"
+        " WHERE l.purpose = ? AND b.did IN ({holes}) AND i.subject_did IN ({holes})"
+        " ORDER BY b.created_at, b.uri",
+        dids,
+        lambda chunk: [MODLIST, *chunk, *chunk],
+    )
 
 
 async def list_blocks_by(
@@ -317,26 +311,14 @@ async def lists(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, d
     }
 
 
+STARTER_PACK_COLUMNS: Final = ("uri", "did", "cid", "list_uri", "indexed_at")
+
+
 async def starter_packs(
     client: BaseDBAsyncClient, uris: Collection[str]
 ) -> dict[str, dict[str, Any]]:
     """Starter pack rows of ``uris``."""
-    rows = await fetch_in(
-        client,
-        "SELECT uri, did, cid, list_uri, indexed_at FROM appview_starter_pack"
-        " WHERE uri IN ({holes})",
-        uris,
-    )
-    return {
-        row[0]: {
-            "uri": row[0],
-            "did": row[1],
-            "cid": row[2],
-            "list_uri": row[3],
-            "indexed_at": row[4],
-        }
-        for row in rows
-    }
+    return await rows_by_key(client, "appview_starter_pack", STARTER_PACK_COLUMNS, uris)
 
 
 async def starter_pack_joins(
