@@ -93,6 +93,37 @@ async def kill_while_writing(
     await asyncio.gather(*tasks)
 
 
+async def write_through_kills(
+    live_server: Any,
+    env: dict[str, str],
+    collection: str,
+    record: Callable[[int, int], dict[str, Any]],
+    *,
+    rounds: int,
+    writers: int,
+    kill_after_s: tuple[float, float],
+) -> tuple[Any, Any, set[str]]:
+    """A live server on ``env`` with the account ``alice.test``, killed ``rounds`` times
+    during :func:`kill_while_writing` (started again before each later round), then started
+    once more: ``(that server, alice's account, the URIs of the acknowledged writes)``."""
+    acknowledged: set[str] = set()
+    server = await live_server(handles=["alice.test"], env=env)
+    account = server.accounts["alice.test"]
+    for round_number in range(rounds):
+        if round_number:
+            server = await live_server(env=env)
+        await kill_while_writing(
+            server,
+            account,
+            collection,
+            record,
+            acknowledged,
+            writers=writers,
+            kill_after_s=kill_after_s,
+        )
+    return await live_server(env=env), account, acknowledged
+
+
 async def _create_until_refused(
     url: str,
     account: Any,

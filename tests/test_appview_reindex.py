@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from appview_replay import Replay, index_rows, load_scenario, wipe_index
 from conftest import BUILT_IN_PLUGINS, _free_port, _server_environment
-from helpers import kill_while_writing, repo_record_uris
+from helpers import repo_record_uris, write_through_kills
 
 from exprsn_pds.app import create_app, get_pds
 from exprsn_pds.config import Settings
@@ -113,22 +113,15 @@ async def test_after_kill_9_during_writes_the_index_catches_up_with_exact_counts
     config = tmp_path / "pds.toml"
     config.write_text(FAST_CONSUMERS)
     env = {"PDS_CONFIG": str(config), "PDS_ENABLE_PLUGINS": ENABLED}
-    acknowledged: set[str] = set()
-    server = await live_server(handles=["alice.test"], env=env)
-    account = server.accounts["alice.test"]
-    for round_number in range(KILL_ROUNDS):
-        if round_number:
-            server = await live_server(env=env)
-        await kill_while_writing(
-            server,
-            account,
-            POST,
-            _post,
-            acknowledged,
-            writers=WRITERS,
-            kill_after_s=KILL_AFTER_S,
-        )
-    server = await live_server(env=env)
+    server, account, acknowledged = await write_through_kills(
+        live_server,
+        env,
+        POST,
+        _post,
+        rounds=KILL_ROUNDS,
+        writers=WRITERS,
+        kill_after_s=KILL_AFTER_S,
+    )
     records = await repo_record_uris(server.url, account.did, POST)
     settings = server.settings
     database = Database(settings.database_url, CORE_MODEL_APPS, settings.data_directory)

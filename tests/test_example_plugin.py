@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import kill_while_writing, repo_record_uris
+from helpers import repo_record_uris, write_through_kills
 
 from exprsn_pds.events.consumer_store import consumer_lag
 from exprsn_pds.pds import CORE_MODEL_APPS
@@ -278,22 +278,15 @@ async def test_the_index_consumer_catches_up_after_kill_9_with_nothing_missing(
     config.write_text(FAST_CONSUMERS)
     # No plugin list: every installed plugin, the example included.
     env = {"PYTHONPATH": str(installed), "PDS_CONFIG": str(config), "PDS_ENABLE_PLUGINS": ""}
-    acknowledged: set[str] = set()
-    server = await live_server(handles=["alice.test"], env=env)
-    account = server.accounts["alice.test"]
-    for round_number in range(KILL_ROUNDS):
-        if round_number:
-            server = await live_server(env=env)
-        await kill_while_writing(
-            server,
-            account,
-            BOOKMARK,
-            _bookmark,
-            acknowledged,
-            writers=WRITERS,
-            kill_after_s=KILL_AFTER_S,
-        )
-    server = await live_server(env=env)
+    server, account, acknowledged = await write_through_kills(
+        live_server,
+        env,
+        BOOKMARK,
+        _bookmark,
+        rounds=KILL_ROUNDS,
+        writers=WRITERS,
+        kill_after_s=KILL_AFTER_S,
+    )
     indexed, records = await _index_once_caught_up(server, account.did)
     assert acknowledged, "no write was acknowledged before the kills"
     assert acknowledged <= records
