@@ -15,55 +15,49 @@ from exprsn_pds.plugins.appview.records import now_iso
 from exprsn_pds.plugins.appview.sql import execute
 
 
-async def mute(client: BaseDBAsyncClient, did: str, subject: str) -> None:
-    """``did`` mutes ``subject``."""
+async def _mark(client: BaseDBAsyncClient, table: str, column: str, did: str, value: str) -> None:
+    """A row of ``did`` and ``value`` (in ``column``) in ``table``, made now unless there."""
     await execute(
         client,
-        "INSERT INTO appview_mute (did, subject_did, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (did, subject_did) DO NOTHING",
-        [did, subject, now_iso()],
+        f"INSERT INTO {table} (did, {column}, created_at) VALUES (?, ?, ?)"
+        f" ON CONFLICT (did, {column}) DO NOTHING",
+        [did, value, now_iso()],
     )
+
+
+async def _unmark(client: BaseDBAsyncClient, table: str, column: str, did: str, value: str) -> None:
+    """No row of ``did`` and ``value`` (in ``column``) in ``table``."""
+    await execute(client, f"DELETE FROM {table} WHERE did = ? AND {column} = ?", [did, value])
+
+
+async def mute(client: BaseDBAsyncClient, did: str, subject: str) -> None:
+    """``did`` mutes ``subject``."""
+    await _mark(client, "appview_mute", "subject_did", did, subject)
 
 
 async def unmute(client: BaseDBAsyncClient, did: str, subject: str) -> None:
     """``did`` no longer mutes ``subject``."""
-    await execute(
-        client, "DELETE FROM appview_mute WHERE did = ? AND subject_did = ?", [did, subject]
-    )
+    await _unmark(client, "appview_mute", "subject_did", did, subject)
 
 
 async def mute_list(client: BaseDBAsyncClient, did: str, list_uri: str) -> None:
     """``did`` mutes every member of ``list_uri``."""
-    await execute(
-        client,
-        "INSERT INTO appview_list_mute (did, list_uri, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (did, list_uri) DO NOTHING",
-        [did, list_uri, now_iso()],
-    )
+    await _mark(client, "appview_list_mute", "list_uri", did, list_uri)
 
 
 async def unmute_list(client: BaseDBAsyncClient, did: str, list_uri: str) -> None:
     """``did`` no longer mutes the list ``list_uri``."""
-    await execute(
-        client, "DELETE FROM appview_list_mute WHERE did = ? AND list_uri = ?", [did, list_uri]
-    )
+    await _unmark(client, "appview_list_mute", "list_uri", did, list_uri)
 
 
 async def mute_thread(client: BaseDBAsyncClient, did: str, root_uri: str) -> None:
     """``did`` mutes the thread rooted at ``root_uri``."""
-    await execute(
-        client,
-        "INSERT INTO appview_thread_mute (did, root_uri, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (did, root_uri) DO NOTHING",
-        [did, root_uri, now_iso()],
-    )
+    await _mark(client, "appview_thread_mute", "root_uri", did, root_uri)
 
 
 async def unmute_thread(client: BaseDBAsyncClient, did: str, root_uri: str) -> None:
     """``did`` no longer mutes the thread rooted at ``root_uri``."""
-    await execute(
-        client, "DELETE FROM appview_thread_mute WHERE did = ? AND root_uri = ?", [did, root_uri]
-    )
+    await _unmark(client, "appview_thread_mute", "root_uri", did, root_uri)
 
 
 async def set_activity_subscription(
