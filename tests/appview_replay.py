@@ -3,10 +3,8 @@ answers as ``tests/appview_reference/normalise.mjs`` does (README "Normalisation
 compare field by field with the official AppView's (``official.json``).
 
 A plain module (``from appview_replay import ...``): the AppView test modules share it.
-Procedures this server does not serve yet (501) that only set private AppView state
-(activity subscriptions; the graph's mutes are served) are applied through the plugin's state
-store instead, so the views that depend on them can still be compared; :attr:`Replay.seeded` names
-them.
+Every step goes through the server's own XRPC methods, as the recorder's went through the
+official PDS.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ from conftest import BUILT_IN_PLUGINS
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
 from exprsn_pds.pds import Pds
-from exprsn_pds.plugins.appview import state_store
 
 FIXTURES: Final = Path(__file__).resolve().parent / "fixtures" / "appview"
 SCENARIO_PATH: Final = FIXTURES / "scenario.json"
@@ -199,7 +196,6 @@ class Replay:
         self.normaliser = Normaliser(times | set(_literal_times(scenario, [])))
         self.results: list[dict[str, Any]] = []
         self.cursors: dict[str, str] = {}
-        self.seeded: list[str] = []
 
     def now(self, index: int) -> str:
         """``$now`` at step ``index``."""
@@ -298,15 +294,13 @@ class Replay:
             )
             assert response.status_code == 200, await response.get_data()
         elif op == "procedure":
-            status = await self._xrpc(step, index, "POST")
-            if status == 501:
-                await self._seed(step, index)
+            await self._xrpc(step, index, "POST")
         elif op == "query":
             await self._xrpc(step, index, "GET")
         else:
             raise AssertionError(f"unknown op {op}")
 
-    async def _xrpc(self, step: dict[str, Any], index: int, method: str) -> int:
+    async def _xrpc(self, step: dict[str, Any], index: int, method: str) -> None:
         who = step["viewer"] if "viewer" in step else step.get("actor")
         headers = dict(self._auth(who))
         for key, value in step.get("headers", {}).items():
@@ -340,26 +334,6 @@ class Replay:
         if isinstance(body, dict) and isinstance(body.get("cursor"), str):
             self.cursors[step["id"]] = body["cursor"]
         self.results.append(entry)
-        return int(response.status_code)
-
-    async def _seed(self, step: dict[str, Any], index: int) -> None:
-        """Apply a procedure this server does not serve yet through the state store."""
-        did = self.dids[step["actor"]]
-        data = self.resolve(step.get("input", {}), index)
-        nsid = step["nsid"]
-        async with self.pds.database.transaction() as client:
-            if nsid == "app.bsky.notification.putActivitySubscription":
-                subscription = data["activitySubscription"]
-                await state_store.set_activity_subscription(
-                    client,
-                    did,
-                    data["subject"],
-                    post=subscription["post"],
-                    reply=subscription["reply"],
-                )
-            else:
-                return
-        self.seeded.append(step["id"])
 
 
 # --- The index's tables, for comparisons -----------------------------------------------------
