@@ -21,8 +21,10 @@ from exprsn_pds.storage.sql import (
     dialect_text,
     execute,
     fetch,
+    fetch_in,
     is_postgres,
     placeholders,
+    rows_by_key,
     values_rows,
 )
 
@@ -33,7 +35,9 @@ __all__ = [
     "dialect_text",
     "execute",
     "fetch",
+    "fetch_in",
     "is_postgres",
     "placeholders",
+    "rows_by_key",
     "values_rows",
 ]

@@ -287,6 +287,26 @@ async def test_models_can_be_created_read_updated_and_deleted(
     assert not await note.filter(id=created.id).exists()
 
 
+async def test_fetch_in_and_rows_by_key_take_lists_longer_than_one_statement_binds(
+    database: Database, note: Any
+) -> None:
+    await database.migrate()
+    count = sql.MAX_PARAMETERS * 2 + 5
+    await note.bulk_create([note(id=i, title=f"t{i % 3}") for i in range(count)])
+    table = note._meta.db_table
+    ids = list(range(-3, count + 3))
+    rows = await sql.fetch_in(
+        database.client,
+        f"SELECT id FROM {table} WHERE title = ? AND id IN ({{holes}})",
+        ids,
+        ["t1"],
+    )
+    assert sorted(row[0] for row in rows) == [i for i in range(count) if i % 3 == 1]
+    found = await sql.rows_by_key(database.client, table, ["id", "title"], [*ids, *ids])
+    assert sorted(found) == list(range(count))
+    assert found[7] == {"id": 7, "title": "t1"}
+
+
 async def test_a_committed_transaction_keeps_its_writes(database: Database, note: Any) -> None:
     await database.migrate()
     async with database.transaction():

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Final
 
 from tortoise import connections
@@ -97,3 +97,31 @@ def chunks(items: Sequence[Any], width: int = 1) -> Iterator[Sequence[Any]]:
     size = (MAX_PARAMETERS - 1) // width
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+async def fetch_in(
+    client: BaseDBAsyncClient, text: str, values: Collection[Any], before: Sequence[Any] = ()
+) -> list[Row]:
+    """The rows of ``text``, whose one ``{holes}`` stands for an ``IN`` list of ``values``:
+    run once per slice of ``values`` (distinct, sorted) that fits one statement's
+    parameters, each with ``before`` bound ahead of the slice. However many ``values``,
+    no statement binds more than :data:`MAX_PARAMETERS`."""
+    ordered = sorted(set(values))
+    size = max(1, MAX_PARAMETERS - len(before))
+    rows: list[Row] = []
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
+        statement = text.format(holes=placeholders(len(chunk)))
+        rows.extend(await fetch(client, statement, [*before, *chunk]))
+    return rows
+
+
+async def rows_by_key(
+    client: BaseDBAsyncClient, table: str, columns: Sequence[str], keys: Collection[Any]
+) -> dict[Any, dict[str, Any]]:
+    """The rows of ``table`` whose first of ``columns`` (its key) is among ``keys``, as
+    ``key → column → value``."""
+    rows = await fetch_in(
+        client, f"SELECT {', '.join(columns)} FROM {table} WHERE {columns[0]} IN ({{holes}})", keys
+    )
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}

@@ -13,12 +13,12 @@ import json
 from typing import Any, Final
 
 from exprsn_pds import XrpcContext, XrpcResponse, caller_did
+from exprsn_pds.plugins.appview import graph_store, labeler_store
 from exprsn_pds.plugins.appview.actors import views_of
 from exprsn_pds.plugins.appview.common import answer, viewer_of
 from exprsn_pds.plugins.appview.hydrate import hydrate_actors
 from exprsn_pds.plugins.appview.records import iso_time
 from exprsn_pds.plugins.appview.sql import client as current_client
-from exprsn_pds.plugins.appview.sql import fetch
 
 LABELER_VIEW: Final = "app.bsky.labeler.defs#labelerView"
 LABELER_VIEW_DETAILED: Final = "app.bsky.labeler.defs#labelerViewDetailed"
@@ -32,35 +32,27 @@ async def get_services(ctx: XrpcContext) -> XrpcResponse:
     dids: list[str] = list(dict.fromkeys(ctx.params["dids"]))
     detailed = bool(ctx.params.get("detailed", False))
     client = current_client()
-    holes = ", ".join("?" * len(dids))
-    rows = await fetch(
-        client,
-        "SELECT l.did, l.uri, r.cid, r.record, l.indexed_at, COALESCE(c.likes, 0)"
-        " FROM appview_labeler l JOIN appview_record r ON r.uri = l.uri"
-        " LEFT JOIN appview_post_counts c ON c.uri = l.uri"
-        f" WHERE l.did IN ({holes}) AND r.cid IS NOT NULL",
-        dids,
-    )
-    found = {row[0]: row for row in rows}
+    found = await labeler_store.labelers(client, dids)
     viewer = viewer_of(ctx)
     state = await hydrate_actors(viewer, list(found))
     views = views_of(ctx, state)
-    likes = await _viewer_likes(viewer, [row[1] for row in rows])
+    uris = [row.uri for row in found.values()]
+    likes = {} if viewer is None else await graph_store.likes_by(client, viewer, uris)
     answered: list[dict[str, Any]] = []
     for did in dids:
         row = found.get(did)
         creator = views.profile(did) if row is not None else None
         if row is None or creator is None or not state.visible(did):
             continue
-        record = json.loads(row[3])
+        record = json.loads(row.record)
         view: dict[str, Any] = {
             "$type": LABELER_VIEW_DETAILED if detailed else LABELER_VIEW,
-            "uri": row[1],
-            "cid": row[2],
+            "uri": row.uri,
+            "cid": row.cid,
             "creator": creator,
-            "likeCount": int(row[5]),
-            "viewer": {"like": likes[row[1]]} if row[1] in likes else {},
-            "indexedAt": row[4],
+            "likeCount": row.likes,
+            "viewer": {"like": likes[row.uri]} if row.uri in likes else {},
+            "indexedAt": row.indexed_at,
             "labels": [],
         }
         if detailed:
@@ -70,18 +62,6 @@ async def get_services(ctx: XrpcContext) -> XrpcResponse:
                     view[name] = record[name]
         answered.append(view)
     return await answer(ctx, {"views": answered})
-
-
-async def _viewer_likes(viewer: str | None, uris: list[str]) -> dict[str, str]:
-    if viewer is None or not uris:
-        return {}
-    holes = ", ".join("?" * len(uris))
-    rows = await fetch(
-        current_client(),
-        f"SELECT subject_uri, uri FROM appview_like WHERE did = ? AND subject_uri IN ({holes})",
-        [viewer, *uris],
-    )
-    return {row[0]: row[1] for row in rows}
 
 
 async def get_config(ctx: XrpcContext) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds import InvalidRequest
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import Row, fetch, fetch_in, rows_by_key
+from exprsn_pds.sql import Row, fetch, fetch_in, placeholders, rows_by_key
 
 SORT_AT: Final = "CASE WHEN created_at < indexed_at THEN created_at ELSE indexed_at END"
 SEPARATOR: Final = "::"
@@ -149,7 +149,7 @@ async def lists_of(
     return await _page(
         client,
         table="appview_list",
-        where=f"did = ? AND purpose IN ({', '.join('?' * len(ordered))})",
+        where=f"did = ? AND purpose IN ({placeholders(len(ordered))})",
         values=[did, *ordered],
         tie="uri",
         cursor=cursor,

@@ -20,7 +20,7 @@ from exprsn_pds.plugins.appview.records import (
     CountEffect,
     Extract,
 )
-from exprsn_pds.plugins.appview.sql import execute, fetch, is_postgres
+from exprsn_pds.sql import execute, fetch, fetch_in, is_postgres, placeholders
 
 #: Counts tables: their key column and counter columns.
 COUNT_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
@@ -61,10 +61,9 @@ async def marks_of(client: BaseDBAsyncClient, uris: Sequence[str]) -> dict[str, 
     """The marks of ``uris`` that exist."""
     if not uris:
         return {}
-    holes = ", ".join("?" * len(uris))
-    rows = await fetch(
+    rows = await fetch_in(
         client,
-        f"SELECT uri, cid, seq, record, indexed_at FROM appview_record WHERE uri IN ({holes})",
+        "SELECT uri, cid, seq, record, indexed_at FROM appview_record WHERE uri IN ({holes})",
         uris,
     )
     return {row[0]: Mark(row[0], row[1], int(row[2]), row[3], row[4]) for row in rows}
@@ -115,7 +114,7 @@ async def replace_row(client: BaseDBAsyncClient, extract: Extract) -> None:
     await execute(
         client,
         f"INSERT INTO {extract.table} ({', '.join(columns)})"
-        f" VALUES ({', '.join('?' * len(columns))})"
+        f" VALUES ({placeholders(len(columns))})"
         f" ON CONFLICT ({extract.key_column}) DO UPDATE SET {updates}",
         [extract.row[column] for column in columns],
     )
@@ -162,7 +161,7 @@ async def add_count(client: BaseDBAsyncClient, effect: CountEffect, sign: int) -
     await execute(
         client,
         f"INSERT INTO {effect.table} ({key_column}, {', '.join(counters)})"
-        f" VALUES (?, {', '.join('?' * len(counters))}) ON CONFLICT ({key_column}) DO UPDATE"
+        f" VALUES (?, {placeholders(len(counters))}) ON CONFLICT ({key_column}) DO UPDATE"
         f" SET {effect.column} = {effect.table}.{effect.column} + excluded.{effect.column}",
         [effect.key, *values],
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview.records import now_iso
-from exprsn_pds.plugins.appview.sql import Row, execute, fetch
+from exprsn_pds.sql import Row, execute, fetch, placeholders
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ async def page(client: BaseDBAsyncClient, query: PageQuery) -> list[StoredNotifi
     text = f"SELECT {COLUMNS} FROM appview_notification WHERE did = ?" + MUTED_AUTHOR
     values: list[object] = [query.did, query.did, query.did]
     if query.reasons:
-        text += f" AND reason IN ({', '.join('?' * len(query.reasons))})"
+        text += f" AND reason IN ({placeholders(len(query.reasons))})"
         values.extend(query.reasons)
     if query.priority:
         text += FOLLOWED_AUTHOR
@@ -271,7 +271,7 @@ async def after(
     if ids is not None:
         if not ids:
             return []
-        text += f" AND id IN ({', '.join('?' * len(ids))})"
+        text += f" AND id IN ({placeholders(len(ids))})"
         values.extend(ids)
     text += " ORDER BY id LIMIT ?"
     values.append(limit)

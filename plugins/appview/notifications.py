@@ -28,8 +28,8 @@ from typing import Any, Final
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview import notification_store as store
+from exprsn_pds.plugins.appview import recipient_store
 from exprsn_pds.plugins.appview.records import Extract, now_iso
-from exprsn_pds.plugins.appview.sql import fetch
 
 REPLY_ANCESTORS: Final = 5
 POST_COLLECTION: Final = "app.bsky.feed.post"
@@ -167,29 +167,22 @@ async def _ancestors(
     for _ in range(REPLY_ANCESTORS):
         if current is None:
             return
-        rows = await fetch(
-            client, "SELECT did, reply_parent_uri FROM appview_post WHERE uri = ?", [current]
-        )
-        if not rows:
+        found = await recipient_store.post_parent(client, current)
+        if found is None:
             return
-        recipients.add(str(rows[0][0]), "reply", current)
+        recipients.add(found[0], "reply", current)
         if current in hidden:
             return
-        current = rows[0][1]
+        current = found[1]
 
 
 async def _threadgate(client: BaseDBAsyncClient, root: str) -> tuple[Any, list[str]] | None:
     """The root's threadgate: its ``allow`` rules (``None``: anyone) and hidden replies."""
-    root_did = _did_of(root)
-    rows = await fetch(
-        client,
-        "SELECT allow, hidden_replies FROM appview_threadgate WHERE post_uri = ? AND did = ?",
-        [root, root_did],
-    )
-    if not rows:
+    found = await recipient_store.threadgate(client, root, _did_of(root))
+    if found is None:
         return None
-    allow = None if rows[0][0] is None else json.loads(rows[0][0])
-    hidden = json.loads(rows[0][1]) if rows[0][1] else []
+    allow = None if found[0] is None else json.loads(found[0])
+    hidden = json.loads(found[1]) if found[1] else []
     return allow, [uri for uri in hidden if isinstance(uri, str)]
 
 
@@ -204,25 +197,16 @@ async def _may_reply(
     for rule in allow if isinstance(allow, list) else []:
         kind = rule.get("$type") if isinstance(rule, dict) else None
         if kind == RULE_MENTION:
-            rows = await fetch(client, "SELECT facets FROM appview_post WHERE uri = ?", [root])
-            if rows and author in mentioned_dids(rows[0][0]):
+            if author in mentioned_dids(await recipient_store.post_facets(client, root)):
                 return True
         elif kind in (RULE_FOLLOWER, RULE_FOLLOWING):
             follower, followed = (author, root_did) if kind == RULE_FOLLOWER else (root_did, author)
-            if await fetch(
-                client,
-                "SELECT 1 FROM appview_follow WHERE did = ? AND subject_did = ?",
-                [follower, followed],
-            ):
+            if await recipient_store.follows(client, follower, followed):
                 return True
         elif (
             kind == RULE_LIST
             and isinstance(rule.get("list"), str)
-            and await fetch(
-                client,
-                "SELECT 1 FROM appview_list_item WHERE list_uri = ? AND subject_did = ?",
-                [rule["list"], author],
-            )
+            and await recipient_store.listed(client, rule["list"], author)
         ):
             return True
     return False
@@ -230,51 +214,22 @@ async def _may_reply(
 
 async def _subscribers(client: BaseDBAsyncClient, author: str, *, reply: bool) -> list[str]:
     """Who asked for ``author``'s posts (or replies) and may have them."""
-    column = "reply" if reply else "post"
-    rows = await fetch(
-        client,
-        f"SELECT did FROM appview_activity_subscription WHERE subject_did = ? AND {column} = ?"
-        " ORDER BY did",
-        [author, True],
-    )
-    subscribers = [str(row[0]) for row in rows]
+    subscribers = await recipient_store.subscribers(client, author, reply=reply)
     if not subscribers:
         return []
     allowed = await _allow_subscriptions(client, author)
     if allowed == "none":
         return []
-    holes = ", ".join("?" * len(subscribers))
-    followers = {
-        str(row[0])
-        for row in await fetch(
-            client,
-            f"SELECT did FROM appview_follow WHERE subject_did = ? AND did IN ({holes})",
-            [author, *subscribers],
-        )
-    }
+    followers = await recipient_store.followers_among(client, author, subscribers)
     if allowed == "mutuals":
-        followed = {
-            str(row[0])
-            for row in await fetch(
-                client,
-                "SELECT subject_did FROM appview_follow"
-                f" WHERE did = ? AND subject_did IN ({holes})",
-                [author, *subscribers],
-            )
-        }
-        followers &= followed
+        followers &= await recipient_store.followed_among(client, author, subscribers)
     return [did for did in subscribers if did in followers]
 
 
 async def _allow_subscriptions(client: BaseDBAsyncClient, author: str) -> str:
-    rows = await fetch(
-        client,
-        "SELECT record FROM appview_record WHERE did = ? AND collection = ? AND rkey = 'self'"
-        " AND cid IS NOT NULL",
-        [author, DECLARATION],
-    )
-    if rows and rows[0][0]:
-        value = json.loads(rows[0][0]).get("allowSubscriptions")
+    record = await recipient_store.declaration(client, author, DECLARATION)
+    if record:
+        value = json.loads(record).get("allowSubscriptions")
         if isinstance(value, str):
             return value
     return "followers"
@@ -283,10 +238,4 @@ async def _allow_subscriptions(client: BaseDBAsyncClient, author: str) -> str:
 async def _thread_muters(client: BaseDBAsyncClient, root: str, dids: Collection[str]) -> set[str]:
     if not dids:
         return set()
-    holes = ", ".join("?" * len(dids))
-    rows = await fetch(
-        client,
-        f"SELECT did FROM appview_thread_mute WHERE root_uri = ? AND did IN ({holes})",
-        [root, *dids],
-    )
-    return {str(row[0]) for row in rows}
+    return await recipient_store.thread_muters(client, root, dids)

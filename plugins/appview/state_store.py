@@ -12,7 +12,7 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview.records import now_iso
-from exprsn_pds.plugins.appview.sql import execute
+from exprsn_pds.sql import execute
 
 
 async def _mark(client: BaseDBAsyncClient, table: str, column: str, did: str, value: str) -> None:

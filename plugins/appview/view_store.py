@@ -12,17 +12,13 @@ from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from exprsn_pds.plugins.appview.sql import MAX_PARAMETERS, Row, fetch, fetch_in, rows_by_key
+from exprsn_pds.sql import MAX_PARAMETERS, Row, fetch, fetch_in, placeholders, rows_by_key
 
 MODLIST: Final = "app.bsky.graph.defs#modlist"
 NOTIFICATION_DECLARATION: Final = "app.bsky.notification.declaration"
 CHAT_DECLARATION: Final = "chat.bsky.actor.declaration"
 #: Room left in one statement's parameters for the values besides an ``IN`` list.
 PARAMETER_SLACK: Final = 10
-
-
-def _holes(values: Collection[Any]) -> str:
-    return ", ".join("?" * len(values))
 
 
 def _chunks(values: Collection[str], parts: int = 1) -> list[list[str]]:
@@ -152,7 +148,7 @@ async def _edges(
     to ``params(chunk)``; its ``(uri, did, subject_did)`` rows as edges."""
     rows: list[Row] = []
     for chunk in _chunks(dids, parts=2):
-        rows.extend(await fetch(client, text.format(holes=_holes(chunk)), params(chunk)))
+        rows.extend(await fetch(client, text.format(holes=placeholders(len(chunk))), params(chunk)))
     return [Edge(row[0], row[1], row[2]) for row in rows]
 
 
