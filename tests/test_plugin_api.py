@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 import exprsn_pds
 
 PLUGINS = Path(exprsn_pds.__file__).resolve().parent.parent / "plugins"
+SQL_STATEMENT = re.compile(
+    r"\bSELECT\b.*\bFROM\b|\bINSERT INTO\b|\bDELETE FROM\b|\bUPDATE\s+\S+\s+SET\b", re.DOTALL
+)
 
 
 def _plugin_files() -> list[Path]:
@@ -76,6 +80,64 @@ def test_plugins_run_raw_sql_through_exprsn_pds_sql(path: Path) -> None:
     assert "execute_query(" not in path.read_text(encoding="utf-8"), (
         "exprsn_pds.sql's fetch / execute run a plugin's SQL, translated for each dialect"
     )
+
+
+def _code_strings(path: Path) -> list[str]:
+    """The string literals of ``path`` that are not docstrings; an f-string's pieces are
+    joined around ``{}`` for each value it formats."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    pieces = {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr)
+        for part in node.values
+    }
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            found.append(
+                "".join(
+                    part.value if isinstance(part, ast.Constant) else "{}" for part in node.values
+                )
+            )
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings | pieces
+        ):
+            found.append(node.value)
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [path for path in _plugin_files() if not path.name.endswith("store.py")],
+    ids=lambda path: str(path.relative_to(PLUGINS)),
+)
+def test_raw_sql_only_in_store_modules(path: Path) -> None:
+    statements = [text for text in _code_strings(path) if SQL_STATEMENT.search(text)]
+    assert statements == [], "a plugin's raw SQL lives in its *store.py modules"
+
+
+def test_the_sql_rule_sees_statements(tmp_path: Path) -> None:
+    module = tmp_path / "handler.py"
+    module.write_text(
+        '"""SELECT the docs FROM here is prose."""\n'
+        'TABLE = "t"\n'
+        'TEXT = f"SELECT a FROM {TABLE} WHERE b = ?"\n'
+        'MORE = ("DELETE FROM t" " WHERE a = ?")\n',
+        encoding="utf-8",
+    )
+    statements = [text for text in _code_strings(module) if SQL_STATEMENT.search(text)]
+    assert statements == ["SELECT a FROM {} WHERE b = ?", "DELETE FROM t WHERE a = ?"]
 
 
 def test_exprsn_pds_sql_is_the_core_s_own_helpers() -> None:
