@@ -6,7 +6,7 @@ DIDs or URIs, and answers plain values; none runs a query per item.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -167,28 +167,45 @@ async def edges_between(
     )
 
 
+async def _edges_among(
+    client: BaseDBAsyncClient, text: str, dids: Collection[str], before: Sequence[Any] = ()
+) -> list[Edge]:
+    """``text`` (an ``IN ({sources})`` and an ``IN ({targets})`` of ``dids``) once per pair
+    of chunks of ``dids``, so an edge between two DIDs of different chunks is found too;
+    bound to ``before``, the sources and the targets. Its ``(uri, did, subject_did, ...)``
+    rows as edges, in the order of the columns after the third (the order of every chunk's
+    rows together)."""
+    chunks = _chunks(dids, parts=2)
+    rows: list[Row] = []
+    for sources in chunks:
+        for targets in chunks:
+            statement = text.format(
+                sources=placeholders(len(sources)), targets=placeholders(len(targets))
+            )
+            rows.extend(await fetch(client, statement, [*before, *sources, *targets]))
+    return [Edge(row[0], row[1], row[2]) for row in sorted(rows, key=lambda row: tuple(row[3:]))]
+
+
 async def blocks_among(client: BaseDBAsyncClient, dids: Collection[str]) -> list[Edge]:
     """Direct blocks between any two of ``dids``."""
-    return await _edges(
+    return await _edges_among(
         client,
         "SELECT uri, did, subject_did FROM appview_block"
-        " WHERE did IN ({holes}) AND subject_did IN ({holes})",
+        " WHERE did IN ({sources}) AND subject_did IN ({targets})",
         dids,
-        lambda chunk: [*chunk, *chunk],
     )
 
 
 async def list_blocks_among(client: BaseDBAsyncClient, dids: Collection[str]) -> list[Edge]:
     """Blocks by moderation list between any two of ``dids``: ``uri`` is the list's."""
-    return await _edges(
+    return await _edges_among(
         client,
-        "SELECT b.list_uri, b.did, i.subject_did FROM appview_list_block b"
+        "SELECT b.list_uri, b.did, i.subject_did, b.created_at, b.uri FROM appview_list_block b"
         " JOIN appview_list l ON l.uri = b.list_uri"
         " JOIN appview_list_item i ON i.list_uri = b.list_uri"
-        " WHERE l.purpose = ? AND b.did IN ({holes}) AND i.subject_did IN ({holes})"
-        " ORDER BY b.created_at, b.uri",
+        " WHERE l.purpose = ? AND b.did IN ({sources}) AND i.subject_did IN ({targets})",
         dids,
-        lambda chunk: [MODLIST, *chunk, *chunk],
+        [MODLIST],
     )
 
 
