@@ -82,6 +82,14 @@ def test_plugins_run_raw_sql_through_exprsn_pds_sql(path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("path", _plugin_files(), ids=lambda path: str(path.relative_to(PLUGINS)))
+def test_plugins_never_read_tortoise_s_context_connection(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"_meta\.db\b|\bconnections\.get\(|get_connection\(", text), (
+        "a client is carried explicitly: a transaction's connection, else pds.database.client"
+    )
+
+
 def _code_strings(path: Path) -> list[str]:
     """The string literals of ``path`` that are not docstrings; an f-string's pieces are
     joined around ``{}`` for each value it formats."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import view_store
 from exprsn_pds.plugins.appview.common import AppviewSettings, answer, viewer_of
 from exprsn_pds.plugins.appview.hydrate import ActorState, hydrate_actors
-from exprsn_pds.plugins.appview.sql import client as current_client
 from exprsn_pds.plugins.appview.views import Views
 
 DEACTIVATED: Final = "deactivated"
@@ -22,12 +23,12 @@ def views_of(ctx: XrpcContext, state: ActorState) -> Views:
     return Views(state, lambda preset, did, cid: urls.url(preset, did, cid))
 
 
-async def resolve_actors(identifiers: list[str]) -> dict[str, str]:
+async def resolve_actors(client: BaseDBAsyncClient, identifiers: list[str]) -> dict[str, str]:
     """``identifier → DID`` of the identifiers (DIDs or handles) the index knows."""
     dids = [i for i in identifiers if i.startswith("did:")]
     handles = {i.lower(): i for i in identifiers if not i.startswith("did:")}
-    found = {did: did for did in (await view_store.actors(current_client(), dids))}
-    for handle, did in (await view_store.dids_of_handles(current_client(), set(handles))).items():
+    found = {did: did for did in (await view_store.actors(client, dids))}
+    for handle, did in (await view_store.dids_of_handles(client, set(handles))).items():
         found[handles[handle]] = did
     return found
 
@@ -39,12 +40,16 @@ async def get_profile(ctx: XrpcContext) -> XrpcResponse:
     ``AccountDeactivated`` / ``AccountTakedown`` for one that is not active.
     """
     actor = ctx.params["actor"]
-    did = (await resolve_actors([actor])).get(actor)
+    did = (await resolve_actors(ctx.pds.database.client, [actor])).get(actor)
     if did is None:
         raise InvalidRequest("Profile not found")
     settings = AppviewSettings.of(ctx.pds)
     state = await hydrate_actors(
-        viewer_of(ctx), [did], detailed=True, known_followers_max=settings.known_followers_max
+        ctx.pds.database.client,
+        viewer_of(ctx),
+        [did],
+        detailed=True,
+        known_followers_max=settings.known_followers_max,
     )
     status = state.actors[did].status
     if status == DEACTIVATED:
@@ -59,11 +64,15 @@ async def get_profile(ctx: XrpcContext) -> XrpcResponse:
 async def get_profiles(ctx: XrpcContext) -> XrpcResponse:
     """``app.bsky.actor.getProfiles``: the actors found and active, in the order asked."""
     identifiers: list[str] = ctx.params["actors"]
-    resolved = await resolve_actors(identifiers)
+    resolved = await resolve_actors(ctx.pds.database.client, identifiers)
     dids = list(dict.fromkeys(resolved[i] for i in identifiers if i in resolved))
     settings = AppviewSettings.of(ctx.pds)
     state = await hydrate_actors(
-        viewer_of(ctx), dids, detailed=True, known_followers_max=settings.known_followers_max
+        ctx.pds.database.client,
+        viewer_of(ctx),
+        dids,
+        detailed=True,
+        known_followers_max=settings.known_followers_max,
     )
     views = views_of(ctx, state)
     profiles = [
@@ -91,9 +100,11 @@ async def _search(ctx: XrpcContext, *, basic: bool) -> dict[str, Any]:
     offset = 0 if basic else _offset(ctx.params.get("cursor"))
     if not term:
         return {"actors": []}
-    dids = await view_store.search_handles(current_client(), term, limit=limit, offset=offset)
+    dids = await view_store.search_handles(
+        ctx.pds.database.client, term, limit=limit, offset=offset
+    )
     viewer = viewer_of(ctx)
-    state = await hydrate_actors(viewer, dids)
+    state = await hydrate_actors(ctx.pds.database.client, viewer, dids)
     views = views_of(ctx, state)
     shown = [did for did in dids if state.visible(did) and not state.viewer_block(did)]
     build = views.profile_basic if basic else views.profile
@@ -118,7 +129,7 @@ async def get_suggestions(ctx: XrpcContext) -> XrpcResponse:
     (the official AppView reads a curated table too), without the viewer, those the
     viewer follows and those blocked either way; paged by ``cursor``."""
     settings = AppviewSettings.of(ctx.pds)
-    resolved = await resolve_actors(list(settings.suggested_actors))
+    resolved = await resolve_actors(ctx.pds.database.client, list(settings.suggested_actors))
     candidates = list(
         dict.fromkeys(resolved[i] for i in settings.suggested_actors if i in resolved)
     )
@@ -126,7 +137,7 @@ async def get_suggestions(ctx: XrpcContext) -> XrpcResponse:
     limit: int = ctx.params["limit"]
     page = candidates[offset : offset + limit]
     viewer = viewer_of(ctx)
-    state = await hydrate_actors(viewer, page)
+    state = await hydrate_actors(ctx.pds.database.client, viewer, page)
     views = views_of(ctx, state)
     actors = [
         view

@@ -18,7 +18,6 @@ from exprsn_pds.plugins.appview.actors import views_of
 from exprsn_pds.plugins.appview.common import answer, viewer_of
 from exprsn_pds.plugins.appview.hydrate import hydrate_actors
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import client as current_client
 
 LABELER_VIEW: Final = "app.bsky.labeler.defs#labelerView"
 LABELER_VIEW_DETAILED: Final = "app.bsky.labeler.defs#labelerViewDetailed"
@@ -31,10 +30,10 @@ async def get_services(ctx: XrpcContext) -> XrpcResponse:
     have one, active, in the order asked), ``detailed`` with their policies."""
     dids: list[str] = list(dict.fromkeys(ctx.params["dids"]))
     detailed = bool(ctx.params.get("detailed", False))
-    client = current_client()
+    client = ctx.pds.database.client
     found = await labeler_store.labelers(client, dids)
     viewer = viewer_of(ctx)
-    state = await hydrate_actors(viewer, list(found))
+    state = await hydrate_actors(client, viewer, list(found))
     views = views_of(ctx, state)
     uris = [row.uri for row in found.values()]
     likes = {} if viewer is None else await graph_store.likes_by(client, viewer, uris)

@@ -20,7 +20,6 @@ from exprsn_pds.plugins.appview.common import AppviewSettings, answer, viewer_of
 from exprsn_pds.plugins.appview.graph_hydrate import GraphState, hydrate_graph
 from exprsn_pds.plugins.appview.graph_store import Cursor, Page
 from exprsn_pds.plugins.appview.graph_views import REFERENCE_LIST, GraphViews
-from exprsn_pds.plugins.appview.sql import client as current_client
 
 LIST_PURPOSE: Final = "app.bsky.graph.defs#"
 DEFAULT_PURPOSES: Final = ("modlist", "curatelist")
@@ -47,7 +46,7 @@ def _with_cursor(body: dict[str, Any], page: Page) -> dict[str, Any]:
 async def subject_of(ctx: XrpcContext) -> str:
     """The DID of the ``actor`` param; 400 ``InvalidRequest`` if the index has none."""
     actor: str = ctx.params["actor"]
-    did = (await resolve_actors([actor])).get(actor)
+    did = (await resolve_actors(ctx.pds.database.client, [actor])).get(actor)
     if did is None:
         raise InvalidRequest(f"Actor not found: {actor}")
     return did
@@ -64,9 +63,9 @@ async def _edges(ctx: XrpcContext, key: str, *, followers: bool) -> XrpcResponse
     subject = await subject_of(ctx)
     cursor, limit = _page_of(ctx)
     fetch = graph_store.followers if followers else graph_store.follows
-    page = await fetch(current_client(), subject, cursor, limit)
+    page = await fetch(ctx.pds.database.client, subject, cursor, limit)
     others = [row[2] for row in page.rows]
-    state = await hydrate_graph(viewer_of(ctx), [subject, *others])
+    state = await hydrate_graph(ctx.pds.database.client, viewer_of(ctx), [subject, *others])
     views = _views(ctx, state)
     actors = state.actors
     shown = [
@@ -98,9 +97,9 @@ async def get_known_followers(ctx: XrpcContext) -> XrpcResponse:
     viewer = viewer_of(ctx)
     known: list[str] = []
     if viewer is not None:
-        found = await view_store.known_followers(current_client(), viewer, {subject})
+        found = await view_store.known_followers(ctx.pds.database.client, viewer, {subject})
         known = list(dict.fromkeys(found.get(subject, [])))[: ctx.params["limit"]]
-    state = await hydrate_graph(viewer, [subject, *known])
+    state = await hydrate_graph(ctx.pds.database.client, viewer, [subject, *known])
     views = _views(ctx, state)
     followers = [
         view
@@ -117,12 +116,12 @@ async def _own_actors(ctx: XrpcContext, key: str, *, mutes: bool) -> XrpcRespons
     assert viewer is not None  # a session is required
     cursor, limit = _page_of(ctx)
     if mutes:
-        page = await graph_store.mutes(current_client(), viewer, cursor, limit)
+        page = await graph_store.mutes(ctx.pds.database.client, viewer, cursor, limit)
         dids = [row[0] for row in page.rows]
     else:
-        page = await graph_store.blocks(current_client(), viewer, cursor, limit)
+        page = await graph_store.blocks(ctx.pds.database.client, viewer, cursor, limit)
         dids = [row[2] for row in page.rows]
-    state = await hydrate_graph(viewer, dids)
+    state = await hydrate_graph(ctx.pds.database.client, viewer, dids)
     views = _views(ctx, state)
     shown = [view for did in dids if (view := views.shown_profile(did)) is not None]
     return await answer(ctx, _with_cursor({key: shown}, page))
@@ -153,10 +152,12 @@ async def get_list(ctx: XrpcContext) -> XrpcResponse:
     uri: str = ctx.params["list"]
     _require_collection(uri, LIST_COLLECTION, "List")
     cursor, limit = _page_of(ctx)
-    page = await graph_store.list_items(current_client(), uri, cursor, limit)
+    page = await graph_store.list_items(ctx.pds.database.client, uri, cursor, limit)
     items = [(row[0], row[2]) for row in page.rows]
     viewer = viewer_of(ctx)
-    state = await hydrate_graph(viewer, [did for _, did in items], lists={uri})
+    state = await hydrate_graph(
+        ctx.pds.database.client, viewer, [did for _, did in items], lists={uri}
+    )
     views = _views(ctx, state)
     view = views.list_view(uri)
     if view is None:
@@ -179,13 +180,13 @@ async def get_lists(ctx: XrpcContext) -> XrpcResponse:
     purposes = ctx.params.get("purposes") or list(DEFAULT_PURPOSES)
     cursor, limit = _page_of(ctx)
     page = await graph_store.lists_of(
-        current_client(), subject, {LIST_PURPOSE + p for p in purposes}, cursor, limit
+        ctx.pds.database.client, subject, {LIST_PURPOSE + p for p in purposes}, cursor, limit
     )
     return await _lists_answer(ctx, [row[0] for row in page.rows], page)
 
 
 async def _lists_answer(ctx: XrpcContext, uris: list[str], page: Page) -> XrpcResponse:
-    state = await hydrate_graph(viewer_of(ctx), [], lists=set(uris))
+    state = await hydrate_graph(ctx.pds.database.client, viewer_of(ctx), [], lists=set(uris))
     views = _views(ctx, state)
     shown = [view for uri in uris if (view := views.list_view(uri)) is not None]
     return await answer(ctx, _with_cursor({"lists": shown}, page))
@@ -200,7 +201,7 @@ async def _caller_lists(
     viewer = viewer_of(ctx)
     assert viewer is not None  # a session is required
     cursor, limit = _page_of(ctx)
-    page = await read(current_client(), viewer, cursor, limit)
+    page = await read(ctx.pds.database.client, viewer, cursor, limit)
     return await _lists_answer(ctx, [row[column] for row in page.rows], page)
 
 
@@ -220,13 +221,15 @@ async def get_starter_pack(ctx: XrpcContext) -> XrpcResponse:
     uri: str = ctx.params["starterPack"]
     _require_collection(uri, STARTER_PACK_COLLECTION, "Starter pack")
     viewer = viewer_of(ctx)
-    pack = (await view_store.starter_packs(current_client(), {uri})).get(uri)
+    pack = (await view_store.starter_packs(ctx.pds.database.client, {uri})).get(uri)
     sample = (
-        await graph_store.list_items_sample(current_client(), pack["list_uri"])
+        await graph_store.list_items_sample(ctx.pds.database.client, pack["list_uri"])
         if pack is not None and pack["list_uri"]
         else []
     )
-    state = await hydrate_graph(viewer, [did for _, did in sample], packs={uri})
+    state = await hydrate_graph(
+        ctx.pds.database.client, viewer, [did for _, did in sample], packs={uri}
+    )
     view = _views(ctx, state).starter_pack(uri, sample)
     if view is None:
         raise InvalidRequest("Starter pack not found")
@@ -234,7 +237,7 @@ async def get_starter_pack(ctx: XrpcContext) -> XrpcResponse:
 
 
 async def _packs_answer(ctx: XrpcContext, uris: list[str], page: Page | None) -> XrpcResponse:
-    state = await hydrate_graph(viewer_of(ctx), [], packs=set(uris))
+    state = await hydrate_graph(ctx.pds.database.client, viewer_of(ctx), [], packs=set(uris))
     views = _views(ctx, state)
     shown = [
         view
@@ -256,7 +259,7 @@ async def get_actor_starter_packs(ctx: XrpcContext) -> XrpcResponse:
     """``app.bsky.graph.getActorStarterPacks``: ``actor``'s packs, newest first."""
     subject = await subject_of(ctx)
     cursor, limit = _page_of(ctx)
-    page = await graph_store.starter_packs_of(current_client(), subject, cursor, limit)
+    page = await graph_store.starter_packs_of(ctx.pds.database.client, subject, cursor, limit)
     return await _packs_answer(ctx, [row[0] for row in page.rows], page)
 
 
@@ -266,12 +269,12 @@ async def get_suggested_follows_by_actor(ctx: XrpcContext) -> XrpcResponse:
     others), without ``actor``, the viewer, those the viewer follows, mutes or blocks."""
     subject = await subject_of(ctx)
     settings = AppviewSettings.of(ctx.pds)
-    resolved = await resolve_actors(list(settings.suggested_actors))
+    resolved = await resolve_actors(ctx.pds.database.client, list(settings.suggested_actors))
     candidates = list(
         dict.fromkeys(resolved[i] for i in settings.suggested_actors if i in resolved)
     )
     viewer = viewer_of(ctx)
-    state = await hydrate_graph(viewer, candidates)
+    state = await hydrate_graph(ctx.pds.database.client, viewer, candidates)
     views = _views(ctx, state)
     actors = state.actors
     suggestions = [

@@ -9,11 +9,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.plugins.appview import graph_store
 from exprsn_pds.plugins.appview import view_store as store
 from exprsn_pds.plugins.appview.hydrate import JOINED_WEEK, ActorState, hydrate_actors
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import client as current_client
 
 GENERATOR: Final = "app.bsky.feed.generator"
 
@@ -31,6 +32,7 @@ class GraphState:
 
 
 async def hydrate_graph(
+    client: BaseDBAsyncClient,
     viewer: str | None,
     dids: list[str],
     *,
@@ -40,7 +42,6 @@ async def hydrate_graph(
     """Hydrate ``dids``, the ``lists`` and ``packs`` (with each pack's list and feeds) and
     the creators of all of them; without activity subscriptions, as the official graph
     views."""
-    client = current_client()
     pack_rows = await store.starter_packs(client, set(packs))
     pack_records = {
         uri: value for uri, value in (await store.records(client, set(pack_rows))).items()
@@ -57,7 +58,7 @@ async def hydrate_graph(
         | {row["did"] for row in generators.values()}
     )
     everyone = list(dict.fromkeys([*dids, *sorted(creators)]))
-    actors = await hydrate_actors(viewer, everyone, subscriptions=False)
+    actors = await hydrate_actors(client, viewer, everyone, subscriptions=False)
     state = GraphState(actors=actors)
     actors.lists |= list_rows
     if viewer is not None and list_rows:

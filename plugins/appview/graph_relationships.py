@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds import XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import view_store as store
 from exprsn_pds.plugins.appview.actors import resolve_actors
 from exprsn_pds.plugins.appview.common import answer
 from exprsn_pds.plugins.appview.graph_views import not_found_actor, relationship
-from exprsn_pds.plugins.appview.sql import client as current_client
 
 
-async def edges_of(actor: str, others: set[str]) -> dict[str, dict[str, str]]:
+async def edges_of(
+    client: BaseDBAsyncClient, actor: str, others: set[str]
+) -> dict[str, dict[str, str]]:
     """``other → {following, followedBy, blocking, blockedBy, blockingByList,
     blockedByList}`` (the record or list URIs that hold, oldest first) of ``actor``."""
-    client = current_client()
     facts: dict[str, dict[str, str]] = {did: {} for did in others}
     for table, outgoing, incoming in (
         ("appview_follow", "following", "followedBy"),
@@ -44,7 +46,7 @@ async def get_relationships(ctx: XrpcContext) -> XrpcResponse:
     """
     actor: str = ctx.params["actor"]
     others: list[str] = ctx.params.get("others") or []
-    resolved = await resolve_actors([actor, *others])
+    resolved = await resolve_actors(ctx.pds.database.client, [actor, *others])
     subject = resolved.get(actor)
     body: dict[str, Any] = {}
     if subject is None or not others:
@@ -52,7 +54,9 @@ async def get_relationships(ctx: XrpcContext) -> XrpcResponse:
         if subject is not None:
             body = {"actor": subject} | body
         return await answer(ctx, body, labelers=False)
-    facts = await edges_of(subject, {resolved[o] for o in others if o in resolved})
+    facts = await edges_of(
+        ctx.pds.database.client, subject, {resolved[o] for o in others if o in resolved}
+    )
     body["actor"] = subject
     body["relationships"] = [
         relationship(resolved[other], facts[resolved[other]])

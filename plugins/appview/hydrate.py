@@ -14,9 +14,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from exprsn_pds.plugins.appview import view_store as store
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import client as current_client
 
 ACTIVE: Final = "active"
 JOINED_WEEK: Final = dt.timedelta(days=7)
@@ -70,6 +71,7 @@ class ActorState:
 
 
 async def hydrate_actors(
+    client: BaseDBAsyncClient,
     viewer: str | None,
     dids: list[str],
     *,
@@ -77,14 +79,13 @@ async def hydrate_actors(
     known_followers_max: int = KNOWN_FOLLOWERS_MAX,
     subscriptions: bool = True,
 ) -> ActorState:
-    """Hydrate ``dids`` for ``viewer``.
+    """Hydrate ``dids`` for ``viewer``, reading on ``client`` (``pds.database.client``).
 
     ``detailed`` adds what ``profileViewDetailed`` needs: counts, known followers (and their
     own views), joined starter packs and their creators. Activity subscriptions are loaded
     for ``dids`` only, as the official AppView does, and not at all without
     ``subscriptions`` (the official graph lists show none).
     """
-    client = current_client()
     state = ActorState(viewer=viewer, known_followers_max=known_followers_max)
     wanted = set(dids)
     if detailed:
@@ -124,18 +125,20 @@ async def hydrate_actors(
         state.block_pairs.add((edge.did, edge.subject_did))
     if viewer is None:
         return state
-    await _viewer_state(state, viewer, wanted, list_blocks, set(dids) if subscriptions else set())
+    await _viewer_state(
+        client, state, viewer, wanted, list_blocks, set(dids) if subscriptions else set()
+    )
     return state
 
 
 async def _viewer_state(
+    client: BaseDBAsyncClient,
     state: ActorState,
     viewer: str,
     wanted: set[str],
     list_blocks: list[store.Edge],
     top_level: set[str],
 ) -> None:
-    client = current_client()
     for edge in await store.edges_between(client, "appview_follow", viewer, wanted):
         if edge.did == viewer:
             state.following.setdefault(edge.subject_did, edge.uri)

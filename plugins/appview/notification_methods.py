@@ -25,7 +25,6 @@ from exprsn_pds.plugins.appview.actors import views_of
 from exprsn_pds.plugins.appview.common import answer
 from exprsn_pds.plugins.appview.hydrate import hydrate_actors
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import client as current_client
 from exprsn_pds.plugins.appview.view_store import records
 
 CURSOR_SEPARATOR: Final = "::"
@@ -50,9 +49,9 @@ async def notification_views(
 ) -> list[dict[str, Any]]:
     """``app.bsky.notification.listNotifications#notification`` of each item ``viewer``
     may see (authors active and not blocked either way, records still indexed)."""
-    client = current_client()
+    client = ctx.pds.database.client
     authors = list(dict.fromkeys(item.author_did for item in items))
-    state = await hydrate_actors(viewer, authors)
+    state = await hydrate_actors(client, viewer, authors)
     views = views_of(ctx, state)
     found = await records(client, {item.record_uri for item in items})
     shown: list[dict[str, Any]] = []
@@ -90,7 +89,7 @@ async def list_notifications(ctx: XrpcContext) -> XrpcResponse:
     first, filtered by ``reasons`` and ``priority`` (authors the caller follows), paged by
     ``cursor``."""
     viewer = caller_did(ctx.auth)
-    client = current_client()
+    client = ctx.pds.database.client
     limit: int = ctx.params["limit"]
     priority = bool(ctx.params.get("priority", False))
     query = store.PageQuery(
@@ -120,7 +119,7 @@ async def get_unread_count(ctx: XrpcContext) -> dict[str, Any]:
     """``app.bsky.notification.getUnreadCount``: notifications newer than the last
     ``updateSeen`` (or the ``seenAt`` parameter); every one before any."""
     viewer = caller_did(ctx.auth)
-    client = current_client()
+    client = ctx.pds.database.client
     seen_at = _seen_param(ctx) or await store.seen_at(client, viewer)
     priority = bool(ctx.params.get("priority", False))
     return {"count": await store.unread_count(client, viewer, seen_at, priority=priority)}
@@ -161,11 +160,12 @@ async def list_activity_subscriptions(ctx: XrpcContext) -> XrpcResponse:
     cursor = ctx.params.get("cursor")
     if cursor is not None and (not cursor.isdigit() or len(cursor) > 18):
         raise InvalidRequest("Malformed cursor")
+    client = ctx.pds.database.client
     rows = await store.subscriptions_page(
-        current_client(), viewer, limit, None if cursor is None else int(cursor)
+        client, viewer, limit, None if cursor is None else int(cursor)
     )
     dids = [did for _, did in rows]
-    state = await hydrate_actors(viewer, dids)
+    state = await hydrate_actors(client, viewer, dids)
     views = views_of(ctx, state)
     body: dict[str, Any] = {
         "subscriptions": [

@@ -14,7 +14,6 @@ from typing import Any, Final
 
 from exprsn_pds import XrpcContext, caller_did
 from exprsn_pds.plugins.appview import notification_store as store
-from exprsn_pds.plugins.appview.sql import client as current_client
 
 FILTERABLE: Final = (
     "follow",
@@ -56,7 +55,7 @@ def full_preferences(text: str | None) -> dict[str, dict[str, Any]]:
 async def get_preferences(ctx: XrpcContext) -> dict[str, Any]:
     """The caller's notification preferences, complete."""
     did = caller_did(ctx.auth)
-    return {"preferences": full_preferences(await store.preferences(current_client(), did))}
+    return {"preferences": full_preferences(await store.preferences(ctx.pds.database.client, did))}
 
 
 async def put_preferences_v2(ctx: XrpcContext) -> dict[str, Any]:

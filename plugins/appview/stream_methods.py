@@ -31,7 +31,6 @@ from exprsn_pds.datamodel import json_to_ipld
 from exprsn_pds.plugins.appview import notification_store as store
 from exprsn_pds.plugins.appview.notification_methods import notification_views
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.plugins.appview.sql import client as current_client
 from exprsn_pds.plugins.appview.stream_hub import hub_of
 
 if TYPE_CHECKING:
@@ -74,13 +73,14 @@ async def subscribe(ctx: XrpcContext) -> AsyncGenerator[SubscriptionMessage, Non
     """Stored notifications after ``cursor`` (none without one), then new ones as they are
     indexed; ends with ``ConsumerTooSlow`` when the client falls too far behind."""
     did = caller_did(ctx.auth)
+    client = ctx.pds.database.client
     hub = hub_of(ctx.pds)
     queue = await hub.open(did)  # live before the replay: nothing falls in between
     try:
         cursor = ctx.params.get("cursor")
-        last = int(cursor) if cursor is not None else await _newest_id(did)
+        last = int(cursor) if cursor is not None else await store.newest_id(client, did)
         while cursor is not None:
-            page = await store.after(current_client(), did, last, None, BATCH)
+            page = await store.after(client, did, last, None, BATCH)
             async for message in _messages(ctx, did, page):
                 yield message
             if not page:
@@ -95,9 +95,7 @@ async def subscribe(ctx: XrpcContext) -> AsyncGenerator[SubscriptionMessage, Non
             if queue.ended is not None:
                 return
             for start in range(0, len(ids), BATCH):
-                page = await store.after(
-                    current_client(), did, last, ids[start : start + BATCH], BATCH
-                )
+                page = await store.after(client, did, last, ids[start : start + BATCH], BATCH)
                 async for message in _messages(ctx, did, page):
                     yield message
                 if page:
@@ -106,18 +104,13 @@ async def subscribe(ctx: XrpcContext) -> AsyncGenerator[SubscriptionMessage, Non
         hub.close(queue)
 
 
-async def _newest_id(did: str) -> int:
-    return await store.newest_id(current_client(), did)
-
-
 async def _messages(
     ctx: XrpcContext, did: str, page: list[store.StoredNotification]
 ) -> AsyncGenerator[SubscriptionMessage, None]:
     if not page:
         return
-    seen_at = await store.seen_at(current_client(), did) or await store.newest(
-        current_client(), did
-    )
+    client = ctx.pds.database.client
+    seen_at = await store.seen_at(client, did) or await store.newest(client, did)
     views = await notification_views(ctx, did, page, seen_at)
     by_uri = {view["uri"]: view for view in views}
     for item in page:

@@ -1,6 +1,6 @@
 """The index's reads for hydration, as raw SQL: batched, one query per kind of fact.
 
-Every function takes a client (``current_client()`` outside a transaction) and a set of
+Every function takes a client (``pds.database.client`` outside a transaction) and a set of
 DIDs or URIs, and answers plain values; none runs a query per item.
 """
 
