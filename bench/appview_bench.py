@@ -15,7 +15,9 @@ follows (``--scale 0.01`` a hundredth of each). Three phases, in process:
    app's test client: p50/p95/p99 of server time (no network) and CPU per call (the server's
    and the in-process test client's together).
 
-Last, the process's peak memory (max RSS).
+Last, the process's peak memory (max RSS). Logging is configured as the server's (on
+stderr), the access log silenced (its warnings, e.g. an aborted request, still show): stdout
+holds only the results.
 
 Run: .venv/bin/python bench/appview_bench.py [--scale 0.01] [--batch 200] [--reads 500]
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import random
 import resource
 import tempfile
@@ -38,6 +41,7 @@ from exprsn_pds.accounts.creation import NewAccount, create_account
 from exprsn_pds.app import create_app, get_pds
 from exprsn_pds.config import Settings, load_settings
 from exprsn_pds.datamodel import Cid
+from exprsn_pds.logs import configure_logging
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.repo.writes import Action, RecordWrite
@@ -46,6 +50,9 @@ FULL: Final = {"accounts": 2_000, "posts": 200_000, "likes": 1_000_000, "follows
 PLUGINS: Final = ["server", "repo", "sync", "blob", "identity", "session", "admin", "mailer"]
 CREATED_AT: Final = "2026-01-01T00:00:00.000Z"
 CONSUMER: Final = "appview.index"
+ACCESS_LOGGER: Final = "exprsn_pds.access"
+"""The server's one line per request (docs/administration.md): silenced, or the reads'
+thousands of lines would bury the results."""
 CATCH_UP_TIMEOUT_S: Final = 3_600.0
 PROFILES_BATCH: Final = 25
 NOTIFICATIONS_PAGE: Final = 40
@@ -204,6 +211,8 @@ def report(name: str, samples: list[float], cpu_s: float) -> None:
 
 
 async def main(scale: float, batch: int, reads: int, singles: int) -> None:
+    configure_logging("info")  # as the server does: stdlib logging, on stderr
+    logging.getLogger(ACCESS_LOGGER).setLevel(logging.WARNING)
     sizes = {name: max(2, int(count * scale)) for name, count in FULL.items()}
     print(f"network: {sizes}")
     with tempfile.TemporaryDirectory(prefix="appview-bench-") as folder:
