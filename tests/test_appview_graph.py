@@ -284,6 +284,40 @@ async def test_a_starter_packs_feeds_are_generator_views_with_likes(
     assert body["starterPack"]["listItemsSample"] == []
 
 
+async def test_get_lists_reads_purposes_and_pages_as_the_official(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    """As the official ``getLists``: ``modlist`` / ``curatelist`` by name or full token,
+    nothing for any other purpose, the page cut before the purpose filter, and an unknown
+    actor answered "Profile not found"."""
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    made = {}
+    for minute, purpose in enumerate(("modlist", "curatelist", "referencelist")):
+        record = {
+            "name": purpose,
+            "purpose": f"app.bsky.graph.defs#{purpose}",
+            "createdAt": f"2026-01-01T00:0{minute}:00Z",
+        }
+        made[purpose] = (await alice.write(LIST, record))["uri"]
+
+    async def lists(**params: Any) -> tuple[list[str], bool]:
+        status, body = await _get(bob, "getLists", actor=alice.did, **params)
+        assert status == 200
+        return [view["uri"] for view in body["lists"]], "cursor" in body
+
+    assert await lists() == ([made["curatelist"], made["modlist"]], False)
+    assert await lists(purposes=["app.bsky.graph.defs#modlist"]) == ([made["modlist"]], False)
+    assert await lists(purposes=["curatelist", MODLIST]) == (
+        [made["curatelist"], made["modlist"]],
+        False,
+    )
+    assert await lists(purposes=["referencelist"]) == ([], False)
+    assert await lists(limit=2) == ([made["curatelist"]], True)  # the reference list was cut
+    status, body = await _get(bob, "getLists", actor="nobody.test")
+    assert status == 400 and body == {"error": "InvalidRequest", "message": "Profile not found"}
+
+
 async def test_odd_but_valid_input_never_answers_500(
     client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
 ) -> None:

@@ -43,12 +43,13 @@ def _with_cursor(body: dict[str, Any], page: Page) -> dict[str, Any]:
     return body
 
 
-async def subject_of(ctx: XrpcContext) -> str:
-    """The DID of the ``actor`` param; 400 ``InvalidRequest`` if the index has none."""
+async def subject_of(ctx: XrpcContext, *, not_found: str | None = None) -> str:
+    """The DID of the ``actor`` param; 400 ``InvalidRequest`` if the index has none, with
+    ``not_found`` (default: "Actor not found: <actor>") as its message."""
     actor: str = ctx.params["actor"]
     did = (await resolve_actors(ctx.pds.database.client, [actor])).get(actor)
     if did is None:
-        raise InvalidRequest(f"Actor not found: {actor}")
+        raise InvalidRequest(not_found or f"Actor not found: {actor}")
     return did
 
 
@@ -173,16 +174,26 @@ async def get_list(ctx: XrpcContext) -> XrpcResponse:
     return await answer(ctx, _with_cursor({"list": view, "items": shown}, page))
 
 
+def accepted_purposes(asked: list[str]) -> set[str]:
+    """The list purposes ``purposes`` asks for, read as the official AppView reads them:
+    ``modlist`` and ``curatelist``, each by name or as its ``app.bsky.graph.defs#`` token;
+    any other purpose (a starter pack's ``referencelist`` too) asks for nothing."""
+    return {
+        LIST_PURPOSE + name
+        for name in DEFAULT_PURPOSES
+        if name in asked or LIST_PURPOSE + name in asked
+    }
+
+
 async def get_lists(ctx: XrpcContext) -> XrpcResponse:
     """``app.bsky.graph.getLists``: ``actor``'s lists of ``purposes`` (default: moderation
-    and curation lists, not a starter pack's reference lists), newest first."""
-    subject = await subject_of(ctx)
-    purposes = ctx.params.get("purposes") or list(DEFAULT_PURPOSES)
+    and curation lists), newest first; as the official, the page of all the actor's lists is
+    cut first and then filtered by purpose, and an unknown actor is "Profile not found"."""
+    subject = await subject_of(ctx, not_found="Profile not found")
+    accepted = accepted_purposes(ctx.params.get("purposes") or list(DEFAULT_PURPOSES))
     cursor, limit = _page_of(ctx)
-    page = await graph_store.lists_of(
-        ctx.pds.database.client, subject, {LIST_PURPOSE + p for p in purposes}, cursor, limit
-    )
-    return await _lists_answer(ctx, [row[0] for row in page.rows], page)
+    page = await graph_store.lists_of(ctx.pds.database.client, subject, cursor, limit)
+    return await _lists_answer(ctx, [row[0] for row in page.rows if row[2] in accepted], page)
 
 
 async def _lists_answer(ctx: XrpcContext, uris: list[str], page: Page) -> XrpcResponse:

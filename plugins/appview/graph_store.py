@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds import InvalidRequest
 from exprsn_pds.plugins.appview.records import iso_time
-from exprsn_pds.sql import Row, fetch, fetch_in, placeholders, rows_by_key
+from exprsn_pds.sql import Row, fetch, fetch_in, rows_by_key
 
 SORT_AT: Final = "CASE WHEN created_at < indexed_at THEN created_at ELSE indexed_at END"
 SEPARATOR: Final = "::"
@@ -137,21 +137,15 @@ async def mutes(client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limi
     )
 
 
-async def lists_of(
-    client: BaseDBAsyncClient,
-    did: str,
-    purposes: Collection[str],
-    cursor: Cursor | None,
-    limit: int,
-) -> Page:
-    """``did``'s lists of the given purposes: rows ``(uri, key)``."""
-    ordered = sorted(purposes)
+async def lists_of(client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int) -> Page:
+    """``did``'s lists, of every purpose: rows ``(uri, key, purpose)``."""
     return await _page(
         client,
         table="appview_list",
-        where=f"did = ? AND purpose IN ({placeholders(len(ordered))})",
-        values=[did, *ordered],
+        where="did = ?",
+        values=[did],
         tie="uri",
+        columns=("purpose",),
         cursor=cursor,
         limit=limit,
     )
