@@ -15,11 +15,14 @@ follows (``--scale 0.01`` a hundredth of each). Three phases, in process:
    app's test client: p50/p95/p99 of server time (no network) and CPU per call (the server's
    and the in-process test client's together).
 
+Each read line ends with the actor cache's hit rate over its calls (``pds.cache_stats``).
 Last, the process's peak memory (max RSS). Logging is configured as the server's (on
 stderr), the access log silenced (its warnings, e.g. an aborted request, still show): stdout
 holds only the results.
 
 Run: .venv/bin/python bench/appview_bench.py [--scale 0.01] [--batch 200] [--reads 500]
+[--redis redis://127.0.0.1:6379/0] (the reading server's cache on Redis, under a fresh
+key prefix that is left to expire: entries within 300 s, versions within a day)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import random
 import resource
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -43,6 +47,7 @@ from exprsn_pds.config import Settings, load_settings
 from exprsn_pds.datamodel import Cid
 from exprsn_pds.logs import configure_logging
 from exprsn_pds.pds import Pds
+from exprsn_pds.plugins.appview.actor_cache import CACHE_NAME
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.repo.writes import Action, RecordWrite
 
@@ -70,8 +75,9 @@ MORE_READS: Final[tuple[tuple[str, str, str | None, dict[str, Any]], ...]] = (
 fixed parameters."""
 
 
-def settings(data: Path, *, appview: bool) -> Settings:
+def settings(data: Path, *, appview: bool, redis_url: str | None = None) -> Settings:
     plugins = [*PLUGINS, "appview"] if appview else PLUGINS
+    redis = {"url": redis_url, "key_prefix": f"appview-bench:{uuid.uuid4().hex}:"}
     return load_settings(
         environ={},
         overrides={
@@ -84,6 +90,7 @@ def settings(data: Path, *, appview: bool) -> Settings:
             "accounts": {"service_handle_domains": [".test"], "login_min_duration_s": 0},
             "identity": {"did_plc_url": ""},
             "rate_limits": {"enabled": False},
+            **({"redis": redis} if redis_url else {}),
         },
     )
 
@@ -200,17 +207,38 @@ async def timed(client: Any, path: str, params: Any, headers: dict[str, str]) ->
     return elapsed
 
 
-def report(name: str, samples: list[float], cpu_s: float) -> None:
-    """One line: the calls' wall-time percentiles and the CPU time per call."""
+def lookups(pds: Pds) -> tuple[int, int]:
+    """``(hits, misses)`` of the actor cache so far."""
+    counts = pds.cache_stats.requests()
+    return counts.get((CACHE_NAME, "hit"), 0), counts.get((CACHE_NAME, "miss"), 0)
+
+
+def report(
+    name: str, samples: list[float], cpu_s: float, cache: tuple[int, int] | None = None
+) -> None:
+    """One line: the calls' wall-time percentiles, the CPU time per call and the actor
+    cache's hit rate over them (``cache``: hits and misses)."""
     p50, p95, p99 = (percentile(samples, f) * 1000 for f in (0.5, 0.95, 0.99))
     cpu_ms = cpu_s / len(samples) * 1000
+    hits = ""
+    if cache is not None and sum(cache):
+        hits = f"  cache hits {100 * cache[0] / sum(cache):5.1f}% of {sum(cache)}"
     print(
         f"{name:24} n={len(samples):5}  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
-        f"  p99 {p99:7.2f} ms  CPU {cpu_ms:6.2f} ms/call"
+        f"  p99 {p99:7.2f} ms  CPU {cpu_ms:6.2f} ms/call{hits}"
     )
 
 
-async def main(scale: float, batch: int, reads: int, singles: int) -> None:
+def _add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def since(before: tuple[int, int], now: tuple[int, int]) -> tuple[int, int]:
+    """The hits and misses between two :func:`lookups`."""
+    return now[0] - before[0], now[1] - before[1]
+
+
+async def main(scale: float, batch: int, reads: int, singles: int, redis_url: str | None) -> None:
     configure_logging("info")  # as the server does: stdlib logging, on stderr
     logging.getLogger(ACCESS_LOGGER).setLevel(logging.WARNING)
     sizes = {name: max(2, int(count * scale)) for name, count in FULL.items()}
@@ -229,7 +257,7 @@ async def main(scale: float, batch: int, reads: int, singles: int) -> None:
         print(
             f"writes (no AppView):     {written} records in {seconds:.1f} s = {write_rate:,.0f}/s"
         )
-        app = create_app(settings(data, appview=True))
+        app = create_app(settings(data, appview=True, redis_url=redis_url))
         began = time.perf_counter()
         async with app.test_app() as test_app:
             pds = get_pds(app)
@@ -261,9 +289,10 @@ async def main(scale: float, batch: int, reads: int, singles: int) -> None:
             profile: list[float] = []
             profiles: list[float] = []
             profile_cpu = profiles_cpu = 0.0
+            profile_cache = profiles_cache = (0, 0)
             for _ in range(reads):
                 headers = {"Authorization": f"Bearer {tokens[rng.choice(viewers)]}"}
-                began_cpu = time.process_time()
+                began_cpu, before = time.process_time(), lookups(pds)
                 profile.append(
                     await timed(
                         client,
@@ -273,26 +302,29 @@ async def main(scale: float, batch: int, reads: int, singles: int) -> None:
                     )
                 )
                 profile_cpu += time.process_time() - began_cpu
+                profile_cache = _add(profile_cache, since(before, lookups(pds)))
                 actors = [
                     ("actors", did) for did in rng.sample(dids, min(PROFILES_BATCH, len(dids)))
                 ]
-                began_cpu = time.process_time()
+                began_cpu, before = time.process_time(), lookups(pds)
                 profiles.append(
                     await timed(client, "/xrpc/app.bsky.actor.getProfiles", actors, headers)
                 )
                 profiles_cpu += time.process_time() - began_cpu
-            report("getProfile", profile, profile_cpu)
-            report(f"getProfiles ({PROFILES_BATCH})", profiles, profiles_cpu)
+                profiles_cache = _add(profiles_cache, since(before, lookups(pds)))
+            report("getProfile", profile, profile_cpu, profile_cache)
+            report(f"getProfiles ({PROFILES_BATCH})", profiles, profiles_cpu, profiles_cache)
             for name, path, actor_param, fixed in MORE_READS:
                 params: dict[str, Any] = dict(fixed)
                 samples = []
-                began_cpu = time.process_time()
+                began_cpu, before = time.process_time(), lookups(pds)
                 for _ in range(reads):
                     headers = {"Authorization": f"Bearer {tokens[rng.choice(viewers)]}"}
                     if actor_param:
                         params[actor_param] = rng.choice(dids)
                     samples.append(await timed(client, path, params, headers))
-                report(name, samples, time.process_time() - began_cpu)
+                cpu = time.process_time() - began_cpu
+                report(name, samples, cpu, since(before, lookups(pds)))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS):   {peak_mib:,.0f} MiB")
 
@@ -303,5 +335,8 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=200, help="records per commit")
     parser.add_argument("--reads", type=int, default=500, help="calls of each read method")
     parser.add_argument("--singles", type=int, default=300, help="one-record commits timed")
+    parser.add_argument("--redis", default=None, help="Redis URL of the reading server's cache")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.scale, arguments.batch, arguments.reads, arguments.singles))
+    asyncio.run(
+        main(arguments.scale, arguments.batch, arguments.reads, arguments.singles, arguments.redis)
+    )

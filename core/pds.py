@@ -17,7 +17,7 @@ from exprsn_pds.accounts.revocation import TokenRevocations
 from exprsn_pds.accounts.service import AccountService
 from exprsn_pds.accounts.sessions import SessionManager
 from exprsn_pds.blobs import BlobService, BlobStore
-from exprsn_pds.cache import Cache, create_cache
+from exprsn_pds.cache import Cache, CacheStats, create_cache
 from exprsn_pds.config import Settings
 from exprsn_pds.crypto import KeyringSource
 from exprsn_pds.events import MODEL_APP as EVENTS_MODEL_APP
@@ -122,6 +122,9 @@ class Pds:
         )
         self.image_urls = ImageUrls.from_settings(settings)
         self._cache: Cache | None = None
+        self.cache_stats = CacheStats()
+        """Hits and misses of the caches built on :attr:`cache`, by cache name: a plugin
+        caching views records its lookups here (``pds_cache_requests_total``)."""
         self.rate_limiter = RateLimiter(
             enabled=settings.rate_limits_enabled,
             redis_url=settings.redis_url,
@@ -226,6 +229,22 @@ class Pds:
         """The shared cache (in-process, or Redis when configured)."""
         return _opened(self._cache, "the cache")
 
+    def open_cache(self) -> Cache:
+        """Open the shared cache (if not yet open) and answer it: :meth:`start` does, and
+        so does a command that runs without the server but must reach its cache (to
+        invalidate what it changed); :meth:`close_cache` closes it."""
+        if self._cache is None:
+            self._cache = create_cache(
+                self.settings.redis_url, key_prefix=self.settings.redis_key_prefix
+            )
+        return self._cache
+
+    async def close_cache(self) -> None:
+        """Close the shared cache, if open (:meth:`stop` does)."""
+        if self._cache is not None:
+            await self._cache.close()
+            self._cache = None
+
     @property
     def http(self) -> httpx.AsyncClient:
         """The one shared outgoing HTTP client."""
@@ -240,9 +259,7 @@ class Pds:
             applied = await self.database.migrate()
             if applied:
                 log.info("migrations applied", migrations=applied)
-        self._cache = create_cache(
-            self.settings.redis_url, key_prefix=self.settings.redis_key_prefix
-        )
+        self._cache = self.open_cache()
         await self.rate_limiter.open()
         self._http = httpx.AsyncClient(
             timeout=HTTP_TIMEOUT_S, headers={"User-Agent": USER_AGENT}, follow_redirects=False
@@ -294,9 +311,7 @@ class Pds:
             await self._http.aclose()
             self._http = None
         await self.rate_limiter.close()
-        if self._cache is not None:
-            await self._cache.close()
-            self._cache = None
+        await self.close_cache()
         await self.database.close()
 
     def _load_lexicons(self) -> LexiconRegistry:

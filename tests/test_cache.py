@@ -9,6 +9,7 @@ import pytest
 
 from exprsn_pds.cache import (
     Cache,
+    CacheStats,
     MemoryCache,
     RedisCache,
     Subscription,
@@ -43,6 +44,28 @@ def test_both_backends_implement_the_cache_protocol() -> None:
 async def test_get_returns_what_set_stored(cache: Cache) -> None:
     await cache.set("greeting", b"hello")
     assert await cache.get("greeting") == b"hello"
+
+
+async def test_get_many_answers_in_order_with_none_for_the_missing(cache: Cache) -> None:
+    await cache.set("a", b"1")
+    await cache.set("c", b"3")
+    assert await cache.get_many(["c", "b", "a"]) == [b"3", None, b"1"]
+    assert await cache.get_many([]) == []
+
+
+def test_cache_stats_count_hits_and_misses_per_cache_name() -> None:
+    stats = CacheStats()
+    assert stats.hit_rate("profiles") is None
+    stats.record("profiles", hits=3, misses=1)
+    stats.record("profiles", hits=0, misses=0)
+    stats.record("other", hits=0, misses=2)
+    assert stats.requests() == {
+        ("profiles", "hit"): 3,
+        ("profiles", "miss"): 1,
+        ("other", "miss"): 2,
+    }
+    assert stats.hit_rate("profiles") == 0.75
+    assert stats.hit_rate("other") == 0.0
 
 
 async def test_get_of_a_missing_key_is_none(cache: Cache) -> None:

@@ -8,6 +8,7 @@ one server do not collide.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Final, Protocol, runtime_checkable
 
@@ -62,6 +63,11 @@ class Cache(Protocol):
 
     async def get(self, key: str) -> bytes | None:
         """The value stored under ``key``, or ``None`` if absent or expired."""
+        ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values stored under ``keys``, in order (``None`` where absent or expired),
+        read in one round trip."""
         ...
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:

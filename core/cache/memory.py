@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Final
@@ -45,6 +46,11 @@ class MemoryCache:
         """The value stored under ``key``, or ``None`` if absent or expired."""
         entry = self._live_entry(key)
         return None if entry is None else entry.value
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values stored under ``keys``, in order (``None`` where absent or expired)."""
+        entries = [self._live_entry(key) for key in keys]
+        return [None if entry is None else entry.value for entry in entries]
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         """Store ``value`` under ``key``, expiring after ``ttl_s`` seconds if given."""

@@ -13,6 +13,7 @@ surfaces as :class:`~exprsn_pds.cache.base.SubscriptionLost`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Final, cast
 
@@ -55,6 +56,13 @@ class RedisCache:
         """The value stored under ``key``, or ``None`` if absent or expired."""
         # Without decode_responses, redis-py returns values as bytes.
         return cast("bytes | None", await self._client.get(self._key(key)))
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values stored under ``keys``, in order, in one ``MGET``."""
+        if not keys:
+            return []
+        values = await self._client.mget([self._key(key) for key in keys])
+        return cast("list[bytes | None]", values)
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         """Store ``value`` under ``key``, expiring after ``ttl_s`` seconds if given."""

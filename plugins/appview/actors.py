@@ -45,7 +45,7 @@ async def get_profile(ctx: XrpcContext) -> XrpcResponse:
         raise InvalidRequest("Profile not found")
     settings = AppviewSettings.of(ctx.pds)
     state = await hydrate_actors(
-        ctx.pds.database.client,
+        ctx.pds,
         viewer_of(ctx),
         [did],
         detailed=True,
@@ -68,7 +68,7 @@ async def get_profiles(ctx: XrpcContext) -> XrpcResponse:
     dids = list(dict.fromkeys(resolved[i] for i in identifiers if i in resolved))
     settings = AppviewSettings.of(ctx.pds)
     state = await hydrate_actors(
-        ctx.pds.database.client,
+        ctx.pds,
         viewer_of(ctx),
         dids,
         detailed=True,
@@ -104,7 +104,7 @@ async def _search(ctx: XrpcContext, *, basic: bool) -> dict[str, Any]:
         ctx.pds.database.client, term, limit=limit, offset=offset
     )
     viewer = viewer_of(ctx)
-    state = await hydrate_actors(ctx.pds.database.client, viewer, dids)
+    state = await hydrate_actors(ctx.pds, viewer, dids)
     views = views_of(ctx, state)
     shown = [did for did in dids if state.visible(did) and not state.viewer_block(did)]
     build = views.profile_basic if basic else views.profile
@@ -137,7 +137,7 @@ async def get_suggestions(ctx: XrpcContext) -> XrpcResponse:
     limit: int = ctx.params["limit"]
     page = candidates[offset : offset + limit]
     viewer = viewer_of(ctx)
-    state = await hydrate_actors(ctx.pds.database.client, viewer, page)
+    state = await hydrate_actors(ctx.pds, viewer, page)
     views = views_of(ctx, state)
     actors = [
         view

@@ -33,7 +33,7 @@ async def get_services(ctx: XrpcContext) -> XrpcResponse:
     client = ctx.pds.database.client
     found = await labeler_store.labelers(client, dids)
     viewer = viewer_of(ctx)
-    state = await hydrate_actors(client, viewer, list(found))
+    state = await hydrate_actors(ctx.pds, viewer, list(found))
     views = views_of(ctx, state)
     uris = [row.uri for row in found.values()]
     likes = {} if viewer is None else await graph_store.likes_by(client, viewer, uris)

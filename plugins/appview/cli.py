@@ -29,6 +29,7 @@ def appview_commands(pds: Pds) -> click.Group:
 
 async def _reindex(pds: Pds, did: str | None) -> ReindexReport:
     await pds.database.connect()
+    pds.open_cache()  # invalidates what it rebuilt (reaching the server through Redis)
     try:
         await pds.database.migrate()
         dids = [did] if did else await actors_to_rebuild(pds)
@@ -38,4 +39,5 @@ async def _reindex(pds: Pds, did: str | None) -> ReindexReport:
             await recount(pds)
         return report
     finally:
+        await pds.close_cache()
         await pds.database.close()

@@ -66,7 +66,7 @@ async def _edges(ctx: XrpcContext, key: str, *, followers: bool) -> XrpcResponse
     fetch = graph_store.followers if followers else graph_store.follows
     page = await fetch(ctx.pds.database.client, subject, cursor, limit)
     others = [row[2] for row in page.rows]
-    state = await hydrate_graph(ctx.pds.database.client, viewer_of(ctx), [subject, *others])
+    state = await hydrate_graph(ctx.pds, viewer_of(ctx), [subject, *others])
     views = _views(ctx, state)
     actors = state.actors
     shown = [
@@ -100,7 +100,7 @@ async def get_known_followers(ctx: XrpcContext) -> XrpcResponse:
     if viewer is not None:
         found = await view_store.known_followers(ctx.pds.database.client, viewer, {subject})
         known = list(dict.fromkeys(found.get(subject, [])))[: ctx.params["limit"]]
-    state = await hydrate_graph(ctx.pds.database.client, viewer, [subject, *known])
+    state = await hydrate_graph(ctx.pds, viewer, [subject, *known])
     views = _views(ctx, state)
     followers = [
         view
@@ -122,7 +122,7 @@ async def _own_actors(ctx: XrpcContext, key: str, *, mutes: bool) -> XrpcRespons
     else:
         page = await graph_store.blocks(ctx.pds.database.client, viewer, cursor, limit)
         dids = [row[2] for row in page.rows]
-    state = await hydrate_graph(ctx.pds.database.client, viewer, dids)
+    state = await hydrate_graph(ctx.pds, viewer, dids)
     views = _views(ctx, state)
     shown = [view for did in dids if (view := views.shown_profile(did)) is not None]
     return await answer(ctx, _with_cursor({key: shown}, page))
@@ -156,9 +156,7 @@ async def get_list(ctx: XrpcContext) -> XrpcResponse:
     page = await graph_store.list_items(ctx.pds.database.client, uri, cursor, limit)
     items = [(row[0], row[2]) for row in page.rows]
     viewer = viewer_of(ctx)
-    state = await hydrate_graph(
-        ctx.pds.database.client, viewer, [did for _, did in items], lists={uri}
-    )
+    state = await hydrate_graph(ctx.pds, viewer, [did for _, did in items], lists={uri})
     views = _views(ctx, state)
     view = views.list_view(uri)
     if view is None:
@@ -197,7 +195,7 @@ async def get_lists(ctx: XrpcContext) -> XrpcResponse:
 
 
 async def _lists_answer(ctx: XrpcContext, uris: list[str], page: Page) -> XrpcResponse:
-    state = await hydrate_graph(ctx.pds.database.client, viewer_of(ctx), [], lists=set(uris))
+    state = await hydrate_graph(ctx.pds, viewer_of(ctx), [], lists=set(uris))
     views = _views(ctx, state)
     shown = [view for uri in uris if (view := views.list_view(uri)) is not None]
     return await answer(ctx, _with_cursor({"lists": shown}, page))
@@ -238,9 +236,7 @@ async def get_starter_pack(ctx: XrpcContext) -> XrpcResponse:
         if pack is not None and pack["list_uri"]
         else []
     )
-    state = await hydrate_graph(
-        ctx.pds.database.client, viewer, [did for _, did in sample], packs={uri}
-    )
+    state = await hydrate_graph(ctx.pds, viewer, [did for _, did in sample], packs={uri})
     view = _views(ctx, state).starter_pack(uri, sample)
     if view is None:
         raise InvalidRequest("Starter pack not found")
@@ -248,7 +244,7 @@ async def get_starter_pack(ctx: XrpcContext) -> XrpcResponse:
 
 
 async def _packs_answer(ctx: XrpcContext, uris: list[str], page: Page | None) -> XrpcResponse:
-    state = await hydrate_graph(ctx.pds.database.client, viewer_of(ctx), [], packs=set(uris))
+    state = await hydrate_graph(ctx.pds, viewer_of(ctx), [], packs=set(uris))
     views = _views(ctx, state)
     shown = [
         view
@@ -285,7 +281,7 @@ async def get_suggested_follows_by_actor(ctx: XrpcContext) -> XrpcResponse:
         dict.fromkeys(resolved[i] for i in settings.suggested_actors if i in resolved)
     )
     viewer = viewer_of(ctx)
-    state = await hydrate_graph(ctx.pds.database.client, viewer, candidates)
+    state = await hydrate_graph(ctx.pds, viewer, candidates)
     views = _views(ctx, state)
     actors = state.actors
     suggestions = [

@@ -9,8 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
+from exprsn_pds import Pds
 from exprsn_pds.plugins.appview import graph_store
 from exprsn_pds.plugins.appview import view_store as store
 from exprsn_pds.plugins.appview.hydrate import JOINED_WEEK, ActorState, hydrate_actors
@@ -32,7 +31,7 @@ class GraphState:
 
 
 async def hydrate_graph(
-    client: BaseDBAsyncClient,
+    pds: Pds,
     viewer: str | None,
     dids: list[str],
     *,
@@ -42,6 +41,7 @@ async def hydrate_graph(
     """Hydrate ``dids``, the ``lists`` and ``packs`` (with each pack's list and feeds) and
     the creators of all of them; without activity subscriptions, as the official graph
     views."""
+    client = pds.database.client
     pack_rows = await store.starter_packs(client, set(packs))
     pack_records = {
         uri: value for uri, value in (await store.records(client, set(pack_rows))).items()
@@ -58,7 +58,7 @@ async def hydrate_graph(
         | {row["did"] for row in generators.values()}
     )
     everyone = list(dict.fromkeys([*dids, *sorted(creators)]))
-    actors = await hydrate_actors(client, viewer, everyone, subscriptions=False)
+    actors = await hydrate_actors(pds, viewer, everyone, subscriptions=False)
     state = GraphState(actors=actors)
     actors.lists |= list_rows
     if viewer is not None and list_rows:

@@ -2,7 +2,8 @@
 
 A handler first finds the DIDs it will show (its skeleton), then calls :func:`hydrate_actors`
 once; the views (:mod:`.views`) read only the :class:`ActorState` it returns. The state holds
-the actors' handles and standing, profiles, counts, declarations, and, with a viewer, the
+the actors' handles and standing, profiles, counts, declarations (cached per actor, see
+:mod:`.actor_cache`), and, with a viewer, the
 viewer's follows, blocks (direct and by list), mutes (direct and by list), activity
 subscriptions and known followers, plus the lists and starter packs those mention.
 """
@@ -10,13 +11,14 @@ subscriptions and known followers, plus the lists and starter packs those mentio
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from exprsn_pds import Pds
 from exprsn_pds.plugins.appview import view_store as store
+from exprsn_pds.plugins.appview.actor_cache import ActorBasics, actor_cache_of
 from exprsn_pds.plugins.appview.records import iso_time
 
 ACTIVE: Final = "active"
@@ -71,7 +73,7 @@ class ActorState:
 
 
 async def hydrate_actors(
-    client: BaseDBAsyncClient,
+    pds: Pds,
     viewer: str | None,
     dids: list[str],
     *,
@@ -79,19 +81,26 @@ async def hydrate_actors(
     known_followers_max: int = KNOWN_FOLLOWERS_MAX,
     subscriptions: bool = True,
 ) -> ActorState:
-    """Hydrate ``dids`` for ``viewer``, reading on ``client`` (``pds.database.client``).
+    """Hydrate ``dids`` for ``viewer``, reading on ``pds.database.client``.
 
-    ``detailed`` adds what ``profileViewDetailed`` needs: counts, known followers (and their
-    own views), joined starter packs and their creators. Activity subscriptions are loaded
-    for ``dids`` only, as the official AppView does, and not at all without
-    ``subscriptions`` (the official graph lists show none).
+    Each actor's viewer-independent facts come from the actor cache (:mod:`.actor_cache`),
+    the viewer state always from the index. ``detailed`` adds what ``profileViewDetailed``
+    needs: known followers (and their own views), joined starter packs and their creators.
+    Activity subscriptions are loaded for ``dids`` only, as the official AppView does, and
+    not at all without ``subscriptions`` (the official graph lists show none).
     """
+    client = pds.database.client
+    cache = actor_cache_of(pds)
     state = ActorState(viewer=viewer, known_followers_max=known_followers_max)
     wanted = set(dids)
+    everyone = wanted | ({viewer} if viewer else set())
+    basics = await cache.load(everyone)
     if detailed:
-        state.counts = await store.actor_counts(client, wanted)
-        state.profiles = await store.profiles(client, wanted)
-        packs = {p["joined_via_uri"] for p in state.profiles.values() if p["joined_via_uri"]}
+        packs = {
+            b.profile["joined_via_uri"]
+            for did in wanted
+            if (b := basics.get(did)) is not None and b.profile and b.profile["joined_via_uri"]
+        }
         if packs:
             state.starter_packs = await store.starter_packs(client, packs)
             records = await store.records(client, set(state.starter_packs))
@@ -106,18 +115,9 @@ async def hydrate_actors(
             state.known_followers = known
             for followers in known.values():
                 wanted |= set(followers[:known_followers_max])
-    everyone = wanted | ({viewer} if viewer else set())
-    state.actors = await store.actors(client, everyone)
-    missing = wanted - set(state.profiles)
-    state.profiles |= await store.profiles(client, missing)
-    state.labelers = await store.labelers(client, wanted)
-    state.allow_subscriptions = _field_of(
-        await store.declarations(client, store.NOTIFICATION_DECLARATION, wanted),
-        "allowSubscriptions",
-    )
-    state.allow_chat = _field_of(
-        await store.declarations(client, store.CHAT_DECLARATION, wanted), "allowIncoming"
-    )
+        everyone |= wanted
+        basics |= await cache.load(everyone - set(basics))
+    _put_basics(state, basics, wanted)
     for edge in await store.blocks_among(client, everyone):
         state.block_pairs.add((edge.did, edge.subject_did))
     list_blocks = await store.list_blocks_among(client, everyone)
@@ -129,6 +129,23 @@ async def hydrate_actors(
         client, state, viewer, wanted, list_blocks, set(dids) if subscriptions else set()
     )
     return state
+
+
+def _put_basics(state: ActorState, basics: dict[str, ActorBasics], wanted: set[str]) -> None:
+    """The cached facts into ``state``: every actor row, the rest for ``wanted``."""
+    for did, actor in basics.items():
+        state.actors[did] = store.ActorRow(did, actor.handle, actor.status)
+        if did not in wanted:
+            continue
+        if actor.profile is not None:
+            state.profiles[did] = actor.profile
+        state.counts[did] = actor.counts
+        if actor.labeler:
+            state.labelers.add(did)
+        if actor.allow_subscriptions is not None:
+            state.allow_subscriptions[did] = actor.allow_subscriptions
+        if actor.allow_chat is not None:
+            state.allow_chat[did] = actor.allow_chat
 
 
 async def _viewer_state(
@@ -162,12 +179,3 @@ async def _viewer_state(
         state.lists = await store.lists(client, list_uris)
         state.list_blocks_by_viewer = await store.list_blocks_by(client, viewer, list_uris)
         state.lists_muted_by_viewer = await store.muted_lists(client, viewer, list_uris)
-
-
-def _field_of(records: dict[str, str], name: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for did, text in records.items():
-        value = json.loads(text).get(name)
-        if isinstance(value, str):
-            found[did] = value
-    return found

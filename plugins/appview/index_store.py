@@ -1,7 +1,8 @@
 """The index's writes as raw SQL: marks, rows, counts and actors (SQLite and PostgreSQL).
 
 Every function takes the client of the transaction it runs in (see
-:mod:`.sql`).
+:mod:`.sql`). Those that change an actor's cached facts (handle, standing, profile,
+labeler and declaration records, actor counts) :func:`~.actor_cache.touch` its DID.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from exprsn_pds.plugins.appview.actor_cache import touch, touch_all
 from exprsn_pds.plugins.appview.records import (
     ACTOR_COUNTS,
     LIST_COUNTS,
@@ -29,6 +31,15 @@ COUNT_TABLES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     LIST_COUNTS: ("uri", ("items",)),
 }
 LOCK_NAMESPACE: Final = b"exprsn-pds:appview:"
+ACTOR_FACT_COLLECTIONS: Final = frozenset(
+    {
+        "app.bsky.actor.profile",
+        "app.bsky.labeler.service",
+        "app.bsky.notification.declaration",
+        "chat.bsky.actor.declaration",
+    }
+)
+"""Collections whose records are part of an actor's cached facts."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,8 @@ async def put_mark(
     indexed_at: str,
 ) -> None:
     """Insert or replace the mark of ``uri``."""
+    if collection in ACTOR_FACT_COLLECTIONS:
+        touch(did)
     await execute(
         client,
         "INSERT INTO appview_record (uri, did, collection, rkey, cid, seq, record, indexed_at)"
@@ -109,6 +122,7 @@ async def bump_mark(client: BaseDBAsyncClient, uri: str, seq: int) -> None:
 
 async def replace_row(client: BaseDBAsyncClient, extract: Extract) -> None:
     """Write ``extract``'s row, replacing any row under its key (counts are the caller's)."""
+    _touch_row(extract)
     columns = list(extract.row)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != extract.key_column)
     await execute(
@@ -122,8 +136,15 @@ async def replace_row(client: BaseDBAsyncClient, extract: Extract) -> None:
 
 async def delete_row(client: BaseDBAsyncClient, extract: Extract) -> None:
     """Delete ``extract``'s row (counts are the caller's)."""
+    _touch_row(extract)
     key = extract.row[extract.key_column]
     await execute(client, f"DELETE FROM {extract.table} WHERE {extract.key_column} = ?", [key])
+
+
+def _touch_row(extract: Extract) -> None:
+    """A row keyed by DID (a profile) is one of its actor's cached facts."""
+    if extract.key_column == "did":
+        touch(extract.row["did"])
 
 
 CounterKey = tuple[str, str, str]
@@ -156,6 +177,8 @@ class PendingCounts:
 
 async def add_count(client: BaseDBAsyncClient, effect: CountEffect, sign: int) -> None:
     """Add ``sign * effect.delta`` to one counter (the row is created at zero if missing)."""
+    if effect.table == ACTOR_COUNTS:
+        touch(effect.key)
     key_column, counters = COUNT_TABLES[effect.table]
     values = [effect.delta * sign if column == effect.column else 0 for column in counters]
     await execute(
@@ -198,6 +221,7 @@ async def ensure_actor(
     client: BaseDBAsyncClient, did: str, *, handle: str | None, status: str
 ) -> None:
     """Create the actor row of ``did`` if missing (marks at 0)."""
+    touch(did)
     await execute(
         client,
         "INSERT INTO appview_actor (did, handle, status, account_seq, handle_seq, commit_seq)"
@@ -208,6 +232,7 @@ async def ensure_actor(
 
 async def set_status(client: BaseDBAsyncClient, did: str, status: str, seq: int) -> bool:
     """Set the standing of ``did`` if ``seq`` is newer than the last one; whether it was."""
+    touch(did)
     changed = await execute(
         client,
         "UPDATE appview_actor SET status = ?, account_seq = ? WHERE did = ? AND account_seq < ?",
@@ -218,6 +243,7 @@ async def set_status(client: BaseDBAsyncClient, did: str, status: str, seq: int)
 
 async def set_handle(client: BaseDBAsyncClient, did: str, handle: str | None, seq: int) -> None:
     """Set the handle of ``did`` if ``seq`` is newer than the last identity event applied."""
+    touch(did)
     await execute(
         client,
         "UPDATE appview_actor SET handle = ?, handle_seq = ? WHERE did = ? AND handle_seq < ?",
@@ -308,6 +334,7 @@ RECOUNT: Final[dict[str, str]] = {
 
 async def recount(client: BaseDBAsyncClient) -> None:
     """Recompute every aggregate count from the rows it counts."""
+    touch_all()
     for table, text in RECOUNT.items():
         await execute(client, f"DELETE FROM {table}")
         await execute(client, text, [POST_URI_PATTERN] if "?" in text else [])

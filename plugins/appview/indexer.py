@@ -5,7 +5,9 @@ The same :class:`Indexer` serves the durable consumer (every event, at least onc
 Each event is applied in one transaction that holds the actor's lock. A record's change is
 applied only when its event is newer than the record's mark (``appview_record.seq``), and a
 version the index already holds is not applied again, so an event seen twice, or after a
-newer one, changes nothing, and no count moves twice.
+newer one, changes nothing, and no count moves twice. Once an event's transactions have
+committed, the actors whose cached facts it changed are invalidated (:mod:`.actor_cache`),
+before the write's response returns.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from exprsn_pds import (
 )
 from exprsn_pds.datamodel import ipld_to_json
 from exprsn_pds.plugins.appview import index_store as store
+from exprsn_pds.plugins.appview.actor_cache import invalidating
 from exprsn_pds.plugins.appview.notification_stream import publish_notifications
 from exprsn_pds.plugins.appview.notifications import NotificationWriter
 from exprsn_pds.plugins.appview.records import Extract, extract, iso_time, now_iso, sort_time
@@ -79,7 +82,8 @@ class Indexer:
         if event.seq in self._applied:
             return
         self.notifications.begin()
-        await self._apply(event)
+        async with invalidating(self._pds):
+            await self._apply(event)
         await publish_notifications(self._pds, self.notifications.take())
         self._applied[event.seq] = None
         if len(self._applied) > REMEMBERED_EVENTS:

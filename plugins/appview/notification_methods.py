@@ -51,7 +51,7 @@ async def notification_views(
     may see (authors active and not blocked either way, records still indexed)."""
     client = ctx.pds.database.client
     authors = list(dict.fromkeys(item.author_did for item in items))
-    state = await hydrate_actors(client, viewer, authors)
+    state = await hydrate_actors(ctx.pds, viewer, authors)
     views = views_of(ctx, state)
     found = await records(client, {item.record_uri for item in items})
     shown: list[dict[str, Any]] = []
@@ -165,7 +165,7 @@ async def list_activity_subscriptions(ctx: XrpcContext) -> XrpcResponse:
         client, viewer, limit, None if cursor is None else int(cursor)
     )
     dids = [did for _, did in rows]
-    state = await hydrate_actors(client, viewer, dids)
+    state = await hydrate_actors(ctx.pds, viewer, dids)
     views = views_of(ctx, state)
     body: dict[str, Any] = {
         "subscriptions": [

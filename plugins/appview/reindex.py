@@ -15,6 +15,7 @@ from typing import Final
 
 from exprsn_pds import Pds
 from exprsn_pds.plugins.appview import index_store as store
+from exprsn_pds.plugins.appview.actor_cache import invalidating
 from exprsn_pds.plugins.appview.indexer import Indexer
 
 ACCOUNT_PAGE: Final = 500
@@ -48,26 +49,27 @@ async def rebuild(pds: Pds, dids: list[str], *, progress: Callable[[], None]) ->
     indexer = Indexer(pds)
     records = 0
     for did in dids:
-        seq = await pds.consumers.head_seq()
-        info = await pds.accounts.get(did)
-        async with pds.database.transaction() as client:
-            await store.refresh_actor(
-                client,
-                did,
-                handle=None if info is None else info.handle,
-                status="deleted" if info is None else str(info.status),
-                seq=seq,
-            )
-        if info is None:
-            await indexer.forget_actor(did, seq)
-        else:
-            repo = await pds.repos.state(did)
-            records += await indexer.rebuild_actor(did, seq, None if repo is None else repo.rev)
+        async with invalidating(pds):
+            seq = await pds.consumers.head_seq()
+            info = await pds.accounts.get(did)
+            async with pds.database.transaction() as client:
+                await store.refresh_actor(
+                    client,
+                    did,
+                    handle=None if info is None else info.handle,
+                    status="deleted" if info is None else str(info.status),
+                    seq=seq,
+                )
+            if info is None:
+                await indexer.forget_actor(did, seq)
+            else:
+                repo = await pds.repos.state(did)
+                records += await indexer.rebuild_actor(did, seq, None if repo is None else repo.rev)
         progress()
     return ReindexReport(actors=len(dids), records=records)
 
 
 async def recount(pds: Pds) -> None:
     """Recompute every aggregate count from the index's rows."""
-    async with pds.database.transaction() as client:
+    async with invalidating(pds), pds.database.transaction() as client:
         await store.recount(client)
