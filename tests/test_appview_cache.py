@@ -52,7 +52,9 @@ async def test_a_hit_is_served_from_the_cache_not_the_index(
         ["Not from the cache", bob.did],
     )
     assert await shown_name(alice, bob.did) == "Bob"
-    assert lookups(alice.client) == (hits + 2, misses)  # alice (the viewer) and bob
+    after_hits, after_misses = lookups(alice.client)
+    assert after_misses == misses  # alice (the viewer) and bob: both hits
+    assert after_hits >= hits + 2
     assert get_pds(alice.client.app).cache_stats.hit_rate(CACHE_NAME) is not None
 
 
@@ -112,10 +114,10 @@ async def test_viewer_state_is_never_cached_nor_shared(
         "/xrpc/app.bsky.graph.muteActor", json={"actor": bob.did}, headers=alice.headers
     )
     assert response.status_code == 200
-    hits, _ = lookups(alice.client)
+    misses = lookups(alice.client)[1]
     _, seen = await alice.profile(bob.did)
     assert seen["viewer"]["muted"] is True
-    assert lookups(alice.client)[0] == hits + 2  # bob's facts still came from the cache
+    assert lookups(alice.client)[1] == misses  # bob's facts still came from the cache
     # carol's view of the same cached actor carries carol's viewer state, not alice's
     hits, _ = lookups(alice.client)
     _, theirs = await carol.profile(bob.did)

@@ -36,7 +36,8 @@ TTL_S: Final = 300.0
 """How long an entry lives (the seed's profiles: at most 300 s)."""
 VERSION_TTL_S: Final = 86_400.0
 """How long a DID's version outlives its last change (longer than any entry)."""
-ENTRY_KEY: Final = "appview:actor:"
+ENTRY_KEY: Final = "appview:actor:1:"
+"""Entries' key prefix; its number changes with :class:`ActorBasics`' encoding."""
 VERSION_KEY: Final = "appview:actor-version:"
 GENERATION_KEY: Final = "appview:actor-generation"
 COUNTER_KEY: Final = "appview:actor-versions"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
-from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
+from exprsn_pds import InvalidRequest, Pds, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import view_store
+from exprsn_pds.plugins.appview.actor_cache import actor_cache_of
 from exprsn_pds.plugins.appview.common import AppviewSettings, answer, viewer_of
 from exprsn_pds.plugins.appview.hydrate import ActorState, hydrate_actors
 from exprsn_pds.plugins.appview.views import Views
@@ -23,13 +22,16 @@ def views_of(ctx: XrpcContext, state: ActorState) -> Views:
     return Views(state, lambda preset, did, cid: urls.url(preset, did, cid))
 
 
-async def resolve_actors(client: BaseDBAsyncClient, identifiers: list[str]) -> dict[str, str]:
-    """``identifier → DID`` of the identifiers (DIDs or handles) the index knows."""
+async def resolve_actors(pds: Pds, identifiers: list[str]) -> dict[str, str]:
+    """``identifier → DID`` of the identifiers (DIDs or handles) the index knows (DIDs
+    through the actor cache, handles from the index)."""
     dids = [i for i in identifiers if i.startswith("did:")]
     handles = {i.lower(): i for i in identifiers if not i.startswith("did:")}
-    found = {did: did for did in (await view_store.actors(client, dids))}
-    for handle, did in (await view_store.dids_of_handles(client, set(handles))).items():
-        found[handles[handle]] = did
+    found = {did: did for did in await actor_cache_of(pds).load(dids)}
+    if handles:
+        client = pds.database.client
+        for handle, did in (await view_store.dids_of_handles(client, set(handles))).items():
+            found[handles[handle]] = did
     return found
 
 
@@ -40,7 +42,7 @@ async def get_profile(ctx: XrpcContext) -> XrpcResponse:
     ``AccountDeactivated`` / ``AccountTakedown`` for one that is not active.
     """
     actor = ctx.params["actor"]
-    did = (await resolve_actors(ctx.pds.database.client, [actor])).get(actor)
+    did = (await resolve_actors(ctx.pds, [actor])).get(actor)
     if did is None:
         raise InvalidRequest("Profile not found")
     settings = AppviewSettings.of(ctx.pds)
@@ -64,7 +66,7 @@ async def get_profile(ctx: XrpcContext) -> XrpcResponse:
 async def get_profiles(ctx: XrpcContext) -> XrpcResponse:
     """``app.bsky.actor.getProfiles``: the actors found and active, in the order asked."""
     identifiers: list[str] = ctx.params["actors"]
-    resolved = await resolve_actors(ctx.pds.database.client, identifiers)
+    resolved = await resolve_actors(ctx.pds, identifiers)
     dids = list(dict.fromkeys(resolved[i] for i in identifiers if i in resolved))
     settings = AppviewSettings.of(ctx.pds)
     state = await hydrate_actors(
@@ -129,7 +131,7 @@ async def get_suggestions(ctx: XrpcContext) -> XrpcResponse:
     (the official AppView reads a curated table too), without the viewer, those the
     viewer follows and those blocked either way; paged by ``cursor``."""
     settings = AppviewSettings.of(ctx.pds)
-    resolved = await resolve_actors(ctx.pds.database.client, list(settings.suggested_actors))
+    resolved = await resolve_actors(ctx.pds, list(settings.suggested_actors))
     candidates = list(
         dict.fromkeys(resolved[i] for i in settings.suggested_actors if i in resolved)
     )

@@ -47,7 +47,7 @@ async def subject_of(ctx: XrpcContext, *, not_found: str | None = None) -> str:
     """The DID of the ``actor`` param; 400 ``InvalidRequest`` if the index has none, with
     ``not_found`` (default: "Actor not found: <actor>") as its message."""
     actor: str = ctx.params["actor"]
-    did = (await resolve_actors(ctx.pds.database.client, [actor])).get(actor)
+    did = (await resolve_actors(ctx.pds, [actor])).get(actor)
     if did is None:
         raise InvalidRequest(not_found or f"Actor not found: {actor}")
     return did
@@ -276,7 +276,7 @@ async def get_suggested_follows_by_actor(ctx: XrpcContext) -> XrpcResponse:
     others), without ``actor``, the viewer, those the viewer follows, mutes or blocks."""
     subject = await subject_of(ctx)
     settings = AppviewSettings.of(ctx.pds)
-    resolved = await resolve_actors(ctx.pds.database.client, list(settings.suggested_actors))
+    resolved = await resolve_actors(ctx.pds, list(settings.suggested_actors))
     candidates = list(
         dict.fromkeys(resolved[i] for i in settings.suggested_actors if i in resolved)
     )

@@ -25,7 +25,7 @@ async def _actor(ctx: XrpcContext) -> tuple[str, str]:
     """``(caller, muted DID)``; 400 for an unknown actor or the caller itself."""
     did = caller_did(ctx.auth)
     actor: str = ctx.input["actor"]
-    subject = (await resolve_actors(ctx.pds.database.client, [actor])).get(actor)
+    subject = (await resolve_actors(ctx.pds, [actor])).get(actor)
     if subject is None:
         raise InvalidRequest("Actor not found")
     if subject == did:

@@ -46,7 +46,7 @@ async def get_relationships(ctx: XrpcContext) -> XrpcResponse:
     """
     actor: str = ctx.params["actor"]
     others: list[str] = ctx.params.get("others") or []
-    resolved = await resolve_actors(ctx.pds.database.client, [actor, *others])
+    resolved = await resolve_actors(ctx.pds, [actor, *others])
     subject = resolved.get(actor)
     body: dict[str, Any] = {}
     if subject is None or not others:
