@@ -147,5 +147,6 @@ async def test_a_view_read_before_a_write_is_not_served_after_it(
         return loaded
 
     monkeypatch.setattr(actor_cache, "read_basics", read_then_write)
-    assert await shown_name(alice, bob.did) == "Bob"  # built from what it read
+    # the view's first read (resolving bob's DID) stores "Bob" under a version gone since
+    assert await shown_name(alice, bob.did) in ("Bob", "Robert")
     assert await shown_name(alice, bob.did) == "Robert"
