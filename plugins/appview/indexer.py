@@ -13,7 +13,6 @@ before the write's response returns.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -29,6 +28,7 @@ from exprsn_pds import (
     SyncEvent,
 )
 from exprsn_pds.datamodel import ipld_to_json
+from exprsn_pds.lru import Lru
 from exprsn_pds.plugins.appview import index_store as store
 from exprsn_pds.plugins.appview.actor_cache import invalidating
 from exprsn_pds.plugins.appview.notification_stream import publish_notifications
@@ -73,21 +73,19 @@ class Indexer:
 
     def __init__(self, pds: Pds) -> None:
         self._pds = pds
-        self._applied: OrderedDict[int, None] = OrderedDict()
+        self._applied: Lru[int, bool] = Lru(REMEMBERED_EVENTS)
         self.notifications = NotificationWriter()
 
     async def apply(self, event: AnyEvent) -> None:
         """Bring the index up to date with ``event`` (idempotent), then hand the
         notifications it made to the live stream."""
-        if event.seq in self._applied:
+        if self._applied.get(event.seq) is not None:
             return
         self.notifications.begin()
         async with invalidating(self._pds):
             await self._apply(event)
         await publish_notifications(self._pds, self.notifications.take())
-        self._applied[event.seq] = None
-        if len(self._applied) > REMEMBERED_EVENTS:
-            self._applied.popitem(last=False)
+        self._applied.put(event.seq, True)
 
     async def _apply(self, event: AnyEvent) -> None:
         if isinstance(event, CommitEvent):
