@@ -252,7 +252,20 @@ class Pds:
 
     async def start(self) -> None:
         """Open the database (migrated when configured), cache, rate-limit counters and HTTP
-        client; start plugins, then the durable consumers."""
+        client; start plugins, then the durable consumers.
+
+        A start that fails part way closes what it had opened (plugins that had started
+        are shut down) before the error propagates, so another may be tried in the
+        same process.
+        """
+        started: list[str] = []
+        try:
+            await self._open(started)
+        except BaseException:
+            await self._close(self._plugins_to_stop(started))
+            raise
+
+    async def _open(self, started: list[str]) -> None:
         self.settings.data_directory.mkdir(parents=True, exist_ok=True)
         await self.database.connect()
         if self.settings.migrate_on_start:
@@ -275,8 +288,19 @@ class Pds:
             interval_s=self.settings.crawl_interval_s,
         )
         self._repo_writer = self._open_repo_writer()
-        await self.plugins.call_per_plugin_async("pds_startup", lambda _plugin: {"pds": self})
+        for plugin in self.plugins.plugin_order("pds_startup"):
+            await self.plugins.call_per_plugin_async(
+                "pds_startup", lambda _plugin: {"pds": self}, [plugin]
+            )
+            started.append(plugin)
         self.consumers.start()
+
+    def _plugins_to_stop(self, started: list[str]) -> list[str]:
+        """After a failed start: the plugins of :meth:`stop_order` that did start."""
+        starting = set(self.plugins.plugin_order("pds_startup"))
+        return [
+            name for name in self.plugins.stop_order() if name in started or name not in starting
+        ]
 
     def _open_repo_writer(self) -> RepoWriter:
         source = KeyringSource(self.settings.data_directory, self.settings.key_encryption_keys)
@@ -298,9 +322,12 @@ class Pds:
     async def stop(self) -> None:
         """Stop durable consumers, then plugins (in the reverse of their start order), then
         close what :meth:`start` opened."""
+        await self._close(self.plugins.stop_order())
+
+    async def _close(self, plugins: list[str]) -> None:
         await self.consumers.stop()
         await self.plugins.call_per_plugin_async(
-            "pds_shutdown", lambda _plugin: {"pds": self}, self.plugins.stop_order()
+            "pds_shutdown", lambda _plugin: {"pds": self}, plugins
         )
         if self._crawlers is not None:
             await self._crawlers.close()

@@ -187,6 +187,36 @@ async def test_startup_runs_in_pluggys_order_and_shutdown_in_reverse(
     assert stopped == [*reversed(PLUGGY_ORDER), "stops-only"]
 
 
+class FailsToStart:
+    @hookimpl
+    async def pds_startup(self) -> None:
+        raise RuntimeError("this plugin cannot start")
+
+    @hookimpl
+    def pds_shutdown(self) -> None:
+        raise AssertionError("a plugin that never started is not shut down")
+
+
+async def test_a_failed_start_stops_what_had_started_and_frees_the_database(
+    settings_factory: Any,
+) -> None:
+    log: Log = []
+    plugins = [*_recorders(log), ("stops-only", StopsOnly(log)), ("fails", FailsToStart())]
+    failing = Pds(settings_factory(), plugins)
+    started_before = failing.plugins.plugin_order("pds_startup")
+    started_before = started_before[: started_before.index("fails")]
+    with pytest.raises(RuntimeError, match="this plugin cannot start"):
+        await failing.start()
+    stopped = [entry[1] for entry in log if entry[0] == "pds_shutdown"]
+    assert stopped == [
+        *(name for name in reversed(started_before) if name in REGISTRATION_ORDER),
+        "stops-only",
+    ]
+    working = Pds(settings_factory())  # the database is free again
+    await working.start()
+    await working.stop()
+
+
 async def test_a_start_and_stop_wrapper_wraps_each_plugins_call(settings_factory: Any) -> None:
     log: Log = []
     plugins = [("a", _recorder("a", log)), ("wraps", WrapsStartAndStop(log))]
