@@ -169,12 +169,22 @@ class Normaliser:
         return out
 
 
-def load_scenario() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The scenario and the official answers; the answers must be of this scenario."""
-    scenario_bytes = SCENARIO_PATH.read_bytes()
-    official = json.loads(OFFICIAL_PATH.read_text(encoding="utf-8"))
+def scenario_paths(name: str = "") -> tuple[Path, Path]:
+    """The scenario file and its official answers: ``scenario.json`` / ``official.json``, or
+    for a named scenario ``<name>.scenario.json`` / ``<name>.official.json`` (as
+    ``record.mjs --scenario NAME`` reads and writes them)."""
+    if not name:
+        return SCENARIO_PATH, OFFICIAL_PATH
+    return FIXTURES / f"{name}.scenario.json", FIXTURES / f"{name}.official.json"
+
+
+def load_scenario(name: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+    """The scenario ``name`` and the official answers; the answers must be of this scenario."""
+    scenario_path, official_path = scenario_paths(name)
+    scenario_bytes = scenario_path.read_bytes()
+    official = json.loads(official_path.read_text(encoding="utf-8"))
     assert official["scenarioSha256"] == hashlib.sha256(scenario_bytes).hexdigest(), (
-        "official.json was recorded from another scenario.json: re-record it"
+        f"{official_path.name} was recorded from another {scenario_path.name}: re-record it"
     )
     return json.loads(scenario_bytes), official
 
@@ -443,10 +453,12 @@ async def compare_with_official(
     client_factory: Callable[..., Any],
     settings_factory: Callable[..., Settings],
     compared: Callable[[str], bool],
+    scenario_name: str = "",
 ) -> Comparison:
-    """Replay the scenario on a new app (the ``appview`` plugin, :data:`LABELERS`) and
-    compare our answers with the official ones of the methods ``compared`` picks by NSID."""
-    scenario, official = load_scenario()
+    """Replay the scenario ``scenario_name`` on a new app (the ``appview`` plugin,
+    :data:`LABELERS`) and compare our answers with the official ones of the methods
+    ``compared`` picks by NSID."""
+    scenario, official = load_scenario(scenario_name)
     client = await client_factory(appview_settings(settings_factory, labelers=LABELERS))
     replay = Replay(scenario, client, get_pds(client.app))
     await replay.run()

@@ -57,13 +57,25 @@ function ownListeners() {
   return out
 }
 
-/** The command-line options: `--out FILE` (default official.json in the fixture folder). */
+/** The fixture files of a scenario: `scenario.json` / `official.json`, or, for a named one,
+ * `<name>.scenario.json` / `<name>.official.json` (all in the fixture folder). */
+function scenarioFiles(name) {
+  return name
+    ? { scenario: `${name}.scenario.json`, official: `${name}.official.json` }
+    : { scenario: 'scenario.json', official: 'official.json' }
+}
+
+/** The command-line options: `--scenario NAME` (default: the unnamed one) and `--out FILE`
+ * (default: the scenario's official file in the fixture folder). */
 function options(argv) {
-  const out = { out: join(FIXTURES, 'official.json') }
+  const out = { scenario: '', out: null }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out') out.out = argv[++i]
+    else if (argv[i] === '--scenario') out.scenario = argv[++i]
     else throw new Error(`unknown option ${argv[i]}`)
   }
+  out.files = scenarioFiles(out.scenario)
+  out.out ??= join(FIXTURES, out.files.official)
   return out
 }
 
@@ -293,13 +305,13 @@ async function main() {
     const exposed = listeners.filter((l) => !l.startsWith('127.') && !l.startsWith('::1:'))
     console.log(`listening on ${listeners.join(' ')}`)
     if (exposed.length) throw new Error(`servers listen beyond loopback: ${exposed.join(' ')}`)
-    const scenarioBytes = readFileSync(join(FIXTURES, 'scenario.json'))
+    const scenarioBytes = readFileSync(join(FIXTURES, opts.files.scenario))
     const scenario = JSON.parse(scenarioBytes.toString('utf8'))
     const replay = new Replay(scenario, network, AtpAgent)
     await replay.createAccounts()
     for (const [index, step] of scenario.steps.entries()) await replay.run(step, index)
     const output = {
-      description: 'Answers of the official AppView (through the official PDS) to scenario.json, normalised per tests/appview_reference/README.md',
+      description: `Answers of the official AppView (through the official PDS) to ${opts.files.scenario}, normalised per tests/appview_reference/README.md`,
       scenarioSha256: createHash('sha256').update(scenarioBytes).digest('hex'),
       recordedWith: {
         node: process.versions.node,
