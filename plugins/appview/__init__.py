@@ -77,6 +77,7 @@ def pds_register_models(register: ModelRegistrar) -> None:
         models=[
             "exprsn_pds.plugins.appview.models",
             "exprsn_pds.plugins.appview.notification_models",
+            "exprsn_pds.plugins.appview.thread_models",
         ],
         migrations="exprsn_pds.plugins.appview.migrations",
     )

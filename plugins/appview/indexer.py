@@ -34,6 +34,7 @@ from exprsn_pds.plugins.appview.actor_cache import invalidating
 from exprsn_pds.plugins.appview.notification_stream import publish_notifications
 from exprsn_pds.plugins.appview.notifications import NotificationWriter
 from exprsn_pds.plugins.appview.records import Extract, extract, iso_time, now_iso, sort_time
+from exprsn_pds.plugins.appview.thread_index import ThreadIndex
 
 ACTIVE: Final = "active"
 DELETED: Final = "deleted"
@@ -75,6 +76,7 @@ class Indexer:
         self._pds = pds
         self._applied: Lru[int, bool] = Lru(REMEMBERED_EVENTS)
         self.notifications = NotificationWriter()
+        self.threads = ThreadIndex()
 
     async def apply(self, event: AnyEvent) -> None:
         """Bring the index up to date with ``event`` (idempotent), then hand the
@@ -210,6 +212,7 @@ class Indexer:
         if extracted is not None:
             await store.replace_row(client, extracted)
             counts.add(extracted.effects, 1)
+            await self.threads.record_indexed(client, extracted)
             await self.notifications.record_indexed(client, extracted, version.cid)
         await store.put_mark(
             client,
@@ -238,6 +241,7 @@ class Indexer:
         if mark.record is None or mark.cid is None:
             return
         await self.notifications.record_removed(client, mark.uri)
+        await self.threads.record_removed(client, mark.uri)
         extracted = extract(did, collection, rkey, mark.cid, json.loads(mark.record), "")
         if extracted is not None:
             await store.delete_row(client, extracted)

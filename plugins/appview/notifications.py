@@ -28,18 +28,14 @@ from typing import Any, Final
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview import notification_store as store
-from exprsn_pds.plugins.appview import recipient_store
+from exprsn_pds.plugins.appview import recipient_store, threadgate
 from exprsn_pds.plugins.appview.records import Extract, now_iso
+from exprsn_pds.plugins.appview.threadgate import mentioned_dids
 
 REPLY_ANCESTORS: Final = 5
 POST_COLLECTION: Final = "app.bsky.feed.post"
 REPOST_COLLECTION: Final = "app.bsky.feed.repost"
-MENTION_FEATURE: Final = "app.bsky.richtext.facet#mention"
 DECLARATION: Final = "app.bsky.notification.declaration"
-RULE_MENTION: Final = "app.bsky.feed.threadgate#mentionRule"
-RULE_FOLLOWER: Final = "app.bsky.feed.threadgate#followerRule"
-RULE_FOLLOWING: Final = "app.bsky.feed.threadgate#followingRule"
-RULE_LIST: Final = "app.bsky.feed.threadgate#listRule"
 
 
 def _did_of(uri: str | None) -> str | None:
@@ -52,23 +48,6 @@ def _did_of(uri: str | None) -> str | None:
 def _collection_of(uri: str | None) -> str | None:
     parts = (uri or "")[len("at://") :].split("/")
     return parts[1] if len(parts) >= 3 else None
-
-
-def mentioned_dids(facets_json: str | None) -> list[str]:
-    """The DIDs a post's facets mention, in order, once each."""
-    if not facets_json:
-        return []
-    found: list[str] = []
-    facets = json.loads(facets_json)
-    for facet in facets if isinstance(facets, list) else []:
-        features = facet.get("features") if isinstance(facet, dict) else None
-        for feature in features if isinstance(features, list) else []:
-            if not isinstance(feature, dict) or feature.get("$type") != MENTION_FEATURE:
-                continue
-            did = feature.get("did")
-            if isinstance(did, str) and did.startswith("did:") and did not in found:
-                found.append(did)
-    return found
 
 
 class _Recipients:
@@ -147,9 +126,9 @@ async def _post(client: BaseDBAsyncClient, row: dict[str, Any], recipients: _Rec
     root = row.get("reply_root_uri")
     parent = row.get("reply_parent_uri")
     if root is not None and parent is not None:
-        gate = await _threadgate(client, root)
-        if gate is None or await _may_reply(client, recipients.author, root, gate):
-            hidden = set(gate[1]) if gate is not None else set()
+        gate = await threadgate.root_gate(client, root)
+        if gate is None or await threadgate.may_reply(client, recipients.author, root, gate):
+            hidden = set(gate.hidden) if gate is not None else set()
             await _ancestors(client, parent, hidden, recipients)
     reply = root is not None
     for did in await _subscribers(client, recipients.author, reply=reply):
@@ -174,42 +153,6 @@ async def _ancestors(
         if current in hidden:
             return
         current = found[1]
-
-
-async def _threadgate(client: BaseDBAsyncClient, root: str) -> tuple[Any, list[str]] | None:
-    """The root's threadgate: its ``allow`` rules (``None``: anyone) and hidden replies."""
-    found = await recipient_store.threadgate(client, root, _did_of(root))
-    if found is None:
-        return None
-    allow = None if found[0] is None else json.loads(found[0])
-    hidden = json.loads(found[1]) if found[1] else []
-    return allow, [uri for uri in hidden if isinstance(uri, str)]
-
-
-async def _may_reply(
-    client: BaseDBAsyncClient, author: str, root: str, gate: tuple[Any, list[str]]
-) -> bool:
-    """Whether the root's threadgate lets ``author`` reply."""
-    allow = gate[0]
-    root_did = _did_of(root)
-    if allow is None or author == root_did:
-        return True
-    for rule in allow if isinstance(allow, list) else []:
-        kind = rule.get("$type") if isinstance(rule, dict) else None
-        if kind == RULE_MENTION:
-            if author in mentioned_dids(await recipient_store.post_facets(client, root)):
-                return True
-        elif kind in (RULE_FOLLOWER, RULE_FOLLOWING):
-            follower, followed = (author, root_did) if kind == RULE_FOLLOWER else (root_did, author)
-            if await recipient_store.follows(client, follower, followed):
-                return True
-        elif (
-            kind == RULE_LIST
-            and isinstance(rule.get("list"), str)
-            and await recipient_store.listed(client, rule["list"], author)
-        ):
-            return True
-    return False
 
 
 async def _subscribers(client: BaseDBAsyncClient, author: str, *, reply: bool) -> list[str]:
