@@ -12,6 +12,7 @@ hydration (``hydrate.py``) → rules → presentation (``views.py``). See ``docs
 ``[plugins.appview]``: ``public_reads`` (default false: ``app.bsky.*`` without a session is
 401 ``AuthMissing``), ``labelers`` (DIDs answered in ``atproto-content-labelers`` when the
 client names none), ``suggested_actors`` (the curated ``getSuggestions``),
+``suggested_feeds`` (feed generator URIs, the curated ``getSuggestedFeeds``),
 ``known_followers_max`` (default 5). Disabled (``PDS_DISABLE_PLUGINS=appview``), every
 ``app.bsky.*`` method answers 501 ``MethodNotImplemented``.
 """
@@ -34,6 +35,7 @@ from exprsn_pds import (
 from exprsn_pds.plugins.appview import actors, preferences
 from exprsn_pds.plugins.appview.cli import appview_commands
 from exprsn_pds.plugins.appview.common import PLUGIN_NAME, viewer_auth
+from exprsn_pds.plugins.appview.feed_routes import FEED_READS
 from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
@@ -55,7 +57,7 @@ READS: Final = {
 @hookimpl
 def pds_config_schema() -> dict[str, Any]:
     """``[plugins.appview]``: ``public_reads``, ``labelers``, ``suggested_actors``,
-    ``known_followers_max``."""
+    ``suggested_feeds``, ``known_followers_max``."""
     dids = {"type": "array", "items": {"type": "string", "pattern": "^did:"}, "maxItems": 100}
     return {
         "type": "object",
@@ -64,6 +66,11 @@ def pds_config_schema() -> dict[str, Any]:
             "public_reads": {"type": "boolean"},
             "labelers": dids,
             "suggested_actors": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+            "suggested_feeds": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^at://"},
+                "maxItems": 1000,
+            },
             "known_followers_max": {"type": "integer", "minimum": 0, "maximum": 100},
         },
     }
@@ -85,9 +92,11 @@ def pds_register_models(register: ModelRegistrar) -> None:
 
 @hookimpl
 def pds_register_xrpc(registry: XrpcRegistrar) -> None:
-    """Serve the ``app.bsky.actor``, ``app.bsky.graph`` and ``app.bsky.notification``
-    methods."""
+    """Serve the ``app.bsky.actor``, ``app.bsky.graph``, ``app.bsky.notification`` and
+    ``app.bsky.feed`` methods."""
     for nsid, handler in READS.items():
+        registry.add(nsid, handler, auth=viewer_auth)
+    for nsid, handler in FEED_READS.items():
         registry.add(nsid, handler, auth=viewer_auth)
     for nsid, handler in GRAPH_READS.items():
         registry.add(nsid, handler, auth=viewer_auth)

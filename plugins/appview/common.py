@@ -29,6 +29,7 @@ class AppviewSettings:
     public_reads: bool = False
     labelers: tuple[str, ...] = ()
     suggested_actors: tuple[str, ...] = ()
+    suggested_feeds: tuple[str, ...] = ()
     known_followers_max: int = KNOWN_FOLLOWERS_MAX
 
     @classmethod
@@ -39,6 +40,7 @@ class AppviewSettings:
             public_reads=bool(section.get("public_reads", False)),
             labelers=tuple(section.get("labelers", ())),
             suggested_actors=tuple(section.get("suggested_actors", ())),
+            suggested_feeds=tuple(section.get("suggested_feeds", ())),
             known_followers_max=int(section.get("known_followers_max", KNOWN_FOLLOWERS_MAX)),
         )
 

@@ -37,10 +37,11 @@ async def hydrate_graph(
     *,
     lists: Collection[str] = (),
     packs: Collection[str] = (),
+    feeds: Collection[str] = (),
 ) -> GraphState:
-    """Hydrate ``dids``, the ``lists`` and ``packs`` (with each pack's list and feeds) and
-    the creators of all of them; without activity subscriptions, as the official graph
-    views."""
+    """Hydrate ``dids``, the ``lists``, ``packs`` (with each pack's list and feeds), the
+    generators ``feeds`` and the creators of all of them; without activity subscriptions,
+    as the official graph views."""
     client = pds.database.client
     pack_rows = await store.starter_packs(client, set(packs))
     pack_records = {
@@ -48,7 +49,7 @@ async def hydrate_graph(
     }
     list_uris = set(lists) | {row["list_uri"] for row in pack_rows.values() if row["list_uri"]}
     list_rows = await store.lists(client, list_uris)
-    feed_uris = {
+    feed_uris = set(feeds) | {
         uri for _, text, _ in pack_records.values() for uri in _feed_uris(json.loads(text))
     }
     generators = await graph_store.generators(client, feed_uris)

@@ -214,6 +214,16 @@ async def generators(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[s
     return await rows_by_key(client, "appview_feed_generator", GENERATOR_COLUMNS, uris)
 
 
+async def generators_of(
+    client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """``did``'s feed generators, newest ``createdAt`` first as the official ``getActorFeeds``:
+    rows ``(uri, key)``."""
+    return await _page_where(
+        client, "appview_feed_generator", "did", did, cursor, limit, key="created_at"
+    )
+
+
 async def like_counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, int]:
     """How many likes each of ``uris`` has (missing: none)."""
     rows = await fetch_in(
