@@ -1,0 +1,80 @@
+"""The index's reads for the feed skeletons, as raw SQL: feed items newest first.
+
+A feed item is a post (its author is the originator) or a repost (the reposter is the
+originator, the reposted post the item's post). Items sort as the official AppView's
+``feed_item`` rows: newest ``sortAt`` (``min(createdAt, indexedAt)`` of the post or of the
+repost) first, ties by the item's URI; a :class:`~.graph_store.Cursor` names the last one
+given (``<sortAt>::<item uri>``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from exprsn_pds.plugins.appview.graph_store import SORT_AT, Cursor
+from exprsn_pds.sql import fetch
+
+FOLLOWED: Final = "IN (SELECT subject_did FROM appview_follow WHERE did = ?)"
+SELF: Final = "= ?"
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One item: the post, the repost that brought it (if any), who brought it and when."""
+
+    post_uri: str
+    repost_uri: str | None
+    originator: str
+    sort_key: str
+
+    @property
+    def uri(self) -> str:
+        """The item's own URI: the repost's, or the post's."""
+        return self.repost_uri or self.post_uri
+
+    @property
+    def author(self) -> str:
+        """The DID of the post's author (from its URI)."""
+        return self.post_uri.removeprefix("at://").split("/", 1)[0]
+
+    def cursor(self) -> str:
+        """The cursor of a page ending at this item."""
+        return Cursor(self.sort_key, self.uri).text()
+
+
+def _sort_at(alias: str) -> str:
+    """:data:`~.graph_store.SORT_AT` of the table named ``alias``."""
+    return SORT_AT.replace("created_at", f"{alias}.created_at").replace(
+        "indexed_at", f"{alias}.indexed_at"
+    )
+
+
+def _after(cursor: Cursor | None, alias: str) -> tuple[str, list[Any]]:
+    if cursor is None:
+        return "", []
+    key = _sort_at(alias)
+    return (
+        f" AND ({key} < ? OR ({key} = ? AND {alias}.uri < ?))",
+        [cursor.key, cursor.key, cursor.tie],
+    )
+
+
+async def items_by(
+    client: BaseDBAsyncClient, who: str, did: str, cursor: Cursor | None, limit: int
+) -> list[FeedItem]:
+    """Up to ``limit`` items after ``cursor`` whose originator is ``did`` (``who`` =
+    :data:`SELF`) or an account ``did`` follows (``who`` = :data:`FOLLOWED`)."""
+    post_after, post_values = _after(cursor, "p")
+    repost_after, repost_values = _after(cursor, "r")
+    text = (
+        f"SELECT p.uri, NULL, p.did, {_sort_at('p')} AS sort_key, p.uri AS tie FROM appview_post p"
+        f" WHERE p.did {who}{post_after}"
+        f" UNION ALL SELECT r.subject_uri, r.uri, r.did, {_sort_at('r')} AS sort_key, r.uri AS tie"
+        f" FROM appview_repost r WHERE r.did {who}{repost_after}"
+        " ORDER BY sort_key DESC, tie DESC LIMIT ?"
+    )
+    rows = await fetch(client, text, [did, *post_values, did, *repost_values, limit])
+    return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]

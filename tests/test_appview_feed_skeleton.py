@@ -1,0 +1,92 @@
+"""Feed skeletons on SQLite and PostgreSQL: the home timeline's items (follows' and own
+posts and reposts), its official merge and cursor, and the block and mute rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from appview_replay import appview_settings
+from test_appview_index import Actor
+
+from exprsn_pds.app import get_pds
+from exprsn_pds.config import Settings
+from exprsn_pds.plugins.appview.feed_skeleton import actors_of, drop_blocks_and_mutes, timeline
+from exprsn_pds.plugins.appview.graph_store import Cursor
+from exprsn_pds.plugins.appview.hydrate import hydrate_actors
+
+POST: Final = "app.bsky.feed.post"
+REPOST: Final = "app.bsky.feed.repost"
+FOLLOW: Final = "app.bsky.graph.follow"
+BLOCK: Final = "app.bsky.graph.block"
+
+
+def _at(minute: int) -> str:
+    return f"2026-01-01T00:{minute:02d}:00.000Z"
+
+
+async def _post(actor: Actor, minute: int) -> dict[str, str]:
+    return await actor.write(POST, {"text": f"at {minute}", "createdAt": _at(minute)})
+
+
+async def test_timeline_merges_follows_and_own_items_newest_first_with_a_stable_cursor(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    db = get_pds(client.app).database.client
+    alice, bob, carol, dan = [
+        await Actor.create(client, n) for n in ("alice", "bob", "carol", "dan")
+    ]
+    for subject in (bob, carol):
+        await alice.write(FOLLOW, {"subject": subject.did, "createdAt": _at(0)})
+    b1, b2 = await _post(bob, 1), await _post(bob, 3)
+    own = await _post(alice, 2)
+    await _post(dan, 4)  # not followed
+    repost = await carol.write(
+        REPOST, {"subject": {"uri": b1["uri"], "cid": b1["cid"]}, "createdAt": _at(5)}
+    )
+    skeleton = await timeline(db, alice.did, None, 50)
+    assert [(i.post_uri, i.repost_uri, i.originator) for i in skeleton.items] == [
+        (b1["uri"], repost["uri"], carol.did),
+        (b2["uri"], None, bob.did),
+        (own["uri"], None, alice.did),
+        (b1["uri"], None, bob.did),
+    ]
+    assert skeleton.cursor is None
+    first = await timeline(db, alice.did, None, 2)
+    assert [i.uri for i in first.items] == [repost["uri"], b2["uri"]]
+    assert first.cursor is not None
+    await _post(bob, 6)  # arriving between pages moves nothing after the cursor
+    rest = await timeline(db, alice.did, Cursor.parse(first.cursor), 2)
+    assert [i.uri for i in rest.items] == [own["uri"], b1["uri"]] and rest.cursor is None
+    assert (await timeline(db, dan.did, None, 10)).items[0].originator == dan.did
+
+
+async def test_timeline_rules_drop_muted_and_blocked_authors_and_originators(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    pds = get_pds(client.app)
+    alice, bob, carol, dan = [
+        await Actor.create(client, n) for n in ("alice", "bob", "carol", "dan")
+    ]
+    for subject in (bob, carol):
+        await alice.write(FOLLOW, {"subject": subject.did, "createdAt": _at(0)})
+    kept = await _post(bob, 1)
+    hidden = await _post(dan, 2)
+    await bob.write(
+        REPOST, {"subject": {"uri": hidden["uri"], "cid": hidden["cid"]}, "createdAt": _at(3)}
+    )
+    await carol.write(
+        REPOST, {"subject": {"uri": kept["uri"], "cid": kept["cid"]}, "createdAt": _at(4)}
+    )
+    await dan.write(BLOCK, {"subject": alice.did, "createdAt": _at(0)})
+    response = await client.post(
+        "/xrpc/app.bsky.graph.muteActor", json={"actor": carol.did}, headers=alice.headers
+    )
+    assert response.status_code == 200
+    skeleton = await timeline(pds.database.client, alice.did, None, 50)
+    assert len(skeleton.items) == 3
+    actors = await hydrate_actors(pds, alice.did, actors_of(skeleton.items), subscriptions=False)
+    shown = drop_blocks_and_mutes(skeleton.items, actors)
+    assert [(i.post_uri, i.repost_uri) for i in shown] == [(kept["uri"], None)]
