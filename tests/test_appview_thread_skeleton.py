@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import pytest
 from appview_replay import Replay, appview_settings, load_scenario
+from test_appview_index import NOW, Actor, ref
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
@@ -253,6 +254,7 @@ def test_a_deleted_op_reply_keeps_its_place_only_while_replies_below_it_survive(
 
 
 RULE: Final = "app.bsky.feed.threadgate#"
+POST: Final = "app.bsky.feed.post"
 
 
 async def test_threadgate_rules_admit_mentioned_followers_followed_and_listed_repliers(
@@ -322,3 +324,41 @@ async def test_threadgate_rules_admit_mentioned_followers_followed_and_listed_re
         "did:plc:op",
         "did:plc:member",
     ]
+
+
+async def _thread_rows(client: Any, root: str) -> dict[str, tuple[bool, bool]]:
+    """``reply uri → (violates the threadgate, deleted)`` of the thread of ``root``."""
+    found = await fetch_in(
+        client,
+        "SELECT uri, violates_threadgate, deleted_at FROM appview_thread_reply"
+        " WHERE root_uri IN ({holes})",
+        [root],
+    )
+    return {str(r[0]): (bool(r[1]), r[2] is not None) for r in found}
+
+
+async def test_the_index_judges_a_reply_by_the_threadgate_when_it_is_indexed(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    database = get_pds(client.app).database.client
+    alice, bob, carol = [await Actor.create(client, name) for name in ("alice", "bob", "carol")]
+    root = await alice.write(POST, {"text": "root", "createdAt": NOW})
+    reply = {"root": ref(root), "parent": ref(root)}
+    early = await bob.write(POST, {"text": "early", "reply": reply, "createdAt": NOW})
+    rkey = root["uri"].rsplit("/", 1)[1]
+    gate = {"post": root["uri"], "allow": [], "createdAt": NOW}
+    await alice.write("app.bsky.feed.threadgate", gate, rkey=rkey)
+    late = await carol.write(POST, {"text": "late", "reply": reply, "createdAt": NOW})
+    own = await alice.write(POST, {"text": "own", "reply": reply, "createdAt": NOW})
+    assert await _thread_rows(database, root["uri"]) == {
+        early["uri"]: (False, False),
+        late["uri"]: (True, False),
+        own["uri"]: (False, False),
+    }
+    await alice.delete(own["uri"])
+    await carol.delete(late["uri"])
+    assert await _thread_rows(database, root["uri"]) == {
+        early["uri"]: (False, False),
+        own["uri"]: (False, True),  # the OP's reply keeps its place in the OP thread
+    }

@@ -466,7 +466,7 @@ def _sorting(a: Node, b: Node, options: SortOptions) -> int:
     return (b_at > a_at) - (b_at < a_at)
 
 
-def _bumps(options: SortOptions) -> list[tuple[bool, Callable[[Node], bool]]]:
+def _bumps(options: SortOptions) -> Bumps:
     """The bumps, in priority order, as ``(up, applies)``: the OP thread, the OP's
     replies, the viewer's, those of accounts the viewer follows; among other replies,
     muted ones last, then those the threadgate hides."""
@@ -493,8 +493,11 @@ def _bumps(options: SortOptions) -> list[tuple[bool, Callable[[Node], bool]]]:
     ]
 
 
-def _compare(a: Node, b: Node, options: SortOptions) -> int:
-    for up, applies in _bumps(options):
+Bumps = list[tuple[bool, Callable[[Node], bool]]]
+
+
+def _compare(a: Node, b: Node, options: SortOptions, bumps: Bumps) -> int:
+    for up, applies in bumps:
         in_a, in_b = applies(a), applies(b)
         if in_a and in_b:
             return _sorting(a, b, options)
@@ -505,16 +508,19 @@ def _compare(a: Node, b: Node, options: SortOptions) -> int:
     return _sorting(a, b, options)
 
 
-def _sort_trim(node: Node, options: SortOptions, branching_factor: int) -> None:
+def _sort_trim(
+    node: Node, options: SortOptions, branching_factor: int, bumps: Bumps | None = None
+) -> None:
     """Sort every level of replies below ``node`` and keep ``branching_factor`` of each
     but the anchor's own."""
     if node.replies is None:
         return
-    node.replies.sort(key=cmp_to_key(lambda a, b: _compare(a, b, options)))
+    bumps = _bumps(options) if bumps is None else bumps
+    node.replies.sort(key=cmp_to_key(lambda a, b: _compare(a, b, options, bumps)))
     if node.depth != 0:
         node.replies = node.replies[:branching_factor]
     for reply in node.replies:
-        _sort_trim(reply, options, branching_factor)
+        _sort_trim(reply, options, branching_factor, bumps)
 
 
 def _flatten(node: Node) -> list[dict[str, Any]]:
