@@ -15,6 +15,10 @@ follows (``--scale 0.01`` a hundredth of each). Three phases, in process:
    app's test client: p50/p95/p99 of server time (no network) and CPU per call (the server's
    and the in-process test client's together).
 
+4. **Timeline skeletons** (``feed_skeleton.timeline``, limit 50, on the index directly, no
+   post views yet): a random viewer's, and the heavy viewer's (the last account, which
+   follows every other account): the fan-out on read decision's numbers.
+
 Each read line ends with the actor cache's hit rate over its calls (``pds.cache_stats``).
 Last, the process's peak memory (max RSS). Logging is configured as the server's (on
 stderr), the access log silenced (its warnings, e.g. an aborted request, still show): stdout
@@ -48,6 +52,7 @@ from exprsn_pds.datamodel import Cid
 from exprsn_pds.logs import configure_logging
 from exprsn_pds.pds import Pds
 from exprsn_pds.plugins.appview.actor_cache import CACHE_NAME
+from exprsn_pds.plugins.appview.feed_skeleton import timeline
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.repo.writes import Action, RecordWrite
 
@@ -61,6 +66,7 @@ thousands of lines would bury the results."""
 CATCH_UP_TIMEOUT_S: Final = 3_600.0
 PROFILES_BATCH: Final = 25
 NOTIFICATIONS_PAGE: Final = 40
+TIMELINE_PAGE: Final = 50
 MORE_READS: Final[tuple[tuple[str, str, str | None, dict[str, Any]], ...]] = (
     ("getFollowers", "/xrpc/app.bsky.graph.getFollowers", "actor", {}),
     (
@@ -149,6 +155,7 @@ async def write_network(
     while len(follows) < min(sizes["follows"], len(dids) * (len(dids) - 1)):
         follows.add((rng.choice(dids), rng.choice(dids)))
         follows = {pair for pair in follows if pair[0] != pair[1]}
+    follows |= {(dids[-1], subject) for subject in dids[:-1]}  # the heavy viewer
     for did, subject in follows:
         await add(did, "app.bsky.graph.follow", {"subject": subject, "createdAt": CREATED_AT})
     for _ in range(sizes["likes"]):
@@ -227,6 +234,22 @@ def report(
         f"{name:24} n={len(samples):5}  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
         f"  p99 {p99:7.2f} ms  CPU {cpu_ms:6.2f} ms/call{hits}"
     )
+
+
+async def timelines(pds: Pds, dids: list[str], reads: int, rng: random.Random) -> None:
+    """Phase 4: timeline skeletons of random viewers, then of the heavy viewer."""
+    client = pds.database.client
+    for name, pick in (
+        ("timeline skeleton", lambda: rng.choice(dids[:-1])),
+        (f"  heavy ({len(dids) - 1} follows)", lambda: dids[-1]),
+    ):
+        samples = []
+        began_cpu = time.process_time()
+        for _ in range(reads):
+            began = time.perf_counter()
+            await timeline(client, pick(), None, TIMELINE_PAGE)
+            samples.append(time.perf_counter() - began)
+        report(name, samples, time.process_time() - began_cpu)
 
 
 def _add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
@@ -325,6 +348,7 @@ async def main(scale: float, batch: int, reads: int, singles: int, redis_url: st
                     samples.append(await timed(client, path, params, headers))
                 cpu = time.process_time() - began_cpu
                 report(name, samples, cpu, since(before, lookups(pds)))
+            await timelines(pds, dids, reads, rng)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS):   {peak_mib:,.0f} MiB")
 
