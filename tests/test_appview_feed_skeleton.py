@@ -1,5 +1,6 @@
 """Feed skeletons on SQLite and PostgreSQL: the home timeline's items (follows' and own
-posts and reposts), its official merge and cursor, and the block and mute rules."""
+posts and reposts), its official merge and cursor, the block and mute rules, and the list
+feed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from test_appview_index import Actor
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
-from exprsn_pds.plugins.appview.feed_skeleton import actors_of, drop_blocks_and_mutes, timeline
+from exprsn_pds.plugins.appview.feed_skeleton import (
+    actors_of,
+    drop_blocks_and_mutes,
+    list_feed,
+    timeline,
+)
 from exprsn_pds.plugins.appview.graph_store import Cursor
 from exprsn_pds.plugins.appview.hydrate import hydrate_actors
 
@@ -90,3 +96,32 @@ async def test_timeline_rules_drop_muted_and_blocked_authors_and_originators(
     actors = await hydrate_actors(pds, alice.did, actors_of(skeleton.items), subscriptions=False)
     shown = drop_blocks_and_mutes(skeleton.items, actors)
     assert [(i.post_uri, i.repost_uri) for i in shown] == [(kept["uri"], None)]
+
+
+async def test_list_feed_is_the_members_posts_newest_first_without_reposts(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    db = get_pds(client.app).database.client
+    alice, bob, carol, dan = [
+        await Actor.create(client, n) for n in ("alice", "bob", "carol", "dan")
+    ]
+    curated = await alice.write(
+        "app.bsky.graph.list",
+        {"name": "Picks", "purpose": "app.bsky.graph.defs#curatelist", "createdAt": _at(0)},
+    )
+    for member in (bob, carol):
+        await alice.write(
+            "app.bsky.graph.listitem",
+            {"list": curated["uri"], "subject": member.did, "createdAt": _at(0)},
+        )
+    b1, c1, b2 = await _post(bob, 1), await _post(carol, 2), await _post(bob, 3)
+    await _post(dan, 4)
+    await carol.write(
+        REPOST, {"subject": {"uri": b1["uri"], "cid": b1["cid"]}, "createdAt": _at(5)}
+    )
+    first = await list_feed(db, curated["uri"], None, 2)
+    assert [i.uri for i in first.items] == [b2["uri"], c1["uri"]] and first.cursor is not None
+    rest = await list_feed(db, curated["uri"], Cursor.parse(first.cursor), 2)
+    assert [i.uri for i in rest.items] == [b1["uri"]] and rest.cursor is None
+    assert (await list_feed(db, "at://did:plc:none/app.bsky.graph.list/x", None, 5)).items == []

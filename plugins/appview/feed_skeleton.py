@@ -4,7 +4,8 @@
 AppView does: both read ``limit + 1`` past the cursor, own items fill what the follows
 leave of the page but at least ``min(limit, 10)`` of them may enter; a cursor is given when
 the merge holds more than ``limit`` items, or when own items were left out by their cap.
-The rules (:func:`drop_blocks_and_mutes`) run after the page is cut, so a page may hold
+``list_feed`` is the list members' posts (no reposts). The rules
+(:func:`drop_blocks_and_mutes`) run after the page is cut, so a page may hold
 fewer items than ``limit`` and still carry a cursor.
 """
 
@@ -50,6 +51,15 @@ async def timeline(
     if len(merged) > limit or len(own) > own_limit:
         return Skeleton(page, page[-1].cursor())
     return Skeleton(page, None)
+
+
+async def list_feed(
+    client: BaseDBAsyncClient, list_uri: str, cursor: Cursor | None, limit: int
+) -> Skeleton:
+    """The skeleton of ``getListFeed``: the list members' posts, newest first."""
+    rows = await feed_store.list_posts(client, list_uri, cursor, limit + 1)
+    page = rows[:limit]
+    return Skeleton(page, page[-1].cursor() if len(rows) > limit and page else None)
 
 
 def actors_of(items: list[FeedItem]) -> list[str]:

@@ -78,3 +78,18 @@ async def items_by(
     )
     rows = await fetch(client, text, [did, *post_values, did, *repost_values, limit])
     return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def list_posts(
+    client: BaseDBAsyncClient, list_uri: str, cursor: Cursor | None, limit: int
+) -> list[FeedItem]:
+    """Up to ``limit`` posts after ``cursor`` by the members of ``list_uri`` (no reposts),
+    one per membership as the official ``getListFeed`` joins them."""
+    after, values = _after(cursor, "p")
+    text = (
+        f"SELECT p.uri, p.did, {_sort_at('p')} AS sort_key FROM appview_post p"
+        " JOIN appview_list_item i ON i.subject_did = p.did"
+        f" WHERE i.list_uri = ?{after} ORDER BY sort_key DESC, p.uri DESC LIMIT ?"
+    )
+    rows = await fetch(client, text, [list_uri, *values, limit])
+    return [FeedItem(row[0], None, row[1], row[2]) for row in rows]
