@@ -14,6 +14,7 @@ from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
 from exprsn_pds.plugins.appview.feed_skeleton import (
     actors_of,
+    author_feed,
     drop_blocks_and_mutes,
     list_feed,
     timeline,
@@ -125,3 +126,39 @@ async def test_list_feed_is_the_members_posts_newest_first_without_reposts(
     rest = await list_feed(db, curated["uri"], Cursor.parse(first.cursor), 2)
     assert [i.uri for i in rest.items] == [b1["uri"]] and rest.cursor is None
     assert (await list_feed(db, "at://did:plc:none/app.bsky.graph.list/x", None, 5)).items == []
+
+
+async def test_author_feed_reply_filters_as_the_official_store(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    db = get_pds(client.app).database.client
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    top = await _post(alice, 1)
+    theirs = await _post(bob, 2)
+
+    async def reply(parent: dict[str, str], root: dict[str, str], minute: int) -> str:
+        ref = {"root": {"uri": root["uri"], "cid": root["cid"]}}
+        ref["parent"] = {"uri": parent["uri"], "cid": parent["cid"]}
+        record = {"text": "re", "reply": ref, "createdAt": _at(minute)}
+        return (await alice.write(POST, record))["uri"]
+
+    own_thread = await reply(top, top, 3)
+    elsewhere = await reply(theirs, theirs, 4)
+    repost = await alice.write(
+        REPOST, {"subject": {"uri": theirs["uri"], "cid": theirs["cid"]}, "createdAt": _at(5)}
+    )
+    gone = "at://did:plc:nobody/app.bsky.feed.post/3zzzzzzzzzzzz"
+    await alice.write(REPOST, {"subject": {"uri": gone, "cid": theirs["cid"]}, "createdAt": _at(6)})
+    expected = {
+        "posts_with_replies": [repost["uri"], elsewhere, own_thread, top["uri"]],
+        "posts_no_replies": [repost["uri"], top["uri"]],
+        "posts_and_author_threads": [repost["uri"], own_thread, top["uri"]],
+    }
+    for feed_filter, uris in expected.items():
+        skeleton = await author_feed(db, alice.did, feed_filter, None, 50)
+        assert [item.uri for item in skeleton.items] == uris, feed_filter
+    first = await author_feed(db, alice.did, "posts_with_replies", None, 3)
+    assert first.cursor is not None
+    rest = await author_feed(db, alice.did, "posts_with_replies", Cursor.parse(first.cursor), 3)
+    assert [item.uri for item in rest.items] == [top["uri"]] and rest.cursor is None

@@ -53,13 +53,26 @@ async def timeline(
     return Skeleton(page, None)
 
 
+def _cut(rows: list[FeedItem], limit: int) -> Skeleton:
+    """The first ``limit`` of ``rows`` (read ``limit + 1``), a cursor if more were read."""
+    page = rows[:limit]
+    return Skeleton(page, page[-1].cursor() if len(rows) > limit and page else None)
+
+
 async def list_feed(
     client: BaseDBAsyncClient, list_uri: str, cursor: Cursor | None, limit: int
 ) -> Skeleton:
     """The skeleton of ``getListFeed``: the list members' posts, newest first."""
     rows = await feed_store.list_posts(client, list_uri, cursor, limit + 1)
-    page = rows[:limit]
-    return Skeleton(page, page[-1].cursor() if len(rows) > limit and page else None)
+    return _cut(rows, limit)
+
+
+async def author_feed(
+    client: BaseDBAsyncClient, did: str, feed_filter: str, cursor: Cursor | None, limit: int
+) -> Skeleton:
+    """The skeleton of ``getAuthorFeed`` under one of :data:`.feed_store.REPLY_FILTERS`."""
+    rows = await feed_store.author_items(client, did, feed_filter, cursor, limit + 1)
+    return _cut(rows, limit)
 
 
 def actors_of(items: list[FeedItem]) -> list[str]:

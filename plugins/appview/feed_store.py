@@ -93,3 +93,46 @@ async def list_posts(
     )
     rows = await fetch(client, text, [list_uri, *values, limit])
     return [FeedItem(row[0], None, row[1], row[2]) for row in rows]
+
+
+POSTS_WITH_REPLIES: Final = "posts_with_replies"
+POSTS_NO_REPLIES: Final = "posts_no_replies"
+POSTS_AND_AUTHOR_THREADS: Final = "posts_and_author_threads"
+REPLY_FILTERS: Final = frozenset({POSTS_WITH_REPLIES, POSTS_NO_REPLIES, POSTS_AND_AUTHOR_THREADS})
+"""The ``getAuthorFeed`` filters decided by the reply fields alone."""
+
+
+def _post_filter(feed_filter: str, did: str) -> tuple[str, list[Any]]:
+    if feed_filter == POSTS_NO_REPLIES:
+        return " AND p.reply_parent_uri IS NULL", []
+    if feed_filter == POSTS_AND_AUTHOR_THREADS:
+        prefix = f"at://{did}/"
+        return (
+            " AND (p.reply_parent_uri IS NULL OR substr(p.reply_root_uri, 1, ?) = ?)",
+            [len(prefix), prefix],
+        )
+    if feed_filter == POSTS_WITH_REPLIES:
+        return "", []
+    raise ValueError(f"not a reply filter: {feed_filter}")
+
+
+async def author_items(
+    client: BaseDBAsyncClient, did: str, feed_filter: str, cursor: Cursor | None, limit: int
+) -> list[FeedItem]:
+    """Up to ``limit`` of ``did``'s items after ``cursor`` under one of
+    :data:`REPLY_FILTERS`, as the official ``getAuthorFeed`` store: its posts (replies as
+    the filter keeps them) and its reposts of indexed posts."""
+    post_after, post_values = _after(cursor, "p")
+    repost_after, repost_values = _after(cursor, "r")
+    kept, kept_values = _post_filter(feed_filter, did)
+    text = (
+        f"SELECT p.uri, NULL, p.did, {_sort_at('p')} AS sort_key, p.uri AS tie"
+        f" FROM appview_post p WHERE p.did = ?{kept}{post_after}"
+        f" UNION ALL SELECT r.subject_uri, r.uri, r.did, {_sort_at('r')} AS sort_key,"
+        " r.uri AS tie FROM appview_repost r JOIN appview_post q ON q.uri = r.subject_uri"
+        f" WHERE r.did = ?{repost_after}"
+        " ORDER BY sort_key DESC, tie DESC LIMIT ?"
+    )
+    values = [did, *kept_values, *post_values, did, *repost_values, limit]
+    rows = await fetch(client, text, values)
+    return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]
