@@ -162,3 +162,26 @@ async def test_author_feed_reply_filters_as_the_official_store(
     assert first.cursor is not None
     rest = await author_feed(db, alice.did, "posts_with_replies", Cursor.parse(first.cursor), 3)
     assert [item.uri for item in rest.items] == [top["uri"]] and rest.cursor is None
+
+
+async def test_author_feed_puts_the_own_pinned_post_first_on_the_first_page_only(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    db = get_pds(client.app).database.client
+    alice = await Actor.create(client, "alice")
+    old, new = await _post(alice, 1), await _post(alice, 2)
+    repost = await alice.write(
+        REPOST, {"subject": {"uri": old["uri"], "cid": old["cid"]}, "createdAt": _at(3)}
+    )
+    profile = {"pinnedPost": {"uri": old["uri"], "cid": old["cid"]}, "createdAt": _at(0)}
+    await alice.write("app.bsky.actor.profile", profile, rkey="self")
+    plain = await author_feed(db, alice.did, "posts_with_replies", None, 2)
+    assert [i.uri for i in plain.items] == [repost["uri"], new["uri"]]
+    first = await author_feed(db, alice.did, "posts_with_replies", None, 2, include_pins=True)
+    assert [(i.uri, i.pinned) for i in first.items] == [(old["uri"], True), (new["uri"], False)]
+    assert first.cursor == plain.cursor is not None
+    rest = await author_feed(
+        db, alice.did, "posts_with_replies", Cursor.parse(first.cursor), 2, include_pins=True
+    )
+    assert [(i.uri, i.pinned) for i in rest.items] == [(old["uri"], False)]

@@ -68,11 +68,29 @@ async def list_feed(
 
 
 async def author_feed(
-    client: BaseDBAsyncClient, did: str, feed_filter: str, cursor: Cursor | None, limit: int
+    client: BaseDBAsyncClient,
+    did: str,
+    feed_filter: str,
+    cursor: Cursor | None,
+    limit: int,
+    *,
+    include_pins: bool = False,
 ) -> Skeleton:
-    """The skeleton of ``getAuthorFeed`` under one of :data:`.feed_store.REPLY_FILTERS`."""
+    """The skeleton of ``getAuthorFeed`` under one of :data:`.feed_store.REPLY_FILTERS`;
+    with ``include_pins``, the first page puts the author's own pinned post first (marked
+    ``pinned``) and drops the other items of that post, as the official."""
     rows = await feed_store.author_items(client, did, feed_filter, cursor, limit + 1)
-    return _cut(rows, limit)
+    skeleton = _cut(rows, limit)
+    if not include_pins or cursor is not None:
+        return skeleton
+    pinned = await feed_store.pinned_post(client, did)
+    if pinned is None:
+        return skeleton
+    pin = FeedItem(pinned, None, did, "", pinned=True)
+    if pin.author != did:
+        return skeleton
+    items = [pin, *(item for item in skeleton.items if item.post_uri != pinned)]
+    return Skeleton(items, skeleton.cursor)
 
 
 def actors_of(items: list[FeedItem]) -> list[str]:

@@ -29,6 +29,8 @@ class FeedItem:
     repost_uri: str | None
     originator: str
     sort_key: str
+    pinned: bool = False
+    """The author's pinned post, put first on an author feed's first page."""
 
     @property
     def uri(self) -> str:
@@ -136,3 +138,9 @@ async def author_items(
     values = [did, *kept_values, *post_values, did, *repost_values, limit]
     rows = await fetch(client, text, values)
     return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def pinned_post(client: BaseDBAsyncClient, did: str) -> str | None:
+    """The URI of the post ``did``'s profile pins, if any."""
+    rows = await fetch(client, "SELECT pinned_uri FROM appview_profile WHERE did = ?", [did])
+    return rows[0][0] if rows and rows[0][0] else None
