@@ -19,15 +19,7 @@ FEED_DID: Final = "did:web:feeds.example"
 
 
 async def _get(caller: Actor, nsid: str, /, **params: Any) -> tuple[int, dict[str, Any]]:
-    query = [
-        (key, item)
-        for key, value in params.items()
-        for item in (value if isinstance(value, list) else [value])
-    ]
-    response = await caller.client.get(
-        f"/xrpc/app.bsky.feed.{nsid}", query_string=query, headers=caller.headers
-    )
-    return response.status_code, await response.get_json()
+    return await caller.query(f"app.bsky.feed.{nsid}", **params)
 
 
 async def _generator(actor: Actor, name: str, minute: int, did: str = FEED_DID) -> str:

@@ -19,15 +19,7 @@ MODLIST: Final = "app.bsky.graph.defs#modlist"
 
 
 async def _get(caller: Actor, nsid: str, /, **params: Any) -> tuple[int, dict[str, Any]]:
-    query = [
-        (key, item)
-        for key, value in params.items()
-        for item in (value if isinstance(value, list) else [value])
-    ]
-    response = await caller.client.get(
-        f"/xrpc/app.bsky.graph.{nsid}", query_string=query, headers=caller.headers
-    )
-    return response.status_code, await response.get_json()
+    return await caller.query(f"app.bsky.graph.{nsid}", **params)
 
 
 async def _post(actor: Actor, nsid: str, body: dict[str, Any]) -> tuple[int, Any]:

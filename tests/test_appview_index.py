@@ -65,6 +65,16 @@ class Actor:
         )
         assert response.status_code == 200
 
+    async def query(self, nsid: str, /, **params: Any) -> tuple[int, dict[str, Any]]:
+        """GET ``nsid`` with ``params`` (a list value repeats its parameter): status, body."""
+        query = [
+            (key, item)
+            for key, value in params.items()
+            for item in (value if isinstance(value, list) else [value])
+        ]
+        response = await self.client.get(f"/xrpc/{nsid}", query_string=query, headers=self.headers)
+        return response.status_code, await response.get_json()
+
     async def profile(self, actor: str) -> tuple[int, dict[str, Any]]:
         response = await self.client.get(
             "/xrpc/app.bsky.actor.getProfile", query_string={"actor": actor}, headers=self.headers
