@@ -171,7 +171,7 @@ class RedisSubscription:
             pass
 
     async def _release(self) -> None:
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # unannotated upstream
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed since redis 8
 
     async def _next_message(self) -> dict[str, Any]:
         try:
