@@ -128,6 +128,9 @@ class Post(Model):
     embed_uri = _uri(null=True, db_index=True)
     """The quoted record (``embed.record`` or ``recordWithMedia``)."""
     embed_cid = _cid(null=True)
+    search_keys = fields.TextField(null=True)
+    """What ``searchPosts`` filters find the post by (mentions, links, domains, tags,
+    languages), as hashed words of a full-text index (see ``search_query.index_keys``)."""
     created_at = _time()
     indexed_at = _time()
 

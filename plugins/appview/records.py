@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from exprsn_pds.plugins.appview.models import CID_LENGTH, DID_LENGTH, HANDLE_LENGTH, URI_LENGTH
+from exprsn_pds.plugins.appview.search_keys import index_keys
 
 PROFILE: Final = "app.bsky.actor.profile"
 POST: Final = "app.bsky.feed.post"
@@ -203,6 +204,7 @@ def _post(base: Base, value: dict[str, Any]) -> Extract:
         "embed_type": embed_type,
         "embed_uri": embed_uri,
         "embed_cid": embed_cid,
+        "search_keys": index_keys(value),
         "created_at": base["created_at"] or base["indexed_at"],
         "indexed_at": base["indexed_at"],
     }
