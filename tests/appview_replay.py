@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ DID_IN_TEXT = re.compile(r"did:(plc:[a-z2-7]{24}|web:[A-Za-z0-9.%:-]+)")
 CID = re.compile(r"^baf[a-z2-7]{50,}$")
 AT_URI = re.compile(r"^at://([^/]+)(?:/([^/]+)(?:/([^/]+))?)?$")
 IMAGE_URL = re.compile(r"^https?://[^/]+/img/([a-z_]+)/plain/([^/]+)/([a-z2-7]+)(@[a-z]+)?$")
+VIDEO_URL = re.compile(r"^https?://[^/]+/vid/([^/]+)/([a-z2-7]+)/(playlist\.m3u8|thumbnail\.jpg)$")
 TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 
@@ -118,6 +120,11 @@ class Normaliser:
             owner = self.did(did)[len("did:") :]
             blob = self.cid(cid)[len("cid:") :]
             return f"image:{preset}:{owner}:{blob}{fmt or ''}"
+        if video := VIDEO_URL.match(value):
+            did, cid, file = video.groups()
+            owner = self.did(urllib.parse.unquote(did))[len("did:") :]
+            blob = self.cid(cid)[len("cid:") :]
+            return f"video:{file}:{owner}:{blob}"
         if AT_URI.match(value):
             return self.at_uri(value)
         if CID.match(value):

@@ -7,6 +7,7 @@ const DID_IN_TEXT = /did:(plc:[a-z2-7]{24}|web:[A-Za-z0-9.%:-]+)/g
 const CID = /^baf[a-z2-7]{50,}$/
 const AT_URI = /^at:\/\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?$/
 const IMAGE_URL = /^https?:\/\/[^/]+\/img\/([a-z_]+)\/plain\/([^/]+)\/([a-z2-7]+)(@[a-z]+)?$/
+const VIDEO_URL = /^https?:\/\/[^/]+\/vid\/([^/]+)\/([a-z2-7]+)\/(playlist\.m3u8|thumbnail\.jpg)$/
 const TID = /^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$/
 
 /** Maps the run's random identifiers (DIDs, record URIs, CIDs) to scenario names. */
@@ -77,7 +78,7 @@ export class Normaliser {
     return `${out}/${TID.test(rkey) ? `#${this.unknownName('rkey', rkey)}` : rkey}`
   }
 
-  /** One string value: datetime, image URL, at-URI, CID, DID, or plain text. */
+  /** One string value: datetime, image or video URL, at-URI, CID, DID, or plain text. */
   string(value, times) {
     if (DATETIME.test(value)) {
       const instant = Date.parse(value)
@@ -89,6 +90,13 @@ export class Normaliser {
       const owner = this.did(did).slice('did:'.length)
       const blob = this.cid(cid).slice('cid:'.length)
       return `image:${preset}:${owner}:${blob}${format ?? ''}`
+    }
+    const video = value.match(VIDEO_URL)
+    if (video) {
+      const [, did, cid, file] = video
+      const owner = this.did(decodeURIComponent(did)).slice('did:'.length)
+      const blob = this.cid(cid).slice('cid:'.length)
+      return `video:${file}:${owner}:${blob}`
     }
     if (AT_URI.test(value)) return this.atUri(value)
     if (CID.test(value)) return this.cid(value)
