@@ -15,6 +15,7 @@ from typing import Final
 
 from exprsn_pds import Pds
 from exprsn_pds.plugins.appview import index_store as store
+from exprsn_pds.plugins.appview import search_store
 from exprsn_pds.plugins.appview.actor_cache import invalidating
 from exprsn_pds.plugins.appview.indexer import Indexer
 
@@ -70,6 +71,8 @@ async def rebuild(pds: Pds, dids: list[str], *, progress: Callable[[], None]) ->
 
 
 async def recount(pds: Pds) -> None:
-    """Recompute every aggregate count from the index's rows."""
+    """Recompute every aggregate count from the index's rows, and rebuild the full-text
+    index of the posts."""
     async with invalidating(pds), pds.database.transaction() as client:
         await store.recount(client)
+        await search_store.rebuild_index(client)

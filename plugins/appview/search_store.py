@@ -19,6 +19,7 @@ post whose likes changed since the previous page.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -27,9 +28,11 @@ from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 from exprsn_pds import InvalidRequest
 from exprsn_pds.plugins.appview.graph_store import MAX_CURSOR, SEPARATOR, SORT_AT
 from exprsn_pds.plugins.appview.records import iso_time
+from exprsn_pds.plugins.appview.search_keys import index_keys
 from exprsn_pds.plugins.appview.search_query import TOP, PostSearch
 from exprsn_pds.sql import execute, fetch, is_postgres
 
+SQLITE_REBUILD: Final = "INSERT INTO appview_post_fts (appview_post_fts) VALUES ('rebuild')"
 SQLITE_INDEX: Final = (
     "CREATE VIRTUAL TABLE appview_post_fts USING fts5(text, search_keys,"
     " content='appview_post', content_rowid='rowid',"
@@ -46,7 +49,7 @@ SQLITE_INDEX: Final = (
     " VALUES ('delete', old.rowid, old.text, old.search_keys);"
     " INSERT INTO appview_post_fts (rowid, text, search_keys)"
     " VALUES (new.rowid, new.text, new.search_keys); END",
-    "INSERT INTO appview_post_fts (appview_post_fts) VALUES ('rebuild')",
+    SQLITE_REBUILD,
 )
 SQLITE_DROP: Final = (
     "DROP TRIGGER appview_post_fts_insert",
@@ -69,9 +72,29 @@ SORT_KEY: Final = SORT_AT.replace("created_at", "p.created_at").replace(
 LIKES: Final = "coalesce(c.likes, 0)"
 
 
+async def fill_keys(client: BaseDBAsyncClient) -> None:
+    """Set ``search_keys`` of every indexed post from the record the index holds."""
+    rows = await fetch(
+        client,
+        "SELECT p.uri, r.record FROM appview_post p JOIN appview_record r ON r.uri = p.uri"
+        " WHERE r.record IS NOT NULL",
+    )
+    for uri, record in rows:
+        keys = index_keys(json.loads(record))
+        await execute(client, "UPDATE appview_post SET search_keys = ? WHERE uri = ?", [keys, uri])
+
+
+async def rebuild_index(client: BaseDBAsyncClient) -> None:
+    """Rebuild SQLite's full-text table from the post rows (a ``VACUUM`` may renumber the
+    ``rowid`` it refers to); PostgreSQL's indexes need nothing."""
+    if not is_postgres(client):
+        await execute(client, SQLITE_REBUILD)
+
+
 async def create_index(apps: Any, editor: BaseSchemaEditor) -> None:
-    """Migration step: create the full-text index of the posts already indexed."""
+    """Migration step: fill the keys of the posts already indexed, then index them."""
     client = editor.client
+    await fill_keys(client)
     for statement in POSTGRES_INDEX if is_postgres(client) else SQLITE_INDEX:
         await execute(client, statement)
 
