@@ -91,6 +91,9 @@ def test_q_operators_and_parameters_make_one_search() -> None:
         parse_search({"q": "x", "tag": [str(n) for n in range(11)]}, None)
     assert parse_search({"q": "x", "sort": "best"}, None).sort == "latest"
     assert parse_search({"q": '" * ( -'}, None).is_empty()
+    assert parse_search({"q": "#cats, #dogs."}, None).tags == ("cats", "dogs")
+    with pytest.raises(InvalidRequest):
+        parse_search({"q": "w " * 65}, None)
 
 
 def test_index_keys_are_found_by_the_filters_that_name_them() -> None:
@@ -136,6 +139,7 @@ async def test_words_stems_phrases_prefixes_and_unsafe_text(
     assert await search.uris(q='"sat cat"') == []
     assert await search.uris(q="par*") == [park]
     assert await search.uris(q="NEAR(") == [near]
+    assert park in await search.uris(q="the dogs")  # a PostgreSQL stop word: ignored there
     assert await search.uris(q="nothing") == []
     for q in ['"', "*", "AND", "OR dogs", "NEAR(", "(", '"unclosed', "a:b", "-", "^", "\\",
               "%_", "'; DROP TABLE appview_post; --", "dogs NOT", "text:dogs", "{x y}:z",

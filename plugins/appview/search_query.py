@@ -41,6 +41,9 @@ TOP: Final = "top"
 MAX_TAGS: Final = 10
 MAX_TAG_LENGTH: Final = 640
 ME: Final = "me"
+MAX_TERMS: Final = 64
+"""Terms (words, phrases, operators) ``q`` may hold."""
+TAG_END: Final = ".,;:!?"
 
 _TERM: Final = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD: Final = re.compile(r"\w", re.UNICODE)
@@ -128,8 +131,8 @@ def _operator(search: dict[str, Any], name: str, value: str, viewer: str | None)
 
 
 def _text_term(search: dict[str, Any], term: str) -> None:
-    if term.startswith("#") and len(term) > 1 and _WORD.search(term):
-        search["tags"].append(term[1:])
+    if term.startswith("#") and _WORD.search(tag := term[1:].rstrip(TAG_END)):
+        search["tags"].append(tag)
     elif term.endswith("*") and _PREFIX.fullmatch(stem := term.rstrip("*")):
         search["prefixes"].append(stem)
     elif _WORD.search(term):
@@ -137,7 +140,10 @@ def _text_term(search: dict[str, Any], term: str) -> None:
 
 
 def _parse_q(q: str, search: dict[str, Any], viewer: str | None) -> None:
-    for match in _TERM.finditer(q):
+    terms = list(_TERM.finditer(q))
+    if len(terms) > MAX_TERMS:
+        raise InvalidRequest(f"The search query holds more than {MAX_TERMS} terms")
+    for match in terms:
         phrase, term = match.group(1), match.group(2)
         if phrase is not None:
             if _WORD.search(phrase):
@@ -170,7 +176,8 @@ def _param_tags(params: Mapping[str, Any]) -> list[str]:
 def parse_search(params: Mapping[str, Any], viewer: str | None) -> PostSearch:
     """The search of ``searchPosts``'s parameters (``q`` and the filters; ``viewer`` for
     ``from:me``). 400 ``InvalidRequest`` for a bad ``since``/``until``, too many or too
-    long tags, or ``from:me`` without a viewer."""
+    long tags, more than :data:`MAX_TERMS` terms in ``q``, or ``from:me`` without a
+    viewer."""
     search: dict[str, Any] = {
         name: [] for name in ("phrases", "prefixes", "authors", "mentions", "langs")
     }
