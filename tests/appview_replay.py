@@ -423,13 +423,35 @@ def appview_settings(settings_factory: Callable[..., Settings], **appview: Any) 
     )
 
 
+def _body_differences(expected: Any, got: Any, path: str) -> list[str]:
+    """Where ``got`` differs from ``expected``: ``<path>: ours != official`` per leaf."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        found = []
+        for key in sorted(expected.keys() | got.keys()):
+            if key not in got:
+                found.append(f"{path}.{key}: missing != {expected[key]!r:.200}")
+            elif key not in expected:
+                found.append(f"{path}.{key}: {got[key]!r:.200} != missing")
+            else:
+                found += _body_differences(expected[key], got[key], f"{path}.{key}")
+        return found
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        return [
+            diff
+            for index, (want, have) in enumerate(zip(expected, got, strict=True))
+            for diff in _body_differences(want, have, f"{path}[{index}]")
+        ]
+    if expected != got:
+        return [f"{path}: {got!r:.300} != {expected!r:.300}"]
+    return []
+
+
 def differences(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
     """How our normalised answer ``got`` differs from the official ``expected`` one."""
     found = []
     if expected["status"] != got["status"]:
         found.append(f"status {got['status']} != {expected['status']}")
-    if expected["body"] != got["body"]:
-        found.append(f"body {got['body']} != {expected['body']}")
+    found += [f"body{path}" for path in _body_differences(expected["body"], got["body"], "")]
     headers = dict(got["headers"])
     wanted = dict(expected["headers"])
     if expected["body"] is None:  # an empty answer's content type is the core's, not ours

@@ -1,13 +1,6 @@
 """Threads at the skeleton level, on SQLite and PostgreSQL: the store's walks up and down a
-thread, the threadgate's rules and hidden replies, the OP thread, and the official
-AppView's ordering, depth and branching rules.
-
-The ordering test replays the ``threads`` scenario and, at each thread query, builds the
-thread from the skeleton with stand-in post views that hold only what the rules read
-(author, ``viewer.following``, ``indexedAt``, ``likeCount``, ``replyCount``); it compares
-each answer's shape (which posts, in which order, at which depth, with which flags) with
-the official AppView's recorded answer.
-"""
+thread, the threadgate's rules and hidden replies, and the OP thread. The whole answers are
+compared with the official AppView's in ``tests/test_appview_threads_scenario.py``."""
 
 from __future__ import annotations
 
@@ -15,17 +8,14 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import pytest
-from appview_replay import Replay, appview_settings, load_scenario
+from appview_replay import appview_settings
 from test_appview_index import NOW, Actor, ref
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
 from exprsn_pds.plugins.appview import thread_store
-from exprsn_pds.plugins.appview.hydrate import hydrate_actors
-from exprsn_pds.plugins.appview.thread_hydrate import thread_actors, thread_facts
 from exprsn_pds.plugins.appview.thread_skeleton import load_skeleton, resolve_op_thread
 from exprsn_pds.plugins.appview.thread_store import ReplyRow
-from exprsn_pds.plugins.appview.thread_views import ThreadBuilder
 from exprsn_pds.plugins.appview.threadgate import Gate, may_reply
 from exprsn_pds.sql import execute, fetch_in
 
@@ -35,106 +25,6 @@ OTHER: Final = "app.bsky.unspecced.getPostThreadOtherV2"
 ROOT: Final = "at://did:plc:op/app.bsky.feed.post/3mroot2222222"
 
 
-def _v1_shape(node: dict[str, Any]) -> Any:
-    shape: dict[str, Any] = {"type": node["$type"], "uri": node.get("uri") or node["post"]["uri"]}
-    if "author" in node:
-        shape["author"] = node["author"]
-    if "parent" in node:
-        shape["parent"] = _v1_shape(node["parent"])
-    if "replies" in node:
-        shape["replies"] = [_v1_shape(reply) for reply in node["replies"]]
-    if "threadContext" in node:
-        shape["threadContext"] = node["threadContext"]
-    return shape
-
-
-def _v2_shape(body: dict[str, Any]) -> Any:
-    items = []
-    for item in body["thread"]:
-        value = {k: v for k, v in item["value"].items() if k != "post"}
-        items.append((item["depth"], item["uri"], value))
-    return items, body.get("hasOtherReplies")
-
-
-def shape(nsid: str, body: dict[str, Any]) -> Any:
-    """What the skeleton decides of an answer: posts, order, depths, flags."""
-    return _v1_shape(body["thread"]) if nsid == V1 else _v2_shape(body)
-
-
-class ThreadReplay(Replay):
-    """The scenario's replay; each thread query is also answered from the skeleton."""
-
-    shapes: dict[str, Any]
-
-    async def _xrpc(self, step: dict[str, Any], index: int, method: str) -> None:
-        if step["nsid"] in (V1, V2, OTHER) and step.get("op") == "query":
-            body = await self._from_skeleton(step, index)
-            if body is not None:
-                self.shapes[step["id"]] = shape(step["nsid"], self.normaliser.body(body))
-        await super()._xrpc(step, index, method)
-
-    async def _from_skeleton(self, step: dict[str, Any], index: int) -> dict[str, Any] | None:
-        params = self.resolve(step["params"], index)
-        viewer = self.dids[step["viewer"]]
-        client = self.pds.database.client
-        nsid = step["nsid"]
-        anchor = params.get("uri") or params.get("anchor")
-        if not str(anchor).startswith("at://") or params.get("depth", 0) > 1000:
-            return None
-        if params.get("below", 0) > 20:
-            return None
-        if nsid == V1:
-            above, below = params.get("parentHeight", 80), params.get("depth", 6)
-        elif nsid == V2:
-            above, below = (50 if params.get("above", True) else 0), params.get("below", 6)
-        else:
-            above, below = 0, 1
-        skeleton = await load_skeleton(client, anchor, above=above, below=below, op_thread=True)
-        if nsid == V1 and skeleton.anchor_post is None:
-            return None
-        actors = await hydrate_actors(self.pds, viewer, sorted(thread_actors(skeleton)))
-        facts = await thread_facts(client, skeleton)
-        counts = {
-            row[0]: (int(row[1]), int(row[2]))
-            for row in await fetch_in(
-                client,
-                "SELECT uri, likes, replies FROM appview_post_counts WHERE uri IN ({holes})",
-                skeleton.uris(),
-            )
-        }
-
-        def stand_in(uri: str) -> dict[str, Any] | None:
-            post = skeleton.posts[uri]
-            likes, replies = counts.get(uri, (0, 0))
-            following = actors.following.get(post.did)
-            return {
-                "uri": uri,
-                "author": {"did": post.did, "viewer": {"following": following}, "labels": []},
-                "indexedAt": post.sort_at,
-                "likeCount": likes,
-                "replyCount": replies,
-            }
-
-        builder = ThreadBuilder(
-            skeleton,
-            stand_in,
-            actors,
-            root_author_likes=facts.root_author_likes,
-            hidden_replies=facts.hidden_replies,
-        )
-        if nsid == V1:
-            return {"thread": builder.thread(height=above, depth=below)}
-        if nsid == V2:
-            thread, other = builder.thread_v2(
-                above=above,
-                below=below,
-                branching_factor=params.get("branchingFactor", 10),
-                sort=params.get("sort", "oldest"),
-            )
-            return {"thread": thread, "hasOtherReplies": other}
-        return {"thread": builder.thread_other(below=1, branching_factor=0)}
-
-
 @pytest.fixture
 async def database(
     client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
@@ -142,29 +32,6 @@ async def database(
     """An app's database client, the ``appview`` tables migrated."""
     client = await client_factory(appview_settings(settings_factory))
     return get_pds(client.app).database.client
-
-
-async def test_thread_shapes_equal_the_official_appview(
-    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
-) -> None:
-    scenario, official = load_scenario("threads")
-    client = await client_factory(appview_settings(settings_factory))
-    replay = ThreadReplay(scenario, client, get_pds(client.app))
-    replay.shapes = {}
-    await replay.run()
-    expected = {
-        r["id"]: shape(r["nsid"], r["body"])
-        for r in official["results"]
-        if r["nsid"] in (V1, V2, OTHER) and r["status"] == 200
-    }
-    assert set(replay.shapes) == set(expected)
-    wrong = {
-        key: (replay.shapes[key], want)
-        for key, want in expected.items()
-        if replay.shapes[key] != want
-    }
-    assert not wrong, wrong
-    assert len(expected) == 51
 
 
 async def _post(database: Any, uri: str, parent: str | None, at: str) -> None:

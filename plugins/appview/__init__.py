@@ -34,8 +34,8 @@ from exprsn_pds import (
 )
 from exprsn_pds.plugins.appview import actors, preferences
 from exprsn_pds.plugins.appview.cli import appview_commands
-from exprsn_pds.plugins.appview.common import PLUGIN_NAME, viewer_auth
-from exprsn_pds.plugins.appview.feed_routes import FEED_READS
+from exprsn_pds.plugins.appview.common import PLUGIN_NAME, session_auth, viewer_auth
+from exprsn_pds.plugins.appview.feed_routes import FEED_OWN, FEED_READS
 from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
@@ -98,6 +98,8 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
         registry.add(nsid, handler, auth=viewer_auth)
     for nsid, handler in FEED_READS.items():
         registry.add(nsid, handler, auth=viewer_auth)
+    for nsid, handler in FEED_OWN.items():
+        registry.add(nsid, handler, auth=session_auth)
     for nsid, handler in GRAPH_READS.items():
         registry.add(nsid, handler, auth=viewer_auth)
     for nsid, handler in GRAPH_OWN.items():

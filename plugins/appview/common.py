@@ -7,8 +7,15 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from exprsn_pds import ANONYMOUS, AuthRequired, Credentials, Pds, XrpcContext, XrpcResponse
-from exprsn_pds import access_auth as session_auth
+from exprsn_pds import (
+    ANONYMOUS,
+    AuthRequired,
+    Credentials,
+    Pds,
+    XrpcContext,
+    XrpcResponse,
+    access_auth,
+)
 from exprsn_pds.plugins.appview.hydrate import KNOWN_FOLLOWERS_MAX
 
 if TYPE_CHECKING:
@@ -52,7 +59,15 @@ async def viewer_auth(request: Request, pds: Pds) -> Credentials:
         if AppviewSettings.of(pds).public_reads:
             return ANONYMOUS
         raise AuthRequired("Authentication Required", error="AuthMissing")
-    return await session_auth(request, pds)
+    return await access_auth(request, pds)
+
+
+async def session_auth(request: Request, pds: Pds) -> Credentials:
+    """A session access token; without one 401 ``AuthMissing``, as through the official
+    PDS (``public_reads`` does not apply: the method answers for the caller's own)."""
+    if not request.headers.get("Authorization", "").strip():
+        raise AuthRequired("Authentication Required", error="AuthMissing")
+    return await access_auth(request, pds)
 
 
 def viewer_of(ctx: XrpcContext) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, Final
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview.graph_store import SORT_AT, Cursor
-from exprsn_pds.sql import fetch
+from exprsn_pds.sql import fetch, placeholders
 
 FOLLOWED: Final = "IN (SELECT subject_did FROM appview_follow WHERE did = ?)"
 SELF: Final = "= ?"
@@ -102,6 +102,12 @@ POSTS_NO_REPLIES: Final = "posts_no_replies"
 POSTS_AND_AUTHOR_THREADS: Final = "posts_and_author_threads"
 REPLY_FILTERS: Final = frozenset({POSTS_WITH_REPLIES, POSTS_NO_REPLIES, POSTS_AND_AUTHOR_THREADS})
 """The ``getAuthorFeed`` filters decided by the reply fields alone."""
+MEDIA_FILTERS: Final = {
+    "posts_with_media": ("app.bsky.embed.images", "app.bsky.embed.gallery"),
+    "posts_with_video": ("app.bsky.embed.video",),
+}
+"""The ``getAuthorFeed`` filters of the author's own posts (no reposts) showing media of
+these kinds, directly or with a quote."""
 
 
 def _post_filter(feed_filter: str, did: str) -> tuple[str, list[Any]]:
@@ -123,8 +129,18 @@ async def author_items(
 ) -> list[FeedItem]:
     """Up to ``limit`` of ``did``'s items after ``cursor`` under one of
     :data:`REPLY_FILTERS`, as the official ``getAuthorFeed`` store: its posts (replies as
-    the filter keeps them) and its reposts of indexed posts."""
+    the filter keeps them) and its reposts of indexed posts; under one of
+    :data:`MEDIA_FILTERS`, its posts with that media."""
     post_after, post_values = _after(cursor, "p")
+    if feed_filter in MEDIA_FILTERS:
+        kinds = MEDIA_FILTERS[feed_filter]
+        text = (
+            f"SELECT p.uri, NULL, p.did, {_sort_at('p')} AS sort_key FROM appview_post p"
+            f" WHERE p.did = ? AND p.media_type IN ({placeholders(len(kinds))}){post_after}"
+            " ORDER BY sort_key DESC, p.uri DESC LIMIT ?"
+        )
+        rows = await fetch(client, text, [did, *kinds, *post_values, limit])
+        return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]
     repost_after, repost_values = _after(cursor, "r")
     kept, kept_values = _post_filter(feed_filter, did)
     text = (

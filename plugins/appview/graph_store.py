@@ -241,3 +241,37 @@ async def likes_by(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -
         [did],
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def likes_of(
+    client: BaseDBAsyncClient, subject: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """The likes of ``subject``: rows ``(uri, key, did, created_at)``."""
+    return await _page_where(
+        client, "appview_like", "subject_uri", subject, cursor, limit, columns=["did", "created_at"]
+    )
+
+
+async def reposts_of(
+    client: BaseDBAsyncClient, subject: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """The reposts of ``subject``: rows ``(uri, key, did)``."""
+    return await _page_where(
+        client, "appview_repost", "subject_uri", subject, cursor, limit, columns=["did"]
+    )
+
+
+async def quotes_of(
+    client: BaseDBAsyncClient, subject: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """The posts quoting ``subject`` (alone or with media): rows ``(uri, key)``."""
+    return await _page_where(client, "appview_post", "embed_uri", subject, cursor, limit)
+
+
+async def likes_by_actor(
+    client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """``did``'s likes: rows ``(uri, key, subject_uri)``."""
+    return await _page_where(
+        client, "appview_like", "did", did, cursor, limit, columns=["subject_uri"]
+    )

@@ -131,6 +131,9 @@ class Post(Model):
     search_keys = fields.TextField(null=True)
     """What ``searchPosts`` filters find the post by (mentions, links, domains, tags,
     languages), as hashed words of a full-text index (see ``search_query.index_keys``)."""
+    media_type = fields.CharField(max_length=NSID_LENGTH, null=True)
+    """The ``$type`` of the media it shows (images, video, external, gallery), also inside
+    ``recordWithMedia``."""
     created_at = _time()
     indexed_at = _time()
 

@@ -5,16 +5,13 @@ calls the Bluesky app makes on start (``app_start.py``)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from exprsn_pds import AuthRequired, Credentials, Pds, XrpcContext, XrpcRegistrar, access_auth
-
-if TYPE_CHECKING:
-    from quart import Request
+from exprsn_pds import XrpcContext, XrpcRegistrar
 from exprsn_pds.plugins.appview import app_start, stream_methods
 from exprsn_pds.plugins.appview import notification_methods as methods
 from exprsn_pds.plugins.appview import notification_preferences as preferences
-from exprsn_pds.plugins.appview.common import viewer_auth
+from exprsn_pds.plugins.appview.common import session_auth, viewer_auth
 
 NOTIFICATION: Final = "app.bsky.notification"
 STREAM_TOKEN: Final = "io.exprsn.notification.getStreamToken"
@@ -32,14 +29,6 @@ METHODS: Final[dict[str, Callable[[XrpcContext], Awaitable[Any]]]] = {
     f"{NOTIFICATION}.unregisterPush": methods.unregister_push,
 }
 """Every method answers for the caller's own account: a session is required."""
-
-
-async def session_auth(request: Request, pds: Pds) -> Credentials:
-    """A session access token; without one 401 ``AuthMissing``, as through the official
-    PDS (``public_reads`` does not apply: these are the caller's own)."""
-    if not request.headers.get("Authorization", "").strip():
-        raise AuthRequired("Authentication Required", error="AuthMissing")
-    return await access_auth(request, pds)
 
 
 def register_notification_methods(registry: XrpcRegistrar) -> None:

@@ -166,6 +166,14 @@ def _profile(base: Base, value: dict[str, Any]) -> Extract:
     return Extract("appview_profile", "did", row)
 
 
+def _media_type(embed: Any, kind: str | None) -> str | None:
+    """The ``$type`` of the media an embed shows, also inside ``recordWithMedia``."""
+    if kind == "app.bsky.embed.recordWithMedia":
+        media = embed.get("media")
+        return _text(media.get("$type"), 317) if isinstance(media, dict) else None
+    return None if kind in QUOTABLE_EMBEDS else kind
+
+
 def _embedded_record(embed: Any) -> tuple[str | None, str | None, str | None]:
     """The embed's ``$type`` and the quoted record's URI and CID."""
     if not isinstance(embed, dict):
@@ -205,6 +213,7 @@ def _post(base: Base, value: dict[str, Any]) -> Extract:
         "embed_uri": embed_uri,
         "embed_cid": embed_cid,
         "search_keys": index_keys(value),
+        "media_type": _media_type(value.get("embed"), embed_type),
         "created_at": base["created_at"] or base["indexed_at"],
         "indexed_at": base["indexed_at"],
     }
