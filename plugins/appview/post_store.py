@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 
 from exprsn_pds.plugins.appview.graph_store import SORT_AT
 from exprsn_pds.plugins.appview.thread_store import ThreadgateRow
-from exprsn_pds.sql import fetch_in
+from exprsn_pds.sql import execute, fetch, fetch_in
 
 POST_SORT_AT: Final = SORT_AT.replace("created_at", "p.created_at").replace(
     "indexed_at", "p.indexed_at"
@@ -193,3 +194,26 @@ async def record_cids(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[
         uris,
     )
     return {str(row[0]): str(row[1]) for row in rows}
+
+
+async def fill_media_types(apps: Any, editor: BaseSchemaEditor) -> None:
+    """Migration ``0007_post_media``: set ``media_type`` of the posts indexed before it
+    from their embed (inside ``recordWithMedia``, from the record)."""
+    client = editor.client
+    await execute(
+        client,
+        "UPDATE appview_post SET media_type = embed_type WHERE embed_type IS NOT NULL"
+        " AND embed_type NOT IN ('app.bsky.embed.record', 'app.bsky.embed.recordWithMedia')",
+    )
+    rows = await fetch(
+        client,
+        "SELECT p.uri, r.record FROM appview_post p JOIN appview_record r ON r.uri = p.uri"
+        " WHERE p.embed_type = 'app.bsky.embed.recordWithMedia' AND r.record IS NOT NULL",
+    )
+    for uri, text in rows:
+        media = (json.loads(text).get("embed") or {}).get("media")
+        kind = media.get("$type") if isinstance(media, dict) else None
+        if isinstance(kind, str):
+            await execute(
+                client, "UPDATE appview_post SET media_type = ? WHERE uri = ?", [kind, uri]
+            )
