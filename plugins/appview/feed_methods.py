@@ -77,7 +77,7 @@ async def _feed(
     body: dict[str, Any] = {"feed": feed}
     if cursor is not None:
         body["cursor"] = cursor
-    return await answer(ctx, body)
+    return await answer(ctx, body, repo_rev=True)
 
 
 async def get_timeline(ctx: XrpcContext) -> XrpcResponse:

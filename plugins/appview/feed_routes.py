@@ -1,12 +1,18 @@
-"""Which handler serves each ``app.bsky.feed`` method the AppView answers, and the thread
-calls of ``app.bsky.unspecced``."""
+"""Which handler serves each ``app.bsky.feed`` method the AppView answers, the thread
+calls of ``app.bsky.unspecced`` and ``app.bsky.bookmark``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Final
 
-from exprsn_pds.plugins.appview import feed_generators, feed_methods, post_methods, thread_methods
+from exprsn_pds.plugins.appview import (
+    bookmark_methods,
+    feed_generators,
+    feed_methods,
+    post_methods,
+    thread_methods,
+)
 
 FEED: Final = "app.bsky.feed"
 UNSPECCED: Final = "app.bsky.unspecced"
@@ -29,7 +35,12 @@ FEED_READS: Final[dict[str, Callable[..., Any]]] = {
 }
 """Views of the index: a session, or anyone with ``public_reads``."""
 
+BOOKMARK: Final = "app.bsky.bookmark"
+
 FEED_OWN: Final[dict[str, Callable[..., Any]]] = {
     f"{FEED}.getTimeline": feed_methods.get_timeline,
+    f"{BOOKMARK}.createBookmark": bookmark_methods.create_bookmark,
+    f"{BOOKMARK}.deleteBookmark": bookmark_methods.delete_bookmark,
+    f"{BOOKMARK}.getBookmarks": bookmark_methods.get_bookmarks,
 }
-"""The caller's own feeds: a session is required."""
+"""The caller's own feed and bookmarks: a session is required."""

@@ -275,3 +275,20 @@ async def likes_by_actor(
     return await _page_where(
         client, "appview_like", "did", did, cursor, limit, columns=["subject_uri"]
     )
+
+
+async def bookmarks_of(
+    client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """``did``'s bookmarks, newest first: rows ``(subject_uri, created_at, subject_cid)``."""
+    return await _page_where(
+        client,
+        "appview_bookmark",
+        "did",
+        did,
+        cursor,
+        limit,
+        columns=["subject_cid"],
+        tie="subject_uri",
+        key="created_at",
+    )

@@ -269,13 +269,15 @@ PRIVATE_STATE_TABLES: Final = (
     "appview_mute",
     "appview_list_mute",
     "appview_thread_mute",
+    "appview_bookmark",
     "appview_activity_subscription",
     "appview_preferences",
 )
 
 
 async def forget_private_state(client: BaseDBAsyncClient, did: str) -> None:
-    """Delete what ``did`` keeps here besides records: mutes, subscriptions, preferences."""
+    """Delete what ``did`` keeps here besides records: mutes, bookmarks, subscriptions,
+    preferences."""
     for table in PRIVATE_STATE_TABLES:
         await execute(client, f"DELETE FROM {table} WHERE did = ?", [did])
 

@@ -412,6 +412,20 @@ class ThreadMute(Model):
         unique_together = (("did", "root_uri"),)
 
 
+class Bookmark(Model):
+    """``did`` bookmarked the post ``subject_uri`` (private server-side state, not a record)."""
+
+    id = fields.BigIntField(primary_key=True)
+    did = _did(db_index=True)
+    subject_uri = _uri(db_index=True)
+    subject_cid = _cid()
+    created_at = _time()
+
+    class Meta:
+        table = "appview_bookmark"
+        unique_together = (("did", "subject_uri"),)
+
+
 class ActivitySubscription(Model):
     """``did`` asked to hear about ``subject_did``'s posts and/or replies."""
 

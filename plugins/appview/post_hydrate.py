@@ -7,7 +7,7 @@ item's ``reply``); the records they embed (lists, feed generators, starter packs
 labelers, with :func:`~.graph_hydrate.hydrate_graph`); the authors of all of them and of
 the posts they reply to (whose blocks hide a reply's parent or root); counts; the
 postgates and the roots' threadgates; and, with a viewer, the viewer's likes, reposts,
-thread mutes and the threadgate lists the viewer is a member of.
+thread mutes, bookmarks and the threadgate lists the viewer is a member of.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class PostState:
     """The viewer's: subject (post or labeler) → like URI."""
     reposts: dict[str, str] = field(default_factory=dict)
     muted_threads: set[str] = field(default_factory=set)
+    bookmarked: set[str] = field(default_factory=set)
+    """The posts the viewer bookmarked."""
     member_of: set[str] = field(default_factory=set)
     """The threadgate lists that have the viewer as an item."""
 
@@ -144,6 +146,7 @@ async def hydrate_posts(
         subjects = set(rows) | {row.uri for row in labelers.values()}
         state.likes = await graph_store.likes_by(client, viewer, subjects)
         state.reposts = await post_store.reposts_by(client, viewer, set(rows))
+        state.bookmarked = await post_store.bookmarked(client, viewer, set(rows))
         state.muted_threads = await post_store.muted_threads(
             client, viewer, {row.thread_root for row in rows.values()}
         )

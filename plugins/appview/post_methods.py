@@ -149,4 +149,4 @@ async def get_actor_likes(ctx: XrpcContext) -> XrpcResponse:
         if not views.state.viewer_block(item.author)
         and (view := views.feed_view_post(item)) is not None
     ]
-    return await answer(ctx, _with_cursor({"feed": feed}, page))
+    return await answer(ctx, _with_cursor({"feed": feed}, page), repo_rev=True)

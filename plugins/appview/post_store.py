@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -53,6 +53,7 @@ class PostCounts:
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
+    bookmarks: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ async def posts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, P
 
 async def counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, PostCounts]:
     """The counts of those of ``uris`` that have any; replies that broke their thread's
-    threadgate are not counted, as the official AppView counts them."""
+    threadgate are not counted, as the official AppView counts them; bookmarks are every
+    account's (each account's own stay private)."""
     rows = await fetch_in(
         client,
         "SELECT uri, likes, reposts, replies, quotes FROM appview_post_counts"
@@ -106,12 +108,22 @@ async def counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, 
         uris,
     )
     broke = {str(row[0]): int(row[1]) for row in violating}
-    return {
+    bookmarks = await fetch_in(
+        client,
+        "SELECT subject_uri, COUNT(*) FROM appview_bookmark WHERE subject_uri IN ({holes})"
+        " GROUP BY subject_uri",
+        uris,
+    )
+    kept = {str(row[0]): int(row[1]) for row in bookmarks}
+    found = {
         str(row[0]): PostCounts(
             int(row[1]), int(row[2]), int(row[3]) - broke.get(str(row[0]), 0), int(row[4])
         )
         for row in rows
     }
+    for uri, count in kept.items():
+        found[uri] = replace(found.get(uri, PostCounts()), bookmarks=count)
+    return found
 
 
 async def reposts_by(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> dict[str, str]:
@@ -123,6 +135,17 @@ async def reposts_by(client: BaseDBAsyncClient, did: str, uris: Collection[str])
         [did],
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def bookmarked(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> set[str]:
+    """Those of ``uris`` that ``did`` bookmarked."""
+    rows = await fetch_in(
+        client,
+        "SELECT subject_uri FROM appview_bookmark WHERE did = ? AND subject_uri IN ({holes})",
+        uris,
+        [did],
+    )
+    return {str(row[0]) for row in rows}
 
 
 async def muted_threads(client: BaseDBAsyncClient, did: str, roots: Collection[str]) -> set[str]:

@@ -32,6 +32,8 @@ from exprsn_pds.plugins.appview.views import ImageUrl
 FEED: Final = "app.bsky.feed.defs"
 EMBED: Final = "app.bsky.embed"
 EPOCH: Final = "1970-01-01T00:00:00.000Z"
+GALLERY_SHOWN: Final = 10
+"""Gallery items a view shows (the lexicon's soft limit, which the official enforces)."""
 
 VideoUrl = Callable[[str, str, str], str]
 """``(kind, did, cid) → URL`` of a video blob's ``playlist`` or ``thumbnail``."""
@@ -71,7 +73,7 @@ class PostViews(GraphViews):
             "cid": row.cid,
             "author": author,
             "record": row.record,
-            "bookmarkCount": 0,
+            "bookmarkCount": counts.bookmarks if counts else 0,
             "replyCount": counts.replies if counts else 0,
             "repostCount": counts.reposts if counts else 0,
             "likeCount": counts.likes if counts else 0,
@@ -121,7 +123,7 @@ class PostViews(GraphViews):
     def _post_viewer(self, uri: str) -> dict[str, Any]:
         row = self.posts.posts[uri]
         viewer: dict[str, Any] = {
-            "bookmarked": False,
+            "bookmarked": uri in self.posts.bookmarked,
             "threadMuted": row.thread_root in self.posts.muted_threads,
             "embeddingDisabled": self.embedding_disabled(uri),
         }
@@ -200,6 +202,8 @@ class PostViews(GraphViews):
         kind = embed.get("$type")
         if kind == f"{EMBED}.images":
             return {"$type": f"{EMBED}.images#view", "images": self._images(did, embed)}
+        if kind == f"{EMBED}.gallery":
+            return {"$type": f"{EMBED}.gallery#view", "items": self._gallery(did, embed)}
         if kind == f"{EMBED}.video" and (cid := blob_cid(embed.get("video"))) is not None:
             view: dict[str, Any] = {
                 "$type": f"{EMBED}.video#view",
@@ -234,6 +238,25 @@ class PostViews(GraphViews):
             shown.append(view)
         return shown
 
+    def _gallery(self, did: str, embed: dict[str, Any]) -> list[dict[str, Any]]:
+        shown = []
+        for item in (embed.get("items") or [])[:GALLERY_SHOWN]:
+            if not isinstance(item, dict) or item.get("$type") != f"{EMBED}.gallery#image":
+                continue
+            cid = blob_cid(item.get("image"))
+            if cid is None:
+                continue
+            view = {
+                "$type": f"{EMBED}.gallery#viewImage",
+                "thumbnail": self._image("feed_thumbnail", did, cid),
+                "fullsize": self._image("feed_fullsize", did, cid),
+                "alt": item.get("alt", ""),
+            }
+            if "aspectRatio" in item:
+                view["aspectRatio"] = item["aspectRatio"]
+            shown.append(view)
+        return shown
+
     def record_embed(
         self, post_uri: str, embed: dict[str, Any], depth: int
     ) -> dict[str, Any] | None:
@@ -248,12 +271,15 @@ class PostViews(GraphViews):
         ):
             return _record_view(self._embed_blocked(uri))
         collection = collection_of(uri)
+        gate = self.posts.postgates.get(uri)
+        detached = {"$type": f"{EMBED}.record#viewDetached", "uri": uri, "detached": True}
+        if gate is not None and gate.embedding_disabled and did_of(post_uri) != author:
+            return _record_view(detached)
         shown: dict[str, Any] | None = None
         if collection == POST:
             shown = self._view_record(uri, depth)
-            gate = self.posts.postgates.get(uri)
             if shown is not None and gate is not None and post_uri in gate.detached:
-                shown = {"$type": f"{EMBED}.record#viewDetached", "uri": uri, "detached": True}
+                shown = detached
         elif collection == GENERATOR:
             shown = _typed(f"{FEED}#generatorView", self.generator(uri))
         elif collection == LIST:

@@ -1,5 +1,5 @@
-"""Private per-account state that is in no repo: mutes, list mutes, thread mutes and
-activity subscriptions (raw SQL on the plugin's tables).
+"""Private per-account state that is in no repo: mutes, list mutes, thread mutes,
+bookmarks and activity subscriptions (raw SQL on the plugin's tables).
 
 The hydration reads them (:mod:`.view_store`); the ``app.bsky.graph`` mute methods and
 ``app.bsky.notification.putActivitySubscription`` write them through these functions.
@@ -78,3 +78,18 @@ async def set_activity_subscription(
         " SET post = excluded.post, reply = excluded.reply",
         [did, subject, post, reply, now_iso()],
     )
+
+
+async def bookmark(client: BaseDBAsyncClient, did: str, uri: str, cid: str) -> None:
+    """``did`` bookmarks the post ``uri`` (version ``cid``)."""
+    await execute(
+        client,
+        "INSERT INTO appview_bookmark (did, subject_uri, subject_cid, created_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (did, subject_uri) DO NOTHING",
+        [did, uri, cid, now_iso()],
+    )
+
+
+async def unbookmark(client: BaseDBAsyncClient, did: str, uri: str) -> None:
+    """``did`` no longer bookmarks ``uri``."""
+    await _unmark(client, "appview_bookmark", "subject_uri", did, uri)
