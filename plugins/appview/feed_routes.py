@@ -11,6 +11,7 @@ from exprsn_pds.plugins.appview import (
     feed_generators,
     feed_methods,
     post_methods,
+    search_methods,
     thread_methods,
 )
 
@@ -29,6 +30,7 @@ FEED_READS: Final[dict[str, Callable[..., Any]]] = {
     f"{FEED}.getActorLikes": post_methods.get_actor_likes,
     f"{FEED}.getAuthorFeed": feed_methods.get_author_feed,
     f"{FEED}.getListFeed": feed_methods.get_list_feed,
+    f"{FEED}.searchPosts": search_methods.search_posts,
     f"{FEED}.getPostThread": thread_methods.get_post_thread,
     f"{UNSPECCED}.getPostThreadV2": thread_methods.get_post_thread_v2,
     f"{UNSPECCED}.getPostThreadOtherV2": thread_methods.get_post_thread_other_v2,
