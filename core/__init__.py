@@ -116,7 +116,7 @@ from exprsn_pds.registrars import (
     XrpcRegistrar,
 )
 from exprsn_pds.repo.checks import RecordLabels, RecordOrigin, RecordRefusal
-from exprsn_pds.repo.label_store import record_labels
+from exprsn_pds.repo.label_store import StoredLabel, labels_of_records, record_labels
 from exprsn_pds.repo.reader import StoredRecord
 from exprsn_pds.repo.service import RecordTakedown, RepoService, RepoStats
 from exprsn_pds.repo.store import RepoRow
@@ -212,6 +212,7 @@ __all__ = [
     "ServiceUnavailable",
     "SessionManager",
     "SessionTokens",
+    "StoredLabel",
     "StoredRecord",
     "StreamInterrupted",
     "SubjectNotFound",
@@ -237,6 +238,7 @@ __all__ = [
     "full_access_auth",
     "hookimpl",
     "hookspec",
+    "labels_of_records",
     "optional_auth",
     "record_labels",
     "refresh_auth",

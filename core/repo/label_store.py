@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.repo.models import RecordLabel
-from exprsn_pds.storage.sql import chunks, execute, placeholders, values_rows
+from exprsn_pds.storage.sql import chunks, execute, fetch, placeholders, values_rows
 from exprsn_pds.syntax import AtUri, Did
 
 
@@ -54,6 +54,52 @@ async def replace_labels(
             f" VALUES {values_rows(5, len(row_batch))}",
             values,
         )
+
+
+@dataclass(frozen=True)
+class StoredLabel:
+    """One label value attached to the version ``cid`` of the record ``uri``, and when."""
+
+    uri: str
+    cid: str
+    val: str
+    created_at: dt.datetime
+
+
+async def labels_of_records(
+    client: BaseDBAsyncClient, uris: Collection[str]
+) -> dict[str, list[StoredLabel]]:
+    """The labels attached to the records ``uris`` (AT-URIs with a DID), by URI, in the
+    order they were attached; batched, however many records."""
+    keys = sorted(
+        {
+            (str(parsed.authority), f"{parsed.collection}/{parsed.rkey}")
+            for uri in uris
+            if AtUri.is_valid(uri)
+            and (parsed := AtUri.parse(uri)).collection is not None
+            and parsed.rkey is not None
+        }
+    )
+    found: dict[str, list[StoredLabel]] = {}
+    for batch in chunks(keys, width=2):
+        rows = await fetch(
+            client,
+            "SELECT did, path, cid, val, created_at FROM record_label"
+            f" WHERE (did, path) IN (VALUES {values_rows(2, len(batch))}) ORDER BY id",
+            [part for key in batch for part in key],
+        )
+        for did, path, cid, val, created_at in rows:
+            uri = f"at://{did}/{path}"
+            found.setdefault(uri, []).append(
+                StoredLabel(uri, str(cid), str(val), _aware(created_at))
+            )
+    return found
+
+
+def _aware(value: object) -> dt.datetime:
+    """A stored time as an aware UTC datetime (SQLite gives text, PostgreSQL a datetime)."""
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 async def drop_repo_labels(client: BaseDBAsyncClient, did: str) -> None:

@@ -75,6 +75,12 @@ def viewer_of(ctx: XrpcContext) -> str | None:
     return None if ctx.auth is None else ctx.auth.did
 
 
+def accepted_labelers(ctx: XrpcContext) -> set[str]:
+    """The DIDs of the labelers whose labels the caller's views show (see
+    :func:`labelers_header`)."""
+    return {item.split(";", 1)[0] for item in labelers_header(ctx).split(",") if item}
+
+
 def labelers_header(ctx: XrpcContext) -> str:
     """``atproto-content-labelers``: the labelers the caller asked for
     (``atproto-accept-labelers``, ``;redact`` kept), else the configured ones."""

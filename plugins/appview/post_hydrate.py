@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from exprsn_pds import Pds
+from exprsn_pds import Pds, StoredLabel, labels_of_records
 from exprsn_pds.plugins.appview import graph_store, labeler_store, post_store
 from exprsn_pds.plugins.appview.graph_hydrate import GraphState, hydrate_graph
 from exprsn_pds.plugins.appview.labeler_store import LabelerRow
@@ -57,6 +57,8 @@ class PostState:
     threadgates: dict[str, ThreadgateRow] = field(default_factory=dict)
     """By root post URI."""
     labelers: dict[str, LabelerRow] = field(default_factory=dict)
+    labels: dict[str, list[StoredLabel]] = field(default_factory=dict)
+    """This server's labels of the posts (when the caller accepts it as a labeler)."""
     repost_cids: dict[str, str] = field(default_factory=dict)
     """The CIDs of the reposts that brought feed items."""
     likes: dict[str, str] = field(default_factory=dict)
@@ -88,9 +90,11 @@ async def hydrate_posts(
     dids: Iterable[str] = (),
     reposts: Collection[str] = (),
     reply_context: bool = False,
+    server_labels: bool = False,
 ) -> PostState:
     """Hydrate the posts ``uris``, the actors ``dids`` and the reposts ``reposts`` (a
-    feed's items) for ``viewer``."""
+    feed's items) for ``viewer``; with ``server_labels``, the labels this server attached
+    to the posts (its ``pds_check_record`` checks)."""
     client = pds.database.client
     rows = await post_store.posts(client, set(uris))
     if reply_context:
@@ -142,6 +146,8 @@ async def hydrate_posts(
         labelers=labelers,
         repost_cids=await post_store.record_cids(client, set(reposts)),
     )
+    if server_labels:
+        state.labels = await labels_of_records(client, set(rows))
     if viewer is not None:
         subjects = set(rows) | {row.uri for row in labelers.values()}
         state.likes = await graph_store.likes_by(client, viewer, subjects)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import graph_store
 from exprsn_pds.plugins.appview.actors import resolve_actors
-from exprsn_pds.plugins.appview.common import answer, viewer_of
+from exprsn_pds.plugins.appview.common import accepted_labelers, answer, viewer_of
 from exprsn_pds.plugins.appview.feed_store import FeedItem
 from exprsn_pds.plugins.appview.graph_store import Cursor, Page
 from exprsn_pds.plugins.appview.post_hydrate import hydrate_posts
@@ -34,9 +34,17 @@ async def post_views(
     reply_context: bool = False,
 ) -> PostViews:
     """The post views of one request: ``uris`` hydrated for the caller (see
-    :func:`~.post_hydrate.hydrate_posts`), image and video URLs from this server."""
+    :func:`~.post_hydrate.hydrate_posts`), image and video URLs from this server, and
+    this server's labels (its service DID is the labeler) when the caller accepts them."""
+    labeler = ctx.pds.settings.service_did
     state = await hydrate_posts(
-        ctx.pds, viewer_of(ctx), uris, dids=dids, reposts=reposts, reply_context=reply_context
+        ctx.pds,
+        viewer_of(ctx),
+        uris,
+        dids=dids,
+        reposts=reposts,
+        reply_context=reply_context,
+        server_labels=labeler in accepted_labelers(ctx),
     )
     images = ctx.pds.image_urls
     video_base = ctx.pds.settings.public_url.rstrip("/") + VIDEO_PATH
@@ -44,7 +52,9 @@ async def post_views(
     def video_url(kind: str, did: str, cid: str) -> str:
         return f"{video_base}/{quote(did, safe='')}/{cid}/{VIDEO_FILES[kind]}"
 
-    return PostViews(state, lambda preset, did, cid: images.url(preset, did, cid), video_url)
+    return PostViews(
+        state, lambda preset, did, cid: images.url(preset, did, cid), video_url, labeler
+    )
 
 
 def _with_cursor(body: dict[str, Any], page: Page) -> dict[str, Any]:

@@ -53,10 +53,13 @@ def blob_cid(blob: Any) -> str | None:
 class PostViews(GraphViews):
     """The actor and graph views plus the post views of one request."""
 
-    def __init__(self, state: PostState, image_url: ImageUrl, video_url: VideoUrl) -> None:
+    def __init__(
+        self, state: PostState, image_url: ImageUrl, video_url: VideoUrl, labeler: str
+    ) -> None:
         super().__init__(state.graph, image_url)
         self.posts = state
         self._video = video_url
+        self._labeler = labeler
 
     def post(self, uri: str, depth: int = 0) -> dict[str, Any] | None:
         """``postView`` of an indexed post by an active author (``None`` otherwise); its
@@ -79,7 +82,10 @@ class PostViews(GraphViews):
             "likeCount": counts.likes if counts else 0,
             "quoteCount": counts.quotes if counts else 0,
             "indexedAt": row.sort_at,
-            "labels": self.self_labels(uri, row.cid, row.record),
+            "labels": [
+                *self.server_labels(uri, row.cid),
+                *self.self_labels(uri, row.cid, row.record),
+            ],
         }
         embed = row.record.get("embed")
         embed_view = self.embed(uri, embed, depth + 1) if depth < 2 and embed else None
@@ -104,6 +110,22 @@ class PostViews(GraphViews):
             if (view := self.list_basic(uri)) is not None
         ]
         return {"uri": gate.uri, "cid": gate.cid, "record": record, "lists": lists}
+
+    def server_labels(self, uri: str, cid: str) -> list[dict[str, Any]]:
+        """This server's labels of the version ``cid`` of ``uri``, as
+        ``com.atproto.label.defs#label`` values (unsigned; ``src``: the service DID)."""
+        return [
+            {
+                "ver": 1,
+                "src": self._labeler,
+                "uri": uri,
+                "cid": cid,
+                "val": label.val,
+                "cts": iso_time(label.created_at.isoformat()) or EPOCH,
+            }
+            for label in self.posts.labels.get(uri, [])
+            if label.cid == cid
+        ]
 
     def self_labels(self, uri: str, cid: str, record: dict[str, Any]) -> list[dict[str, Any]]:
         """The record's self-labels as ``com.atproto.label.defs#label`` values."""
