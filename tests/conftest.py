@@ -6,6 +6,7 @@ import asyncio
 import base64
 import copy
 import dataclasses
+import functools
 import os
 import shutil
 import socket
@@ -30,6 +31,8 @@ import redis.exceptions
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from hypercorn.asyncio import serve as serve_app
+from quart import Quart
+from quart.testing import TestApp
 
 from exprsn_pds.accounts.models import Account
 from exprsn_pds.app import create_app, get_pds
@@ -42,6 +45,14 @@ from exprsn_pds.serving import hypercorn_config, listen
 from exprsn_pds.tokens import ACCESS_TYP, Scope
 from exprsn_pds.tokens import mint as mint_token
 
+APP_START_TIMEOUT_S = 60
+"""How long a test app may take to start or stop (Quart's default is 6 s). A start on
+PostgreSQL migrates every table; on a loaded 2-core machine it has passed 6 s, which failed
+a test for no fault of its own."""
+Quart.test_app_class = functools.partial(
+    TestApp, startup_timeout=APP_START_TIMEOUT_S, shutdown_timeout=APP_START_TIMEOUT_S
+)
+
 # --- Reference material --------------------------------------------------------------------
 #
 # The interop vectors and the official lexicons live in ``shared/`` beside the checkout.
@@ -50,6 +61,7 @@ from exprsn_pds.tokens import mint as mint_token
 # a caller may also set.
 
 SHARED_DIR_ENV = "PDS_SHARED_DIR"
+
 
 
 def _shared_folder() -> Path:

@@ -232,15 +232,27 @@ async def like_counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[
     return {row[0]: int(row[1]) for row in rows}
 
 
-async def likes_by(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> dict[str, str]:
-    """``subject uri → like uri`` of ``did``'s likes of ``uris``."""
+async def _subjects_by(
+    client: BaseDBAsyncClient, table: str, did: str, uris: Collection[str]
+) -> dict[str, str]:
+    """``subject uri → record uri`` of ``did``'s records in ``table`` of ``uris``."""
     rows = await fetch_in(
         client,
-        "SELECT subject_uri, uri FROM appview_like WHERE did = ? AND subject_uri IN ({holes})",
+        f"SELECT subject_uri, uri FROM {table} WHERE did = ? AND subject_uri IN ({{holes}})",
         uris,
         [did],
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def likes_by(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> dict[str, str]:
+    """``subject uri → like uri`` of ``did``'s likes of ``uris``."""
+    return await _subjects_by(client, "appview_like", did, uris)
+
+
+async def reposts_by(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> dict[str, str]:
+    """``subject uri → repost uri`` of ``did``'s reposts of ``uris``."""
+    return await _subjects_by(client, "appview_repost", did, uris)
 
 
 async def likes_of(

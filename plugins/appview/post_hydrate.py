@@ -151,7 +151,7 @@ async def hydrate_posts(
     if viewer is not None:
         subjects = set(rows) | {row.uri for row in labelers.values()}
         state.likes = await graph_store.likes_by(client, viewer, subjects)
-        state.reposts = await post_store.reposts_by(client, viewer, set(rows))
+        state.reposts = await graph_store.reposts_by(client, viewer, set(rows))
         state.bookmarked = await post_store.bookmarked(client, viewer, set(rows))
         state.muted_threads = await post_store.muted_threads(
             client, viewer, {row.thread_root for row in rows.values()}

@@ -2,7 +2,7 @@
 
 A post (:class:`PostRow`) comes with its record, reply refs, quoted record and ``sortAt``
 (the earlier of ``createdAt`` and when it was indexed: the view's ``indexedAt``); then
-its counts, the viewer's likes, reposts and thread mutes, the postgates and threadgates
+its counts, the viewer's bookmarks and thread mutes, the postgates and threadgates
 that decide its viewer state and embeds, and the lists a threadgate admits the viewer by.
 """
 
@@ -18,6 +18,7 @@ from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 
 from exprsn_pds.plugins.appview.graph_store import SORT_AT
 from exprsn_pds.plugins.appview.thread_store import ThreadgateRow
+from exprsn_pds.plugins.appview.view_store import marked
 from exprsn_pds.sql import execute, fetch, fetch_in
 
 POST_SORT_AT: Final = SORT_AT.replace("created_at", "p.created_at").replace(
@@ -126,37 +127,14 @@ async def counts(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, 
     return found
 
 
-async def reposts_by(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> dict[str, str]:
-    """``subject uri → repost uri`` of ``did``'s reposts of ``uris``."""
-    rows = await fetch_in(
-        client,
-        "SELECT subject_uri, uri FROM appview_repost WHERE did = ? AND subject_uri IN ({holes})",
-        uris,
-        [did],
-    )
-    return {row[0]: row[1] for row in rows}
-
-
 async def bookmarked(client: BaseDBAsyncClient, did: str, uris: Collection[str]) -> set[str]:
     """Those of ``uris`` that ``did`` bookmarked."""
-    rows = await fetch_in(
-        client,
-        "SELECT subject_uri FROM appview_bookmark WHERE did = ? AND subject_uri IN ({holes})",
-        uris,
-        [did],
-    )
-    return {str(row[0]) for row in rows}
+    return await marked(client, "appview_bookmark", "subject_uri", did, uris)
 
 
 async def muted_threads(client: BaseDBAsyncClient, did: str, roots: Collection[str]) -> set[str]:
     """Those of the thread ``roots`` that ``did`` muted."""
-    rows = await fetch_in(
-        client,
-        "SELECT root_uri FROM appview_thread_mute WHERE did = ? AND root_uri IN ({holes})",
-        roots,
-        [did],
-    )
-    return {str(row[0]) for row in rows}
+    return await marked(client, "appview_thread_mute", "root_uri", did, roots)
 
 
 async def postgates(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[str, PostgateRow]:

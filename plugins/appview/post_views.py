@@ -5,7 +5,7 @@ root's ``threadgateView``; the embed views (``images``, ``external``, ``video``,
 ``record`` with ``viewRecord`` / ``viewNotFound`` / ``viewBlocked`` / ``viewDetached`` or
 the embedded list, feed generator, starter pack or labeler, and ``recordWithMedia``),
 quoted posts shown two levels deep; ``feedViewPost`` with its ``reply`` context and
-``reasonRepost`` / ``reasonPin``; ``blockedPost`` and ``notFoundPost``.
+``reasonRepost`` / ``reasonPin``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from exprsn_pds.plugins.appview.post_hydrate import (
     PostState,
     collection_of,
 )
+from exprsn_pds.plugins.appview.post_refs import blocked_author, blocked_post, not_found_post
 from exprsn_pds.plugins.appview.records import iso_time
 from exprsn_pds.plugins.appview.threadgate import RULE_MENTION, did_of, mentioned_dids
 from exprsn_pds.plugins.appview.views import ImageUrl
@@ -245,39 +246,35 @@ class PostViews(GraphViews):
         return None
 
     def _images(self, did: str, embed: dict[str, Any]) -> list[dict[str, Any]]:
-        shown = []
-        for image in embed.get("images") or []:
-            cid = blob_cid(image.get("image")) if isinstance(image, dict) else None
-            if cid is None:
-                continue
-            view = {
-                "thumb": self._image("feed_thumbnail", did, cid),
-                "fullsize": self._image("feed_fullsize", did, cid),
-                "alt": image.get("alt", ""),
-            }
-            if "aspectRatio" in image:
-                view["aspectRatio"] = image["aspectRatio"]
-            shown.append(view)
-        return shown
+        return [
+            view
+            for image in embed.get("images") or []
+            if (view := self._image_view(did, image, "thumb")) is not None
+        ]
 
     def _gallery(self, did: str, embed: dict[str, Any]) -> list[dict[str, Any]]:
-        shown = []
-        for item in (embed.get("items") or [])[:GALLERY_SHOWN]:
-            if not isinstance(item, dict) or item.get("$type") != f"{EMBED}.gallery#image":
-                continue
-            cid = blob_cid(item.get("image"))
-            if cid is None:
-                continue
-            view = {
-                "$type": f"{EMBED}.gallery#viewImage",
-                "thumbnail": self._image("feed_thumbnail", did, cid),
-                "fullsize": self._image("feed_fullsize", did, cid),
-                "alt": item.get("alt", ""),
-            }
-            if "aspectRatio" in item:
-                view["aspectRatio"] = item["aspectRatio"]
-            shown.append(view)
-        return shown
+        return [
+            {"$type": f"{EMBED}.gallery#viewImage", **view}
+            for item in (embed.get("items") or [])[:GALLERY_SHOWN]
+            if isinstance(item, dict)
+            and item.get("$type") == f"{EMBED}.gallery#image"
+            and (view := self._image_view(did, item, "thumbnail")) is not None
+        ]
+
+    def _image_view(self, did: str, image: Any, thumb_key: str) -> dict[str, Any] | None:
+        """An image's view: its thumbnail (under ``thumb_key``) and full-size URLs, alt
+        text and aspect ratio (``None``: no blob)."""
+        cid = blob_cid(image.get("image")) if isinstance(image, dict) else None
+        if cid is None:
+            return None
+        view = {
+            thumb_key: self._image("feed_thumbnail", did, cid),
+            "fullsize": self._image("feed_fullsize", did, cid),
+            "alt": image.get("alt", ""),
+        }
+        if "aspectRatio" in image:
+            view["aspectRatio"] = image["aspectRatio"]
+        return view
 
     def record_embed(
         self, post_uri: str, embed: dict[str, Any], depth: int
@@ -361,43 +358,16 @@ class PostViews(GraphViews):
             "$type": f"{EMBED}.record#viewBlocked",
             "uri": uri,
             "blocked": True,
-            "author": self.blocked_author(did_of(uri)),
+            "author": blocked_author(self.state, did_of(uri)),
         }
-
-    def blocked_author(self, did: str) -> dict[str, Any]:
-        """``#blockedAuthor``: the DID and, with a viewer, who blocks whom."""
-        author: dict[str, Any] = {"did": did}
-        state = self.state
-        if state.viewer is not None:
-            viewer: dict[str, Any] = {
-                "blockedBy": bool(state.blocked_by.get(did) or state.blocked_by_list.get(did))
-            }
-            if blocking := state.blocking.get(did) or state.blocking_by_list.get(did):
-                viewer["blocking"] = blocking
-            author["viewer"] = viewer
-        return author
-
-    def blocked_post(self, uri: str) -> dict[str, Any]:
-        """``#blockedPost`` of ``uri``."""
-        return {
-            "$type": f"{FEED}#blockedPost",
-            "uri": uri,
-            "blocked": True,
-            "author": self.blocked_author(did_of(uri)),
-        }
-
-    @staticmethod
-    def not_found_post(uri: str) -> dict[str, Any]:
-        """``#notFoundPost`` of ``uri``."""
-        return {"$type": f"{FEED}#notFoundPost", "uri": uri, "notFound": True}
 
     def maybe_post(self, uri: str) -> dict[str, Any]:
         """``postView``, or ``#blockedPost`` / ``#notFoundPost``."""
         post = self.post(uri)
         if post is None:
-            return self.not_found_post(uri)
+            return not_found_post(uri)
         if self.state.viewer_block(did_of(uri)):
-            return self.blocked_post(uri)
+            return blocked_post(self.state, uri)
         return {"$type": f"{FEED}#postView", **post}
 
     def reply_ref(self, uri: str) -> dict[str, Any] | None:
@@ -411,13 +381,13 @@ class PostViews(GraphViews):
         if parent.get("$type") == f"{FEED}#postView" and self.state.blocked_either_way(
             row.did, did_of(row.parent_uri)
         ):
-            parent = self.blocked_post(row.parent_uri)
+            parent = blocked_post(self.state, row.parent_uri)
         root_did = did_of(row.root_uri)
         if root.get("$type") == f"{FEED}#postView" and (
             self.state.blocked_either_way(row.did, root_did)
             or self.state.blocked_either_way(did_of(row.parent_uri), root_did)
         ):
-            root = self.blocked_post(row.root_uri)
+            root = blocked_post(self.state, row.root_uri)
         ref: dict[str, Any] = {"root": root, "parent": parent}
         parent_row = self.posts.posts.get(row.parent_uri)
         if parent.get("$type") == f"{FEED}#postView" and parent_row and parent_row.parent_uri:

@@ -26,6 +26,7 @@ from functools import cmp_to_key
 from typing import Any, Final
 
 from exprsn_pds.plugins.appview.hydrate import ActorState
+from exprsn_pds.plugins.appview.post_refs import blocked_author, blocked_post, not_found_post
 from exprsn_pds.plugins.appview.thread_skeleton import ThreadSkeleton
 from exprsn_pds.plugins.appview.thread_store import ThreadPost
 from exprsn_pds.plugins.appview.threadgate import did_of
@@ -118,35 +119,6 @@ class ThreadBuilder:
         like = self.root_author_likes.get(uri)
         return {} if like is None else {"rootAuthorLike": like}
 
-    def blocked_post(self, uri: str, did: str) -> dict[str, Any]:
-        """``app.bsky.feed.defs#blockedPost``."""
-        return {
-            "$type": f"{FEED}#blockedPost",
-            "uri": uri,
-            "blocked": True,
-            "author": self._blocked_author(did),
-        }
-
-    def _blocked_author(self, did: str) -> dict[str, Any]:
-        """``#blockedAuthor``: the DID and, with a viewer, who blocks whom."""
-        author: dict[str, Any] = {"did": did}
-        if self.actors.viewer is not None:
-            viewer: dict[str, Any] = {
-                "blockedBy": bool(
-                    self.actors.blocked_by.get(did) or self.actors.blocked_by_list.get(did)
-                )
-            }
-            blocking = self.actors.blocking.get(did) or self.actors.blocking_by_list.get(did)
-            if blocking:
-                viewer["blocking"] = blocking
-            author["viewer"] = viewer
-        return author
-
-    @staticmethod
-    def not_found_post(uri: str) -> dict[str, Any]:
-        """``app.bsky.feed.defs#notFoundPost``."""
-        return {"$type": f"{FEED}#notFoundPost", "uri": uri, "notFound": True}
-
     # getPostThread.
 
     def thread(self, *, height: int, depth: int) -> dict[str, Any]:
@@ -155,9 +127,9 @@ class ThreadBuilder:
         post = self.skeleton.posts.get(uri)
         view = self.post_view(uri) if post is not None else None
         if post is None or view is None:
-            return self.not_found_post(uri)
+            return not_found_post(uri)
         if self._viewer_block(post.did):
-            return self.blocked_post(uri, post.did)
+            return blocked_post(self.actors, uri)
         node: dict[str, Any] = {"$type": f"{FEED}#threadViewPost", "post": view}
         if not post.violates_threadgate:
             if (parent := self._parent(post, post.thread_root, height)) is not None:
@@ -172,15 +144,15 @@ class ThreadBuilder:
             return None
         uri = child.parent_uri
         if self._third_party_block(child):
-            return self.blocked_post(uri, did_of(uri))
+            return blocked_post(self.actors, uri)
         post = self.skeleton.posts.get(uri)
         view = self.post_view(uri) if post is not None else None
         if post is None or view is None:
-            return self.not_found_post(uri)
+            return not_found_post(uri)
         if post.thread_root != root:
             return None
         if self._viewer_block(post.did):
-            return self.blocked_post(uri, post.did)
+            return blocked_post(self.actors, uri)
         node: dict[str, Any] = {"$type": f"{FEED}#threadViewPost", "post": view}
         if (parent := self._parent(post, root, height - 1)) is not None:
             node["parent"] = parent
@@ -199,7 +171,7 @@ class ThreadBuilder:
             if view is None or post.thread_root != root:
                 continue
             if self._viewer_block(post.did):
-                found.append(self.blocked_post(uri, post.did))
+                found.append(blocked_post(self.actors, uri))
                 continue
             node: dict[str, Any] = {"$type": f"{FEED}#threadViewPost", "post": view}
             if (replies := self._replies(uri, root, depth - 1)) is not None:
@@ -261,7 +233,10 @@ class ThreadBuilder:
 
     def _blocked_item(self, uri: str, depth: int, did: str) -> dict[str, Any]:
         return _item(
-            uri, depth, f"{UNSPECCED}#threadItemBlocked", {"author": self._blocked_author(did)}
+            uri,
+            depth,
+            f"{UNSPECCED}#threadItemBlocked",
+            {"author": blocked_author(self.actors, did)},
         )
 
     def _post_item(

@@ -222,7 +222,7 @@ async def list_blocks_by(
     return {row[0]: row[1] for row in rows}
 
 
-async def _marked(
+async def marked(
     client: BaseDBAsyncClient, table: str, column: str, viewer: str, values: Collection[str]
 ) -> set[str]:
     """Which of ``values`` stand in ``column`` of a row of ``table`` that ``viewer`` owns."""
@@ -237,7 +237,7 @@ async def _marked(
 
 async def muted(client: BaseDBAsyncClient, viewer: str, dids: Collection[str]) -> set[str]:
     """Which of ``dids`` ``viewer`` mutes directly."""
-    return await _marked(client, "appview_mute", "subject_did", viewer, dids)
+    return await marked(client, "appview_mute", "subject_did", viewer, dids)
 
 
 async def muted_by_list(
@@ -262,7 +262,7 @@ async def muted_by_list(
 
 async def muted_lists(client: BaseDBAsyncClient, viewer: str, lists: Collection[str]) -> set[str]:
     """Which of ``lists`` ``viewer`` mutes."""
-    return await _marked(client, "appview_list_mute", "list_uri", viewer, lists)
+    return await marked(client, "appview_list_mute", "list_uri", viewer, lists)
 
 
 async def activity_subscriptions(
