@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/mst_bench.py
 	$(BIN)/python bench/datamodel_bench.py
 	$(BIN)/python bench/images_bench.py
+	$(BIN)/python bench/video_bench.py
 
 lint: install
 	$(BIN)/pytest tests/test_quality.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import Awaitable, Callable
 from fractions import Fraction
 from pathlib import Path
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import av
 import av.codec
 import pytest
+from av.video.stream import VideoStream
 from PIL import Image
 
 from exprsn_pds.app import get_pds
@@ -44,18 +46,23 @@ def mp4(
     codec: str | None = None,
     audio: bool = True,
     container: str = "mp4",
+    rotation: int = 0,
 ) -> bytes:
-    """A real MP4 of ``seconds`` at :data:`FPS`, frames of generated colour, a keyframe each
-    second, silent AAC audio when ``audio``."""
+    """A real MP4 of ``seconds`` at :data:`FPS`, frames of generated colour (the right half
+    blue), a keyframe each second, silent AAC audio when ``audio``, shown turned ``rotation``
+    degrees counterclockwise (its display matrix)."""
     out = io.BytesIO()
     with av.open(out, "w", format=container) as output:
         video = output.add_stream(codec or _video_encoder(), rate=FPS)
         video.width, video.height = size
         video.pix_fmt = "yuv420p"
         video.options = {"g": str(FPS)}
+        if rotation:
+            video.set_display_rotation(rotation)
         sound = output.add_stream("aac", rate=8000) if audio else None
         for n in range(round(seconds * FPS)):
             picture = Image.new("RGB", size, ((n * 25) % 256, 200, 40))
+            picture.paste((0, 0, 255), (size[0] // 2, 0, size[0], size[1]))
             for packet in video.encode(av.VideoFrame.from_image(picture)):
                 output.mux(packet)
         for packet in video.encode():
@@ -184,13 +191,32 @@ async def test_the_thumbnail_is_the_first_frame_as_a_jpeg(client: Any, alice: An
     data = await fetch(client, url(alice.did, cid, "thumbnail.jpg"), "image/jpeg")
     image = Image.open(io.BytesIO(data))
     assert (image.format, image.size) == ("JPEG", (720, 405))
-    red, green, _ = image.getpixel((360, 200))  # type: ignore[misc]
-    assert red < 30 and green > 170  # the first frame's colour, (0, 200, 40)
+    red, green, blue = image.getpixel((180, 200))  # type: ignore[misc]
+    assert red < 30 and green > 170 and blue < 80  # the first frame's colour, (0, 200, 40)
     small = await hosted_blob(client, alice, CLIP, rkey="2")
     thumb = Image.open(
         io.BytesIO(await fetch(client, url(alice.did, small, "thumbnail.jpg"), "image/jpeg"))
     )
     assert thumb.size == SIZE  # never enlarged
+
+
+@pytest.mark.skipif(
+    not hasattr(VideoStream, "set_display_rotation"), reason="this PyAV cannot write rotations"
+)
+async def test_a_turned_video_keeps_its_display_matrix_and_its_thumbnail_is_turned(
+    client: Any, alice: Any, tmp_path: Path
+) -> None:
+    cid = await hosted_blob(client, alice, mp4(1.0, audio=False, rotation=90))
+    data = await fetch(client, url(alice.did, cid, "thumbnail.jpg"), "image/jpeg")
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert image.size == (SIZE[1], SIZE[0])  # shown upright: 64 wide, 96 high
+    top, bottom = image.getpixel((32, 10)), image.getpixel((32, 86))
+    assert top[2] > 200 and bottom[1] > 170, (top, bottom)  # the right half, turned up
+    init = await fetch(client, url(alice.did, cid, "init.mp4"), "video/mp4")
+    joined = tmp_path / "joined.mp4"
+    joined.write_bytes(init + await fetch(client, url(alice.did, cid, "seg0.m4s"), "video/mp4"))
+    with av.open(str(joined)) as played:
+        assert next(played.decode(video=0)).rotation == 90  # players turn it too
 
 
 async def test_a_video_without_audio_is_served_video_only(client: Any, alice: Any) -> None:
@@ -335,6 +361,24 @@ async def test_the_cache_stays_within_its_bound_and_is_rebuilt_from_disk(tmp_pat
     await again.open()
     assert len(again) == 1 and await again.read("c" * 64, "f") == b"1234"
     assert sorted(p.name for p in tmp_path.glob("*/*") if p.is_dir()) == ["c" * 64]
+
+
+async def test_concurrent_builders_build_an_entry_once(tmp_path: Path) -> None:
+    """Two caches over one folder (two processes) building one entry at once."""
+    first, second = VideoCache(tmp_path, 10**6), VideoCache(tmp_path, 10**6)
+    makes: list[str] = []
+
+    def make(folder: Path) -> None:
+        makes.append(folder.name)
+        time.sleep(0.2)
+        (folder / "f").write_bytes(b"built")
+
+    key = "d" * 64
+    await asyncio.gather(
+        asyncio.to_thread(first.build, key, make), asyncio.to_thread(second.build, key, make)
+    )
+    assert len(makes) == 1
+    assert await first.read(key, "f") == await second.read(key, "f") == b"built"
 
 
 def test_the_remux_checks_the_duration_in_the_header_and_while_it_reads(
