@@ -212,8 +212,8 @@ class Indexer:
         if extracted is not None:
             await store.replace_row(client, extracted)
             counts.add(extracted.effects, 1)
-            await self.threads.record_indexed(client, extracted)
-            await self.notifications.record_indexed(client, extracted, version.cid)
+            verdict = await self.threads.record_indexed(client, extracted)
+            await self.notifications.record_indexed(client, extracted, version.cid, verdict)
         await store.put_mark(
             client,
             uri=uri,

@@ -28,8 +28,9 @@ from typing import Any, Final
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview import notification_store as store
-from exprsn_pds.plugins.appview import recipient_store, threadgate
+from exprsn_pds.plugins.appview import recipient_store
 from exprsn_pds.plugins.appview.records import Extract, now_iso
+from exprsn_pds.plugins.appview.thread_index import ReplyVerdict
 from exprsn_pds.plugins.appview.threadgate import mentioned_dids
 
 REPLY_ANCESTORS: Final = 5
@@ -91,14 +92,21 @@ class NotificationWriter:
         """``did`` was deleted: its notifications, seen time, preferences and pushes go."""
         await store.forget(client, did)
 
-    async def record_indexed(self, client: BaseDBAsyncClient, extract: Extract, cid: str) -> None:
-        """The version ``cid`` of a record entered the index as ``extract``'s row."""
+    async def record_indexed(
+        self,
+        client: BaseDBAsyncClient,
+        extract: Extract,
+        cid: str,
+        verdict: ReplyVerdict | None,
+    ) -> None:
+        """The version ``cid`` of a record entered the index as ``extract``'s row (for a
+        reply, with the thread index's ``verdict`` on it)."""
         row = extract.row
         author: str = row["did"]
         recipients = _Recipients(author)
         sort_at: str = row.get("indexed_at") or now_iso()
         if extract.table == "appview_post":
-            await _post(client, row, recipients)
+            await _post(client, row, recipients, verdict)
         elif extract.table in ("appview_like", "appview_repost"):
             reason = "like" if extract.table == "appview_like" else "repost"
             recipients.add(_did_of(row["subject_uri"]), reason, row["subject_uri"])
@@ -118,18 +126,21 @@ class NotificationWriter:
                 collected.append(written)
 
 
-async def _post(client: BaseDBAsyncClient, row: dict[str, Any], recipients: _Recipients) -> None:
+async def _post(
+    client: BaseDBAsyncClient,
+    row: dict[str, Any],
+    recipients: _Recipients,
+    verdict: ReplyVerdict | None,
+) -> None:
     for did in mentioned_dids(row.get("facets")):
         recipients.add(did, "mention")
     if _collection_of(row.get("embed_uri")) == POST_COLLECTION:
         recipients.add(_did_of(row["embed_uri"]), "quote", row["embed_uri"])
     root = row.get("reply_root_uri")
     parent = row.get("reply_parent_uri")
-    if root is not None and parent is not None:
-        gate = await threadgate.root_gate(client, root)
-        if gate is None or await threadgate.may_reply(client, recipients.author, root, gate):
-            hidden = set(gate.hidden) if gate is not None else set()
-            await _ancestors(client, parent, hidden, recipients)
+    if root is not None and parent is not None and verdict is not None and not verdict.violates:
+        hidden = set(verdict.gate.hidden) if verdict.gate is not None else set()
+        await _ancestors(client, parent, hidden, recipients)
     reply = root is not None
     for did in await _subscribers(client, recipients.author, reply=reply):
         recipients.add(did, "subscribed-post")

@@ -8,22 +8,37 @@ the root's author, which is marked deleted: the OP thread keeps its place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from exprsn_pds.plugins.appview import thread_store, threadgate
 from exprsn_pds.plugins.appview.records import Extract, now_iso
+from exprsn_pds.plugins.appview.threadgate import Gate
 
 POST_TABLE = "appview_post"
+
+
+@dataclass(frozen=True)
+class ReplyVerdict:
+    """How the root's threadgate (``None``: none) judged a reply when it was indexed."""
+
+    gate: Gate | None
+    violates: bool
 
 
 class ThreadIndex:
     """Keeps ``appview_thread_reply`` as replies are indexed and removed."""
 
-    async def record_indexed(self, client: BaseDBAsyncClient, extract: Extract) -> None:
-        """A record's row entered the index: a reply's thread row is written."""
+    async def record_indexed(
+        self, client: BaseDBAsyncClient, extract: Extract
+    ) -> ReplyVerdict | None:
+        """A record's row entered the index: a reply's thread row is written, and the
+        verdict on it answered (``None`` for anything but a reply), for the notifications
+        to use rather than judge again."""
         row = extract.row
         if extract.table != POST_TABLE or not row.get("reply_root_uri"):
-            return
+            return None
         root: str = row["reply_root_uri"]
         gate = await threadgate.root_gate(client, root)
         violates = gate is not None and not await threadgate.may_reply(
@@ -35,6 +50,7 @@ class ThreadIndex:
                 row["uri"], row["did"], root, row["reply_parent_uri"], violates, None
             ),
         )
+        return ReplyVerdict(gate, violates)
 
     async def record_removed(self, client: BaseDBAsyncClient, uri: str) -> None:
         """The record ``uri`` left the index: its thread row goes, or is marked deleted
