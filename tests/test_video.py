@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from fractions import Fraction
@@ -47,10 +48,24 @@ def mp4(
     audio: bool = True,
     container: str = "mp4",
     rotation: int = 0,
+    faststart: bool = False,
 ) -> bytes:
     """A real MP4 of ``seconds`` at :data:`FPS`, frames of generated colour (the right half
     blue), a keyframe each second, silent AAC audio when ``audio``, shown turned ``rotation``
-    degrees counterclockwise (its display matrix)."""
+    degrees counterclockwise (its display matrix), its index (moov) first when ``faststart``
+    (as phones write MP4), else last."""
+    if faststart:  # FFmpeg moves the index by reading its output back: a file, by name
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "clip.mp4"
+            path.write_bytes(mp4(seconds, size=size, codec=codec, audio=audio, rotation=rotation))
+            with (
+                av.open(str(path)) as source,
+                av.open(
+                    str(path.with_name("fast.mp4")), "w", options={"movflags": "faststart"}
+                ) as output,
+            ):
+                _copy_packets(source, output)
+            return path.with_name("fast.mp4").read_bytes()
     out = io.BytesIO()
     with av.open(out, "w", format=container) as output:
         video = output.add_stream(codec or _video_encoder(), rate=FPS)
@@ -70,6 +85,14 @@ def mp4(
         if sound is not None:
             _silence(output, sound, seconds)
     return out.getvalue()
+
+
+def _copy_packets(source: Any, output: Any) -> None:
+    streams = {stream.index: output.add_stream_from_template(stream) for stream in source.streams}
+    for packet in source.demux():
+        if packet.dts is not None:
+            packet.stream = streams[packet.stream.index]
+            output.mux(packet)
 
 
 def _silence(output: Any, sound: Any, seconds: float) -> None:
@@ -264,6 +287,41 @@ async def test_a_blob_that_is_no_served_video_is_refused(client: Any, alice: Any
             status, error, message = await error_of(await client.get(url(alice.did, cid, name)))
             assert (status, error) == (400, "InvalidRequest"), (case, name, message)
             assert "video" in message.lower(), message
+
+
+async def test_broken_videos_are_refused_or_served_never_an_error_of_the_server(
+    client: Any, alice: Any
+) -> None:
+    whole = mp4(faststart=True)
+    assert whole.index(b"moov") < whole.index(b"mdat")
+    middle = len(whole) // 2
+    cases = {
+        "cut in its media": whole[: whole.index(b"mdat") + 600],
+        "cut in its index": whole[: whole.index(b"moov") + 100],
+        "media overwritten": whole[:middle] + bytes(range(64)) + whole[middle + 64 :],
+        "index overwritten": whole[:64] + b"\xff" * 256 + whole[320:],
+    }
+    for n, (case, data) in enumerate(cases.items()):
+        cid = await hosted_blob(client, alice, data, rkey=str(n))
+        for name in ("thumbnail.jpg", "playlist.m3u8", "video.m3u8", "init.mp4", "seg0.m4s"):
+            response = await client.get(url(alice.did, cid, name))
+            assert response.status_code in (200, 400, 404), (case, name)
+            if response.status_code != 200:
+                assert (await response.get_json())["error"] in ("InvalidRequest", "NotFound")
+
+
+async def test_a_cache_that_cannot_be_written_is_503(
+    client: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(self: VideoCache, key: str, make: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(VideoCache, "build", full_disk)
+    cid = await hosted_blob(client, alice, CLIP)
+    status, error, _ = await error_of(await client.get(url(alice.did, cid, "playlist.m3u8")))
+    assert (status, error) == (503, "ServiceUnavailable")
+    monkeypatch.undo()
+    assert (await client.get(url(alice.did, cid, "playlist.m3u8"))).status_code == 200
 
 
 async def test_videos_past_the_limits_are_refused(

@@ -63,7 +63,7 @@ def remux_hls(source: Path, limits: VideoLimits, folder: Path) -> None:
             _remux(container, video, audio, folder, limits)
         except VideoRefused:
             raise
-        except (av.error.FFmpegError, ValueError, OSError) as error:
+        except (av.error.FFmpegError, ValueError) as error:  # FFmpeg's, reading or writing
             raise VideoRefused(f"the video cannot be remuxed: {error}") from error
 
 
@@ -73,7 +73,12 @@ def render_thumbnail(source: Path, limits: VideoLimits) -> bytes:
     with _opened(source) as container:
         video, _ = _streams(container, limits)
         video.codec_context.thread_count = 1
-        image = _first_frame(container, video)
+        try:
+            image = _first_frame(container, video)
+        except (av.error.FFmpegError, ValueError) as error:
+            if isinstance(error, VideoRefused):
+                raise
+            raise VideoRefused(f"the first frame cannot be read: {error}") from error
     if image.width > limits.thumbnail_width:
         height = max(1, round(image.height * limits.thumbnail_width / image.width))
         image = image.resize((limits.thumbnail_width, height), Image.Resampling.LANCZOS)
@@ -86,7 +91,7 @@ def render_thumbnail(source: Path, limits: VideoLimits) -> bytes:
 def _opened(source: Path) -> Iterator[av.container.InputContainer]:
     try:
         container = av.open(str(source), format=_DEMUXER, options=_DEMUXER_OPTIONS)
-    except (av.error.FFmpegError, ValueError, OSError) as error:
+    except (av.error.FFmpegError, ValueError) as error:
         raise VideoRefused(f"not an MP4 video: {error}") from error
     try:
         yield container

@@ -4,7 +4,8 @@ thumbnail, built once, cached.
 Every request, cached or not, first checks that the video may be served: the account is
 hosted here and readable by anyone (not taken down nor deactivated), and the blob is that
 account's, permanent and not taken down (``pds.blobs.servable``); otherwise 404. A blob that
-is no video served here, or past the limits, is 400. A product (the HLS rendition, the
+is no video served here, or past the limits, is 400; a cache folder that cannot be written
+(disk full) is 503. A product (the HLS rendition, the
 thumbnail) of one blob is built by one job, which every request waiting for it shares; at
 most ``max_jobs`` run at once, each in one of as many threads.
 """
@@ -23,7 +24,7 @@ from typing import Any
 
 from quart import Response, request
 
-from exprsn_pds import InvalidRequest, NotFound, Pds, ServableBlob
+from exprsn_pds import InvalidRequest, NotFound, Pds, ServableBlob, ServiceUnavailable
 from exprsn_pds.logs import get_logger
 from exprsn_pds.plugins.video.cache import NoSuchFile, VideoCache, cache_key
 from exprsn_pds.plugins.video.paths import THUMBNAIL, Product, VideoRequest, parse_video_path
@@ -140,9 +141,13 @@ class VideoServer:
 
     async def _build(self, pds: Pds, key: str, wanted: VideoRequest) -> None:
         async with self._jobs:  # bounds the copies on disk and the FFmpeg work too
-            if not self.cache.has(key):  # else built by another process meanwhile
-                await self._build_from_copy(pds, key, wanted)
-            await self.cache.built(key)
+            try:
+                if not self.cache.has(key):  # else built by another process meanwhile
+                    await self._build_from_copy(pds, key, wanted)
+                await self.cache.built(key)
+            except OSError as error:  # the cache folder's disk, not the video
+                log.error("video build failed", key=key, error=str(error))
+                raise ServiceUnavailable("The video cannot be prepared now") from error
 
     async def _build_from_copy(self, pds: Pds, key: str, wanted: VideoRequest) -> None:
         incoming = self.cache.incoming()
