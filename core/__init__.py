@@ -92,6 +92,7 @@ from exprsn_pds.events.types import (
     SyncEvent,
     decode_event,
 )
+from exprsn_pds.feeds import FeedAlgorithm, FeedFetch, FeedSkeleton, SkeletonItem
 from exprsn_pds.hookspecs import hookimpl, hookspec
 from exprsn_pds.identity import INVALID_HANDLE, IdentityInfo, IdentityService
 from exprsn_pds.images import (
@@ -165,6 +166,9 @@ __all__ = [
     "Event",
     "EventStreamError",
     "ExpiredToken",
+    "FeedAlgorithm",
+    "FeedFetch",
+    "FeedSkeleton",
     "Forbidden",
     "FutureCursor",
     "HandleNotAvailable",
@@ -212,6 +216,7 @@ __all__ = [
     "ServiceUnavailable",
     "SessionManager",
     "SessionTokens",
+    "SkeletonItem",
     "StoredLabel",
     "StoredRecord",
     "StreamInterrupted",

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from quart import Request
 
     from exprsn_pds.blobs import BlobStore
     from exprsn_pds.events import AnyEvent
+    from exprsn_pds.feeds import FeedAlgorithm
     from exprsn_pds.mail import Mailer
     from exprsn_pds.pds import Pds
     from exprsn_pds.registrars import (
@@ -234,4 +237,21 @@ def pds_check_record(
     import: nothing is written. May return an awaitable, which is awaited.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pds_feed_algorithms(pds: Pds) -> Iterable[FeedAlgorithm] | None:
+    """Return the feed algorithms this plugin contributes (:class:`~exprsn_pds.FeedAlgorithm`).
+
+    Called once while the server is built (the database is not open). Each algorithm is
+    named (1 to 15 characters of ``[a-zA-Z0-9-]``: the record key of the
+    ``app.bsky.feed.generator`` record publishing it) and fetched as
+    ``await fetch(pds, viewer, limit, cursor)`` → :class:`~exprsn_pds.FeedSkeleton` (post
+    URIs, optional repost URIs and feed contexts, the next cursor). This server then
+    answers ``app.bsky.feed.getFeedSkeleton`` and ``describeFeedGenerator`` for them as a
+    feed generator service (its DID document names a ``#bsky_fg`` service). A name given
+    twice, or not a record key, stops start-up naming the plugins.
+
+    .. versionadded:: 0.2
     """

@@ -24,6 +24,7 @@ from exprsn_pds.events import MODEL_APP as EVENTS_MODEL_APP
 from exprsn_pds.events import CrawlerNotifier, EventLog, EventPurger, FirehoseHub
 from exprsn_pds.events.consumers import Consumer, ConsumerTimings, DurableConsumers
 from exprsn_pds.events.on_event import PluginEventListener
+from exprsn_pds.feeds import FeedAlgorithm, collect_algorithms
 from exprsn_pds.identity import IdentityService
 from exprsn_pds.images import ImageUrls
 from exprsn_pds.lexicon import LexiconRegistry, lexrpc_lexicon_folder
@@ -185,6 +186,10 @@ class Pds:
             "pds_register_commands",
             lambda plugin: {"commands": CommandRegistrar(self.commands, plugin), "pds": self},
         )
+        self.feed_algorithms: dict[str, FeedAlgorithm] = collect_algorithms(
+            self.plugins.call_per_plugin("pds_feed_algorithms", lambda _plugin: {"pds": self})
+        )
+        """The feeds this server generates (``pds_feed_algorithms``), by name."""
         self._repo_writer: RepoWriter | None = None
         self._crawlers: CrawlerNotifier | None = None
 

@@ -17,6 +17,8 @@ DID_CONTEXT = [
 ATPROTO_KEY_ID = "#atproto"
 PDS_SERVICE_ID = "#atproto_pds"
 PDS_SERVICE_TYPE = "AtprotoPersonalDataServer"
+FEED_GENERATOR_SERVICE_ID = "#bsky_fg"
+FEED_GENERATOR_SERVICE_TYPE = "BskyFeedGenerator"
 
 
 def build_did_document(
@@ -39,9 +41,21 @@ def build_did_document(
     }
 
 
-def build_service_did_document(did: str, pds_endpoint: str) -> dict[str, Any]:
-    """The DID document of this server's own did:web: the PDS service endpoint."""
-    return {"@context": DID_CONTEXT[:1], "id": did, "service": [_pds_service(pds_endpoint)]}
+def build_service_did_document(
+    did: str, pds_endpoint: str, *, feed_generator: bool = False
+) -> dict[str, Any]:
+    """The DID document of this server's own did:web: the PDS service endpoint and, when
+    it generates feeds (``feed_generator``), the ``#bsky_fg`` feed generator service."""
+    services = [_pds_service(pds_endpoint)]
+    if feed_generator:
+        services.append(
+            {
+                "id": FEED_GENERATOR_SERVICE_ID,
+                "type": FEED_GENERATOR_SERVICE_TYPE,
+                "serviceEndpoint": pds_endpoint,
+            }
+        )
+    return {"@context": DID_CONTEXT[:1], "id": did, "service": services}
 
 
 def _pds_service(pds_endpoint: str) -> dict[str, str]:

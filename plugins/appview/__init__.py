@@ -13,7 +13,8 @@ hydration (``hydrate.py``) → rules → presentation (``views.py``). See ``docs
 401 ``AuthMissing``), ``labelers`` (DIDs answered in ``atproto-content-labelers`` when the
 client names none), ``suggested_actors`` (the curated ``getSuggestions``),
 ``suggested_feeds`` (feed generator URIs, the curated ``getSuggestedFeeds``),
-``known_followers_max`` (default 5). Disabled (``PDS_DISABLE_PLUGINS=appview``), every
+``known_followers_max`` (default 5), ``feed_timeout_s`` (how long ``getFeed`` waits for
+another feed generator, default 10). Disabled (``PDS_DISABLE_PLUGINS=appview``), every
 ``app.bsky.*`` method answers 501 ``MethodNotImplemented``.
 """
 
@@ -26,6 +27,7 @@ from exprsn_pds import (
     AnyEvent,
     CommandRegistrar,
     ConsumerRegistrar,
+    FeedAlgorithm,
     ModelRegistrar,
     Pds,
     XrpcRegistrar,
@@ -35,7 +37,9 @@ from exprsn_pds import (
 from exprsn_pds.plugins.appview import actors, preferences
 from exprsn_pds.plugins.appview.cli import appview_commands
 from exprsn_pds.plugins.appview.common import PLUGIN_NAME, session_auth, viewer_auth
-from exprsn_pds.plugins.appview.feed_routes import FEED_OWN, FEED_READS
+from exprsn_pds.plugins.appview.feed_algorithms import BUILT_IN
+from exprsn_pds.plugins.appview.feed_generator_service import skeleton_auth
+from exprsn_pds.plugins.appview.feed_routes import FEED_GENERATOR, FEED_OWN, FEED_READS
 from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
@@ -57,7 +61,7 @@ READS: Final = {
 @hookimpl
 def pds_config_schema() -> dict[str, Any]:
     """``[plugins.appview]``: ``public_reads``, ``labelers``, ``suggested_actors``,
-    ``suggested_feeds``, ``known_followers_max``."""
+    ``suggested_feeds``, ``known_followers_max``, ``feed_timeout_s``."""
     dids = {"type": "array", "items": {"type": "string", "pattern": "^did:"}, "maxItems": 100}
     return {
         "type": "object",
@@ -72,6 +76,7 @@ def pds_config_schema() -> dict[str, Any]:
                 "maxItems": 1000,
             },
             "known_followers_max": {"type": "integer", "minimum": 0, "maximum": 100},
+            "feed_timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
         },
     }
 
@@ -100,6 +105,8 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
         registry.add(nsid, handler, auth=viewer_auth)
     for nsid, handler in FEED_OWN.items():
         registry.add(nsid, handler, auth=session_auth)
+    for nsid, handler in FEED_GENERATOR.items():
+        registry.add(nsid, handler, auth=skeleton_auth)
     for nsid, handler in GRAPH_READS.items():
         registry.add(nsid, handler, auth=viewer_auth)
     for nsid, handler in GRAPH_OWN.items():
@@ -107,6 +114,12 @@ def pds_register_xrpc(registry: XrpcRegistrar) -> None:
     registry.add(f"{ACTOR}.getPreferences", preferences.get_preferences, auth=access_auth)
     registry.add(f"{ACTOR}.putPreferences", preferences.put_preferences, auth=access_auth)
     register_notification_methods(registry)
+
+
+@hookimpl
+def pds_feed_algorithms() -> list[FeedAlgorithm]:
+    """The built-in feeds: ``recent`` and ``popular-follows`` (``feed_algorithms.py``)."""
+    return list(BUILT_IN)
 
 
 _INDEXERS: WeakKeyDictionary[Pds, Indexer] = WeakKeyDictionary()

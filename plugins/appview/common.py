@@ -27,6 +27,8 @@ CONTENT_LABELERS: Final = "atproto-content-labelers"
 REPO_REV: Final = "atproto-repo-rev"
 REDACT: Final = "redact"
 MAX_LABELERS: Final = 20
+FEED_TIMEOUT_S: Final = 10.0
+"""How long ``getFeed`` waits for another feed generator's skeleton (the official's)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class AppviewSettings:
     suggested_actors: tuple[str, ...] = ()
     suggested_feeds: tuple[str, ...] = ()
     known_followers_max: int = KNOWN_FOLLOWERS_MAX
+    feed_timeout_s: float = FEED_TIMEOUT_S
 
     @classmethod
     def of(cls, pds: Pds) -> AppviewSettings:
@@ -49,6 +52,7 @@ class AppviewSettings:
             suggested_actors=tuple(section.get("suggested_actors", ())),
             suggested_feeds=tuple(section.get("suggested_feeds", ())),
             known_followers_max=int(section.get("known_followers_max", KNOWN_FOLLOWERS_MAX)),
+            feed_timeout_s=float(section.get("feed_timeout_s", FEED_TIMEOUT_S)),
         )
 
 

@@ -4,7 +4,9 @@
 A generator is shown while it is indexed and its creator is active (the ``generatorView``
 of :class:`~.graph_views.GraphViews`); ``getFeedGenerator`` also needs the generator's
 service DID to resolve to a document with a ``#bsky_fg`` ``BskyFeedGenerator`` service, and
-then answers ``isOnline`` / ``isValid`` true as the official does.
+then answers ``isOnline`` / ``isValid`` true as the official does. A generator naming this
+server's own service DID is valid while this server generates feeds (its DID document
+then names ``#bsky_fg``): it is not resolved over the network.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ async def get_feed_generator(ctx: XrpcContext) -> XrpcResponse:
         raise InvalidRequest(NOT_FOUND)
     view = shown[0]
     service_did: str = view["did"]
+    if service_did == ctx.pds.settings.service_did and ctx.pds.feed_algorithms:
+        return await answer(ctx, {"view": view, "isOnline": True, "isValid": True})
     document = await ctx.pds.identity.resolve_did(service_did)
     if document is None:
         raise InvalidRequest(f"could not resolve identity: {service_did}")

@@ -45,8 +45,8 @@ def _ancestor_blocked(views: PostViews, item: FeedItem) -> bool:
     return grandparent is not None and views.state.viewer_block(did_of(grandparent))
 
 
-def _hidden_from_feed(views: PostViews, item: FeedItem) -> bool:
-    """The timeline's and list feed's rule (see the module docstring)."""
+def hidden_from_feed(views: PostViews, item: FeedItem) -> bool:
+    """The timeline's, list feed's and ``getFeed``'s rule (see the module docstring)."""
     return (
         views.state.viewer_block(item.author)
         or _muted(views, item.author)
@@ -88,7 +88,7 @@ async def get_timeline(ctx: XrpcContext) -> XrpcResponse:
         ctx.pds.database.client, viewer, Cursor.parse(ctx.params.get("cursor")), ctx.params["limit"]
     )
     views, items = await _page(ctx, skeleton)
-    kept = [item for item in items if not _hidden_from_feed(views, item)]
+    kept = [item for item in items if not hidden_from_feed(views, item)]
     return await _feed(ctx, views, kept, skeleton.cursor)
 
 
@@ -106,7 +106,7 @@ async def get_list_feed(ctx: XrpcContext) -> XrpcResponse:
     kept = [
         item
         for item in items
-        if not _hidden_from_feed(views, item)
+        if not hidden_from_feed(views, item)
         and not views.state.blocked_either_way(creator, item.author)
     ]
     return await _feed(ctx, views, kept, skeleton.cursor)

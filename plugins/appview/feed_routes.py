@@ -1,5 +1,6 @@
-"""Which handler serves each ``app.bsky.feed`` method the AppView answers, the thread
-calls of ``app.bsky.unspecced`` and ``app.bsky.bookmark``."""
+"""Which handler serves each ``app.bsky.feed`` method the AppView (and this server as a
+feed generator) answers, the thread calls of ``app.bsky.unspecced`` and
+``app.bsky.bookmark``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any, Final
 
 from exprsn_pds.plugins.appview import (
     bookmark_methods,
+    feed_generator_service,
     feed_generators,
+    feed_get,
     feed_methods,
     post_methods,
     search_methods,
@@ -23,6 +26,7 @@ FEED_READS: Final[dict[str, Callable[..., Any]]] = {
     f"{FEED}.getFeedGenerators": feed_generators.get_feed_generators,
     f"{FEED}.getActorFeeds": feed_generators.get_actor_feeds,
     f"{FEED}.getSuggestedFeeds": feed_generators.get_suggested_feeds,
+    f"{FEED}.getFeed": feed_get.get_feed,
     f"{FEED}.getPosts": post_methods.get_posts,
     f"{FEED}.getLikes": post_methods.get_likes,
     f"{FEED}.getRepostedBy": post_methods.get_reposted_by,
@@ -46,3 +50,9 @@ FEED_OWN: Final[dict[str, Callable[..., Any]]] = {
     f"{BOOKMARK}.getBookmarks": bookmark_methods.get_bookmarks,
 }
 """The caller's own feed and bookmarks: a session is required."""
+
+FEED_GENERATOR: Final[dict[str, Callable[..., Any]]] = {
+    f"{FEED}.getFeedSkeleton": feed_generator_service.get_feed_skeleton,
+    f"{FEED}.describeFeedGenerator": feed_generator_service.describe_feed_generator,
+}
+"""This server as a feed generator service: anyone, a viewer's service JWT or a session."""

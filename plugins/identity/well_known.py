@@ -33,11 +33,16 @@ async def atproto_did(pds: Pds) -> Response:
 
 
 async def did_json(pds: Pds) -> Response | tuple[dict[str, str], int] | dict[str, object]:
-    """The did:web document of the Host: this server's own, or a hosted account's."""
+    """The did:web document of the Host: this server's own (with ``#bsky_fg`` when it
+    generates feeds), or a hosted account's."""
     hostname, host = _host()
     candidates = {DID_WEB_PREFIX + quote(name, safe="") for name in (hostname, host)}
     if pds.settings.service_did in candidates:
-        return build_service_did_document(pds.settings.service_did, pds.settings.public_url)
+        return build_service_did_document(
+            pds.settings.service_did,
+            pds.settings.public_url,
+            feed_generator=bool(pds.feed_algorithms),
+        )
     did = DID_WEB_PREFIX + hostname
     if pds.identity.hosts_did_web(did):
         document = await pds.identity.local_did_document(did)
