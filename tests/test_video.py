@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -24,20 +25,26 @@ from exprsn_pds.datamodel import Cid
 from exprsn_pds.plugins.video import remux
 from exprsn_pds.plugins.video import server as video_server
 from exprsn_pds.plugins.video.cache import VideoCache
+from exprsn_pds.plugins.video.codecs import aac_codec, hevc_codec
 
 XRPC = "/xrpc"
+HLS = "application/vnd.apple.mpegurl"
 FPS = 10
 SIZE = (96, 64)
 MAX_DURATION_S = 12
 
 
+def _has_encoder(name: str) -> bool:
+    try:
+        av.codec.Codec(name, "w")
+    except av.codec.codec.UnknownCodecError:
+        return False
+    return True
+
+
 def _video_encoder() -> str:
     """H.264 when the PyAV wheel's FFmpeg has an encoder for it, else MPEG-4 part 2."""
-    try:
-        av.codec.Codec("libx264", "w")
-    except av.codec.codec.UnknownCodecError:
-        return "mpeg4"
-    return "libx264"
+    return "libx264" if _has_encoder("libx264") else "mpeg4"
 
 
 def mp4(
@@ -183,13 +190,12 @@ async def test_the_playlist_names_segments_that_play_back_the_whole_video(
     client: Any, alice: Any, tmp_path: Path
 ) -> None:
     cid = await hosted_blob(client, alice, CLIP)
-    hls = "application/vnd.apple.mpegurl"
-    master = (await fetch(client, url(alice.did, cid, "playlist.m3u8"), hls)).decode()
+    master = (await fetch(client, url(alice.did, cid, "playlist.m3u8"), HLS)).decode()
     assert master.startswith("#EXTM3U")
     assert "#EXT-X-STREAM-INF:" in master and f"RESOLUTION={SIZE[0]}x{SIZE[1]}" in master
     assert 'CODECS="avc1.' in master and "mp4a.40.2" in master
     [media_name] = uris(master)
-    media = (await fetch(client, url(alice.did, cid, media_name), hls)).decode()
+    media = (await fetch(client, url(alice.did, cid, media_name), HLS)).decode()
     assert "#EXT-X-PLAYLIST-TYPE:VOD" in media and media.rstrip().endswith("#EXT-X-ENDLIST")
     init, *segments = uris(media)
     assert init == "init.mp4" and segments
@@ -240,6 +246,31 @@ async def test_a_turned_video_keeps_its_display_matrix_and_its_thumbnail_is_turn
     joined.write_bytes(init + await fetch(client, url(alice.did, cid, "seg0.m4s"), "video/mp4"))
     with av.open(str(joined)) as played:
         assert next(played.decode(video=0)).rotation == 90  # players turn it too
+
+
+@pytest.mark.skipif(not _has_encoder("libx265"), reason="this PyAV has no HEVC encoder")
+async def test_an_hevc_video_is_served_tagged_hvc1_with_its_codecs_named(
+    client: Any, alice: Any, tmp_path: Path
+) -> None:
+    cid = await hosted_blob(client, alice, mp4(1.0, codec="libx265"))
+    master = (await fetch(client, url(alice.did, cid, "playlist.m3u8"), HLS)).decode()
+    assert re.search(r'CODECS="hvc1\.1\.6\.L[0-9]+\.[0-9A-F]+,mp4a\.40\.2"', master), master
+    init = await fetch(client, url(alice.did, cid, "init.mp4"), "video/mp4")
+    assert b"hvc1" in init and b"hev1" not in init
+    joined = tmp_path / "joined.mp4"
+    joined.write_bytes(init + await fetch(client, url(alice.did, cid, "seg0.m4s"), "video/mp4"))
+    with av.open(str(joined)) as played:
+        assert played.streams.video[0].codec_context.name == "hevc"
+        assert sum(1 for _ in played.decode(video=0)) == FPS
+    await fetch(client, url(alice.did, cid, "thumbnail.jpg"), "image/jpeg")
+
+
+def test_hevc_codec_strings_follow_iso_14496_15() -> None:
+    # Main 10, high tier, level 5.1 (153), progressive frame-only constraints (0xB0)
+    hvcc = bytes([1, 0x22, 0x20, 0, 0, 0, 0xB0, 0, 0, 0, 0, 0, 153]) + bytes(10)
+    assert hevc_codec(hvcc) == "hvc1.2.4.H153.B0"
+    assert hevc_codec(b"\x00\x00\x00\x01" + hvcc) is None  # Annex B, not hvcC
+    assert (aac_codec("HE-AAC"), aac_codec(None)) == ("mp4a.40.5", "mp4a.40.2")
 
 
 async def test_a_video_without_audio_is_served_video_only(client: Any, alice: Any) -> None:

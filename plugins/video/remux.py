@@ -3,9 +3,9 @@
 Everything here runs in a worker thread on a file the blob was copied to. The blob is opened
 with FFmpeg's MP4/QuickTime demuxer only (``format="mov"``, external data references off): a
 blob that demuxer cannot read is no video this server serves, whatever its name or declared
-type. The remux copies the H.264 video (and AAC audio, when there is some) into fragmented
-MP4 segments with FFmpeg's HLS muxer: nothing is decoded or re-encoded. The thumbnail
-decodes the first frame that decodes and nothing more.
+type. The remux copies the H.264 or HEVC video (and AAC audio, when there is some) into
+fragmented MP4 segments with FFmpeg's HLS muxer: nothing is decoded or re-encoded. The
+thumbnail decodes the first frame that decodes and nothing more.
 """
 
 from __future__ import annotations
@@ -24,22 +24,26 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 from PIL import Image
 
+from exprsn_pds.plugins.video.codecs import aac_codec, hevc_codec
 from exprsn_pds.plugins.video.paths import INIT_SEGMENT, MASTER_PLAYLIST, MEDIA_PLAYLIST
 
-#: Video codecs remuxed (what every HLS player decodes); others are refused.
-VIDEO_CODECS = frozenset({"h264"})
+#: Video codecs remuxed (H.264 every HLS player decodes; HEVC, which phones record, those on
+#: devices that decode it: the master playlist's CODECS says which); others are refused.
+VIDEO_CODECS = frozenset({"h264", "hevc"})
 #: Audio codecs kept; a video whose audio is another codec is served without it.
 AUDIO_CODECS = frozenset({"aac"})
 #: Target length of a media segment (cut at the next keyframe after it).
 SEGMENT_SECONDS = 4
 #: Packets read at most while looking for a first frame that decodes.
 MAX_THUMBNAIL_PACKETS = 600
+_STREAM_INF = "#EXT-X-STREAM-INF:"
 _DEMUXER = "mov"
 _DEMUXER_OPTIONS = {"enable_drefs": "0", "use_absolute_path": "0"}
 
 
 class VideoRefused(ValueError):
-    """The blob is no video this server serves (not MP4, no H.264 video, too long, broken)."""
+    """The blob is no video this server serves (not MP4, no H.264 or HEVC video, too long,
+    broken)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ def remux_hls(source: Path, limits: VideoLimits, folder: Path) -> None:
         video, audio = _streams(container, limits)
         try:
             _remux(container, video, audio, folder, limits)
+            _name_codecs(folder / MASTER_PLAYLIST, video, audio)
         except VideoRefused:
             raise
         except (av.error.FFmpegError, ValueError) as error:  # FFmpeg's, reading or writing
@@ -108,7 +113,8 @@ def _streams(
     video = container.streams.video[0]
     codec = video.codec_context.name
     if codec not in VIDEO_CODECS:
-        raise VideoRefused(f"video codec {codec}: only {', '.join(sorted(VIDEO_CODECS))} is served")
+        served = " and ".join(sorted(VIDEO_CODECS))
+        raise VideoRefused(f"video codec {codec}: only {served} are served")
     width, height = video.codec_context.width, video.codec_context.height
     if width < 1 or height < 1 or width * height > limits.max_pixels:
         raise VideoRefused(
@@ -157,6 +163,8 @@ def _remux(
     sources = [video] if audio is None else [video, audio]
     with av.open(str(folder / MEDIA_PLAYLIST), "w", format="hls", options=options) as output:
         streams = {source.index: output.add_stream_from_template(source) for source in sources}
+        if video.codec_context.name == "hevc":  # Apple's players want hvc1 (no in-band sets)
+            streams[video.index].codec_tag = "hvc1"
         for packet in container.demux(sources):
             if packet.dts is None:  # the demuxer's flush packet
                 continue
@@ -165,6 +173,21 @@ def _remux(
                 raise VideoRefused(f"the video runs past {limits.max_duration_s} s")
             packet.stream = streams[packet.stream.index]
             output.mux(packet)
+
+
+def _name_codecs(master: Path, video: VideoStream, audio: AudioStream | None) -> None:
+    """Add the ``CODECS`` FFmpeg leaves out of the master playlist for HEVC."""
+    if video.codec_context.name != "hevc":
+        return
+    hevc = hevc_codec(bytes(video.codec_context.extradata or b""))
+    if hevc is None:
+        return
+    codecs = [hevc] if audio is None else [hevc, aac_codec(audio.codec_context.profile)]
+    lines = master.read_text().splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith(_STREAM_INF) and "CODECS=" not in line:
+            lines[n] = f'{line},CODECS="{",".join(codecs)}"'
+    master.write_text("\n".join(lines) + "\n")
 
 
 def _first_frame(container: av.container.InputContainer, video: VideoStream) -> Image.Image:
