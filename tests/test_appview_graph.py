@@ -10,6 +10,7 @@ from test_appview_index import NOW, Actor
 
 from exprsn_pds.config import Settings
 
+POST: Final = "app.bsky.feed.post"
 FOLLOW: Final = "app.bsky.graph.follow"
 BLOCK: Final = "app.bsky.graph.block"
 LIST: Final = "app.bsky.graph.list"
@@ -180,10 +181,52 @@ async def test_bad_input_answers_400_with_a_clear_message(
     ]
     for (status, body), message in cases:
         assert status == 400 and body == {"error": "InvalidRequest", "message": message}
-    bob = await Actor.create(client, "bob")
-    status, body = await _post(alice, "muteActor", {"actor": bob.did, "onlyReposts": True})
-    assert status == 400 and "onlyReposts" in body["message"]
     assert (await _get(alice, "getMutes"))[1] == {"mutes": []}  # nothing half written
+
+
+def _mute_flags(profile: dict[str, Any]) -> tuple[bool, bool, bool]:
+    viewer = profile["viewer"]
+    return viewer["muted"], viewer["mutedOnlyReposts"], viewer["mutedOnlyQuoteposts"]
+
+
+async def test_scoped_mutes_hide_only_reposts_or_quotes_and_a_new_call_replaces_the_scope(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob, carol = [await Actor.create(client, name) for name in ("alice", "bob", "carol")]
+    await alice.write(FOLLOW, {"subject": bob.did, "createdAt": "2026-01-01T00:00:00Z"})
+    carols = await carol.write(POST, {"text": "carol", "createdAt": "2026-01-01T00:01:00Z"})
+    subject = {"uri": carols["uri"], "cid": carols["cid"]}
+    await bob.write(
+        "app.bsky.feed.repost", {"subject": subject, "createdAt": "2026-01-01T00:02:00Z"}
+    )
+    quote = {"$type": "app.bsky.embed.record", "record": subject}
+    await bob.write(POST, {"text": "quote", "embed": quote, "createdAt": "2026-01-01T00:03:00Z"})
+    await bob.write(POST, {"text": "own", "createdAt": "2026-01-01T00:04:00Z"})
+
+    async def timeline() -> list[str]:
+        status, body = await alice.query("app.bsky.feed.getTimeline")
+        assert status == 200
+        return [
+            ("repost:" if "reason" in item else "") + item["post"]["record"]["text"]
+            for item in body["feed"]
+        ]
+
+    assert await timeline() == ["own", "quote", "repost:carol"]
+    assert (await _post(alice, "muteActor", {"actor": bob.did, "onlyReposts": True}))[0] == 200
+    assert _mute_flags((await alice.profile(bob.did))[1]) == (False, True, False)
+    assert await timeline() == ["own", "quote"]
+    assert (await _get(alice, "getMutes"))[1] == {"mutes": []}  # only full mutes are listed
+    assert (await _post(alice, "muteActor", {"actor": bob.did, "onlyQuoteposts": True}))[0] == 200
+    assert _mute_flags((await alice.profile(bob.did))[1]) == (False, False, True)
+    assert await timeline() == ["own", "repost:carol"]
+    assert (await _post(alice, "muteActor", {"actor": bob.did}))[0] == 200
+    assert _mute_flags((await alice.profile(bob.did))[1]) == (True, False, False)
+    assert await timeline() == []
+    assert _dids((await _get(alice, "getMutes"))[1]["mutes"]) == [bob.did]
+    assert (await _post(alice, "unmuteActor", {"actor": bob.did}))[0] == 200
+    assert _mute_flags((await alice.profile(bob.did))[1]) == (False, False, False)
+    assert await timeline() == ["own", "quote", "repost:carol"]
 
 
 async def test_own_state_needs_a_session_even_with_public_reads(

@@ -6,13 +6,16 @@ import asyncio
 import importlib
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+from appview_replay import appview_settings
 
+from exprsn_pds.config import Settings
+from exprsn_pds.pds import Pds
 from exprsn_pds.storage import Database, MissingMigrations, ModelApp, database_url_to_tortoise, sql
 from exprsn_pds.storage.locks import MIGRATION_LOCK_KEY
 from exprsn_pds.storage.makemigrations import main as makemigrations_main
@@ -217,6 +220,14 @@ async def test_migrate_refuses_an_empty_migrations_package(
 
 async def test_fixture_app_migrations_match_its_models(fixture_app: ModelApp) -> None:
     assert await make_migrations([fixture_app], write=False) == []
+
+
+async def test_every_built_in_app_has_migrations_matching_its_models(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    pds = Pds(appview_settings(settings_factory))
+    assert {app.label for app in pds.model_apps} >= {"accounts", "events", "repo", "appview"}
+    assert await make_migrations(pds.model_apps, write=False) == []
 
 
 async def test_make_migrations_writes_a_named_migration_that_migrate_applies(

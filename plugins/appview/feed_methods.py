@@ -4,8 +4,9 @@ presentation (``feedViewPost``), with the official AppView's rules.
 
 A page is cut first and the rules run after, so a page may hold fewer items than
 ``limit`` and still carry a cursor. The timeline and list feeds drop items whose author or
-originator the viewer mutes or blocks (either way), and replies whose parent's or
-grandparent's author blocks or is blocked by the viewer; the list feed also drops posts
+originator the viewer mutes or blocks (either way), reposts by an account whose reposts
+the viewer mutes, quote posts by one whose quote posts the viewer mutes, and replies whose
+parent's or grandparent's author blocks or is blocked by the viewer; the list feed also drops posts
 whose author and the list's creator block each other. The author feed answers
 ``BlockedActor`` / ``BlockedByActor`` when the viewer and the author block each other,
 keeps reposts of muted authors by unmuted ones, and with ``posts_and_author_threads`` keeps
@@ -23,6 +24,7 @@ from exprsn_pds.plugins.appview.common import answer
 from exprsn_pds.plugins.appview.feed_skeleton import Skeleton
 from exprsn_pds.plugins.appview.feed_store import POSTS_AND_AUTHOR_THREADS, FeedItem
 from exprsn_pds.plugins.appview.graph_store import Cursor
+from exprsn_pds.plugins.appview.post_hydrate import POST, collection_of
 from exprsn_pds.plugins.appview.post_methods import post_views
 from exprsn_pds.plugins.appview.post_views import PostViews
 from exprsn_pds.plugins.appview.threadgate import did_of
@@ -45,13 +47,21 @@ def _ancestor_blocked(views: PostViews, item: FeedItem) -> bool:
     return grandparent is not None and views.state.viewer_block(did_of(grandparent))
 
 
+def _is_quote(views: PostViews, item: FeedItem) -> bool:
+    row = views.posts.posts.get(item.post_uri)
+    return row is not None and row.embed_uri is not None and collection_of(row.embed_uri) == POST
+
+
 def hidden_from_feed(views: PostViews, item: FeedItem) -> bool:
     """The timeline's, list feed's and ``getFeed``'s rule (see the module docstring)."""
+    state = views.state
     return (
-        views.state.viewer_block(item.author)
+        state.viewer_block(item.author)
         or _muted(views, item.author)
-        or views.state.viewer_block(item.originator)
+        or (item.author in state.muted_quotes and _is_quote(views, item))
+        or state.viewer_block(item.originator)
         or _muted(views, item.originator)
+        or (item.repost_uri is not None and item.originator in state.muted_reposts)
         or _ancestor_blocked(views, item)
     )
 

@@ -18,7 +18,6 @@ from exprsn_pds.plugins.appview.actors import resolve_actors
 
 LIST_COLLECTION: Final = "app.bsky.graph.list"
 POST_COLLECTION: Final = "app.bsky.feed.post"
-SCOPES: Final = ("onlyReposts", "onlyQuoteposts")
 
 
 async def _actor(ctx: XrpcContext) -> tuple[str, str]:
@@ -42,16 +41,18 @@ def _uri_in(ctx: XrpcContext, key: str, collection: str) -> str:
 
 
 async def mute_actor(ctx: XrpcContext) -> None:
-    """``app.bsky.graph.muteActor``: the caller mutes ``actor``.
-
-    Scoped mutes (``onlyReposts`` / ``onlyQuoteposts`` true) are refused with 400: the
-    views have no scoped mute state yet, and a full mute would hide more than asked.
-    """
-    if any(ctx.input.get(scope) for scope in SCOPES):
-        raise InvalidRequest("Scoped mutes (onlyReposts, onlyQuoteposts) are not supported")
+    """``app.bsky.graph.muteActor``: the caller mutes ``actor``: fully, or with
+    ``onlyReposts`` / ``onlyQuoteposts`` only its reposts / quote posts (the timeline and
+    list feeds drop those; the actor's own posts stay). A new call replaces the scope."""
     did, subject = await _actor(ctx)
     async with ctx.pds.database.transaction() as client:
-        await state_store.mute(client, did, subject)
+        await state_store.mute(
+            client,
+            did,
+            subject,
+            only_reposts=bool(ctx.input.get("onlyReposts")),
+            only_quoteposts=bool(ctx.input.get("onlyQuoteposts")),
+        )
 
 
 async def unmute_actor(ctx: XrpcContext) -> None:

@@ -4,7 +4,7 @@ A handler first finds the DIDs it will show (its skeleton), then calls :func:`hy
 once; the views (:mod:`.views`) read only the :class:`ActorState` it returns. The state holds
 the actors' handles and standing, profiles, counts, declarations (cached per actor, see
 :mod:`.actor_cache`), and, with a viewer, the
-viewer's follows, blocks (direct and by list), mutes (direct and by list), activity
+viewer's follows, blocks (direct and by list), mutes (direct, scoped, and by list), activity
 subscriptions and known followers, plus the lists and starter packs those mention.
 """
 
@@ -48,6 +48,10 @@ class ActorState:
     block_pairs: set[tuple[str, str]] = field(default_factory=set)
     """``(a, b)``: ``a`` blocks ``b``, directly or by list, among every actor hydrated."""
     muted: set[str] = field(default_factory=set)
+    muted_reposts: set[str] = field(default_factory=set)
+    """The actors whose reposts only the viewer mutes."""
+    muted_quotes: set[str] = field(default_factory=set)
+    """The actors whose quote posts only the viewer mutes."""
     muted_by_list: dict[str, str] = field(default_factory=dict)
     subscriptions: dict[str, tuple[bool, bool]] = field(default_factory=dict)
     known_followers: dict[str, list[str]] = field(default_factory=dict)
@@ -172,6 +176,11 @@ async def _viewer_state(
         elif edge.subject_did == viewer and edge.did in wanted:
             state.blocked_by_list.setdefault(edge.did, edge.uri)
     state.muted = await store.muted(client, viewer, wanted)
+    for did, (reposts, quotes) in (await store.scoped_mutes(client, viewer, wanted)).items():
+        if reposts:
+            state.muted_reposts.add(did)
+        if quotes:
+            state.muted_quotes.add(did)
     state.muted_by_list = await store.muted_by_list(client, viewer, wanted)
     state.subscriptions = await store.activity_subscriptions(client, viewer, top_level)
     list_uris = set(state.blocking_by_list.values()) | set(state.muted_by_list.values())

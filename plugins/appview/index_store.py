@@ -267,6 +267,7 @@ async def set_commit(client: BaseDBAsyncClient, did: str, seq: int, rev: str | N
 
 PRIVATE_STATE_TABLES: Final = (
     "appview_mute",
+    "appview_scoped_mute",
     "appview_list_mute",
     "appview_thread_mute",
     "appview_bookmark",

@@ -386,6 +386,23 @@ class Mute(Model):
         unique_together = (("did", "subject_did"),)
 
 
+class ScopedMute(Model):
+    """``did`` mutes only ``subject_did``'s reposts and/or quote posts (private state).
+
+    A full mute is a :class:`Mute` instead, never both."""
+
+    id = fields.BigIntField(primary_key=True)
+    did = _did(db_index=True)
+    subject_did = _did()
+    only_reposts = fields.BooleanField()
+    only_quoteposts = fields.BooleanField()
+    created_at = _time()
+
+    class Meta:
+        table = "appview_scoped_mute"
+        unique_together = (("did", "subject_did"),)
+
+
 class ListMute(Model):
     """``did`` mutes every member of ``list_uri``."""
 

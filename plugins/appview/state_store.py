@@ -30,14 +30,32 @@ async def _unmark(client: BaseDBAsyncClient, table: str, column: str, did: str, 
     await execute(client, f"DELETE FROM {table} WHERE did = ? AND {column} = ?", [did, value])
 
 
-async def mute(client: BaseDBAsyncClient, did: str, subject: str) -> None:
-    """``did`` mutes ``subject``."""
-    await _mark(client, "appview_mute", "subject_did", did, subject)
+async def mute(
+    client: BaseDBAsyncClient,
+    did: str,
+    subject: str,
+    *,
+    only_reposts: bool = False,
+    only_quoteposts: bool = False,
+) -> None:
+    """``did`` mutes ``subject``: fully, or only its reposts and/or quote posts; the new
+    scope replaces the one stored."""
+    await unmute(client, did, subject)
+    if not (only_reposts or only_quoteposts):
+        await _mark(client, "appview_mute", "subject_did", did, subject)
+        return
+    await execute(
+        client,
+        "INSERT INTO appview_scoped_mute"
+        " (did, subject_did, only_reposts, only_quoteposts, created_at) VALUES (?, ?, ?, ?, ?)",
+        [did, subject, only_reposts, only_quoteposts, now_iso()],
+    )
 
 
 async def unmute(client: BaseDBAsyncClient, did: str, subject: str) -> None:
-    """``did`` no longer mutes ``subject``."""
+    """``did`` no longer mutes ``subject``, in any scope."""
     await _unmark(client, "appview_mute", "subject_did", did, subject)
+    await _unmark(client, "appview_scoped_mute", "subject_did", did, subject)
 
 
 async def mute_list(client: BaseDBAsyncClient, did: str, list_uri: str) -> None:

@@ -240,6 +240,20 @@ async def muted(client: BaseDBAsyncClient, viewer: str, dids: Collection[str]) -
     return await marked(client, "appview_mute", "subject_did", viewer, dids)
 
 
+async def scoped_mutes(
+    client: BaseDBAsyncClient, viewer: str, dids: Collection[str]
+) -> dict[str, tuple[bool, bool]]:
+    """``did → (only reposts, only quote posts)`` of ``viewer``'s scoped mutes of ``dids``."""
+    rows = await fetch_in(
+        client,
+        "SELECT subject_did, only_reposts, only_quoteposts FROM appview_scoped_mute"
+        " WHERE did = ? AND subject_did IN ({holes})",
+        dids,
+        [viewer],
+    )
+    return {str(row[0]): (bool(row[1]), bool(row[2])) for row in rows}
+
+
 async def muted_by_list(
     client: BaseDBAsyncClient, viewer: str, dids: Collection[str]
 ) -> dict[str, str]:

@@ -108,10 +108,11 @@ class Views:
         blocked_by = state.blocked_by.get(did) or state.blocked_by_list.get(did)
         block = bool(blocking or blocked_by)
         muted_list = state.muted_by_list.get(did)
+        muted = did in state.muted or muted_list is not None
         viewer: dict[str, Any] = {
-            "muted": did in state.muted or muted_list is not None,
-            "mutedOnlyReposts": False,
-            "mutedOnlyQuoteposts": False,
+            "muted": muted,
+            "mutedOnlyReposts": not muted and did in state.muted_reposts,
+            "mutedOnlyQuoteposts": not muted and did in state.muted_quotes,
             "blockedBy": bool(blocked_by),
         }
         if muted_list is not None and (muted_view := self.list_basic(muted_list)) is not None:
