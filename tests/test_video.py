@@ -11,13 +11,15 @@ from collections.abc import Awaitable, Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import av
 import av.codec
 import pytest
 from av.video.stream import VideoStream
+from conftest import BUILT_IN_PLUGINS
 from PIL import Image
+from test_appview_index import Actor
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
@@ -212,6 +214,52 @@ async def test_the_playlist_names_segments_that_play_back_the_whole_video(
     assert frames == 2 * FPS  # every frame, remuxed, none lost
     durations = [float(line[8:].rstrip(",")) for line in media.splitlines() if "#EXTINF:" in line]
     assert sum(durations) == pytest.approx(2.0, abs=0.2)
+
+
+async def test_the_urls_in_the_appviews_video_views_are_served_here(
+    client_factory: Callable[..., Awaitable[Any]], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(
+        settings_factory(
+            plugins={"enabled": [*BUILT_IN_PLUGINS, "appview", "video"], "video": {}},
+            accounts={"service_handle_domains": [".test"]},
+        )
+    )
+    alice = await Actor.create(client, "alice")  # over XRPC, so the AppView indexes it
+    uploaded = await client.post(
+        f"{XRPC}/com.atproto.repo.uploadBlob",
+        data=CLIP,
+        headers={**alice.headers, "Content-Type": "video/mp4"},
+    )
+    blob = (await uploaded.get_json())["blob"]
+    post = {
+        "$type": "app.bsky.feed.post",
+        "text": "a clip",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "embed": {
+            "$type": "app.bsky.embed.video",
+            "video": blob,
+            "aspectRatio": {"width": 3, "height": 2},
+        },
+    }
+    written = await client.post(
+        f"{XRPC}/com.atproto.repo.createRecord",
+        json={"repo": alice.did, "collection": "app.bsky.feed.post", "record": post},
+        headers=alice.headers,
+    )
+    assert written.status_code == 200, await written.get_json()
+    posts = await client.get(
+        f"{XRPC}/app.bsky.feed.getPosts",
+        query_string={"uris": (await written.get_json())["uri"]},
+        headers=alice.headers,
+    )
+    [view] = (await posts.get_json())["posts"]
+    embed = view["embed"]
+    assert embed["$type"] == "app.bsky.embed.video#view"
+    master = await fetch(client, urlsplit(embed["playlist"]).path, HLS)
+    assert master.startswith(b"#EXTM3U")
+    thumbnail = await fetch(client, urlsplit(embed["thumbnail"]).path, "image/jpeg")
+    assert Image.open(io.BytesIO(thumbnail)).size == SIZE
 
 
 async def test_the_thumbnail_is_the_first_frame_as_a_jpeg(client: Any, alice: Any) -> None:
