@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
 from aiohttp import web
 from appview_replay import appview_settings
+from conftest import BUILT_IN_PLUGINS, _free_port, _server_environment
 from test_appview_index import Actor, ref
 
 from exprsn_pds import (
@@ -23,10 +27,12 @@ from exprsn_pds import (
     Pds,
     PluginStartupError,
     SkeletonItem,
+    XrpcError,
     hookimpl,
 )
-from exprsn_pds.app import PDS_EXTENSION
+from exprsn_pds.app import PDS_EXTENSION, create_app
 from exprsn_pds.config import Settings
+from exprsn_pds.plugins.appview.feed_publish import publish_feeds
 from exprsn_pds.service_auth import ServiceJwtError, mint_service_jwt, verify_service_jwt
 
 POST: Final = "app.bsky.feed.post"
@@ -416,3 +422,54 @@ def test_a_name_given_twice_or_no_record_key_stops_start_up(
         Pds(appview_settings(settings_factory), [("twice", Twice("recent"))])
     with pytest.raises(PluginStartupError, match="not 1 to 15 characters"):
         Pds(appview_settings(settings_factory), [("bad", Twice("no spaces here"))])
+
+
+async def test_publish_feeds_writes_one_generator_record_per_algorithm(client: Any) -> None:
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    pds = _pds(client)
+    uris = await publish_feeds(pds, "alice.test")
+    assert uris == [f"at://{alice.did}/{GENERATOR}/{name}" for name in pds.feed_algorithms]
+    rev = (await pds.repos.state(alice.did)).rev  # type: ignore[union-attr]
+    assert await publish_feeds(pds, alice.did) == uris
+    assert (await pds.repos.state(alice.did)).rev == rev  # type: ignore[union-attr]
+    record = await pds.repos.get_record(alice.did, GENERATOR, "recent")
+    assert record is not None and record.value["did"] == pds.settings.service_did
+    assert record.value["displayName"] == "Recent on this server"
+    response = await client.get("/xrpc/app.bsky.feed.describeFeedGenerator")
+    assert [feed["uri"] for feed in (await response.get_json())["feeds"]] == uris
+    await _post(alice, "hello", 1)
+    status, body = await bob.query("app.bsky.feed.getFeed", feed=uris[0])
+    assert status == 200 and [item["post"]["record"]["text"] for item in body["feed"]] == ["hello"]
+    status, body = await bob.query("app.bsky.feed.getFeedGenerator", feed=uris[1])
+    assert status == 200 and body["view"]["displayName"] == "Popular with follows"
+    with pytest.raises(XrpcError, match="Could not find repo"):
+        await publish_feeds(pds, "nobody.test")
+
+
+async def test_pds_appview_publish_feeds(settings_factory: Callable[..., Settings]) -> None:
+    settings = appview_settings(settings_factory)
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        did = (await Actor.create(test_app.test_client(), "alice")).did
+    environment = _server_environment(settings, _free_port()) | {
+        "PDS_ENABLE_PLUGINS": ",".join([*BUILT_IN_PLUGINS, "appview"])
+    }
+
+    def run(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "pds"), "appview", "publish-feeds", *arguments],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    result = await asyncio.to_thread(run, "--account", "alice.test")
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stdout.split() if line.startswith("at://")] == [
+        f"at://{did}/{GENERATOR}/recent",
+        f"at://{did}/{GENERATOR}/popular-follows",
+    ]
+    result = await asyncio.to_thread(run, "--account", "nobody.test")
+    assert result.returncode != 0 and "Could not find repo" in result.stdout + result.stderr

@@ -150,7 +150,7 @@ async def pds_on_event(pds: Pds, event: AnyEvent) -> None:
 
 @hookimpl
 def pds_register_commands(commands: CommandRegistrar, pds: Pds) -> None:
-    """``pds appview reindex [--did DID]``."""
+    """``pds appview reindex [--did DID]`` and ``pds appview publish-feeds --account HANDLE``."""
     commands.add(appview_commands(pds))
 
 

@@ -1,4 +1,5 @@
-"""``pds appview …``: the AppView's command-line verbs (``pds_register_commands``)."""
+"""``pds appview …``: the AppView's command-line verbs (``pds_register_commands``):
+``reindex`` and ``publish-feeds``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import asyncio
 
 import click
 
-from exprsn_pds import Pds
+from exprsn_pds import Pds, XrpcError
+from exprsn_pds.plugins.appview.feed_publish import publish_feeds
 from exprsn_pds.plugins.appview.reindex import ReindexReport, actors_to_rebuild, rebuild, recount
 
 
@@ -24,7 +26,26 @@ def appview_commands(pds: Pds) -> click.Group:
         report = asyncio.run(_reindex(pds, did))
         click.echo(f"reindexed {report.actors} accounts, {report.records} records")
 
+    @appview.command("publish-feeds")
+    @click.option(
+        "--account", required=True, help="Handle or DID of the hosted account to publish from."
+    )
+    def publish(account: str) -> None:
+        """Publish this server's feeds: one app.bsky.feed.generator record per algorithm."""
+        for uri in asyncio.run(_publish(pds, account)):
+            click.echo(uri)
+
     return appview
+
+
+async def _publish(pds: Pds, account: str) -> list[str]:
+    await pds.start()
+    try:
+        return await publish_feeds(pds, account)
+    except XrpcError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        await pds.stop()
 
 
 async def _reindex(pds: Pds, did: str | None) -> ReindexReport:

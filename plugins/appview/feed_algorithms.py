@@ -3,7 +3,7 @@
 - ``recent`` ("Recent on this server"): the newest posts of the active accounts here, no
   replies, newest ``sortAt`` first; cursor ``<sortAt>::<uri>`` (a position: stable while
   others post);
-- ``popular-follows`` ("Popular with your follows"): posts liked in the last 24 hours by
+- ``popular-follows`` ("Popular with follows"): posts liked in the last 24 hours by
   the accounts the viewer follows, most of those likes first, then newest; cursor
   ``<likes>::<sortAt>::<uri>`` (keyset, but like counts move, so a page may repeat or skip
   a post whose count changed between pages). It needs a viewer: anonymous, 401.
@@ -81,7 +81,7 @@ BUILT_IN: Final = (
     ),
     FeedAlgorithm(
         POPULAR_WITH_FOLLOWS,
-        "Popular with your follows",
+        "Popular with follows",
         popular_with_follows,
         "Posts liked in the last 24 hours by the accounts you follow, most liked first.",
     ),
