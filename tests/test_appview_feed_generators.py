@@ -12,7 +12,7 @@ from test_appview_index import Actor
 
 from exprsn_pds import IdentityService
 from exprsn_pds.config import Settings
-from exprsn_pds.plugins.appview.common import AppviewSettings
+from exprsn_pds.plugins.appview.settings import AppviewSettings
 
 GENERATOR: Final = "app.bsky.feed.generator"
 FEED_DID: Final = "did:web:feeds.example"

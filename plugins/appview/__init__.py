@@ -36,13 +36,14 @@ from exprsn_pds import (
 )
 from exprsn_pds.plugins.appview import actors, preferences
 from exprsn_pds.plugins.appview.cli import appview_commands
-from exprsn_pds.plugins.appview.common import PLUGIN_NAME, session_auth, viewer_auth
+from exprsn_pds.plugins.appview.common import session_auth, viewer_auth
 from exprsn_pds.plugins.appview.feed_algorithms import BUILT_IN
 from exprsn_pds.plugins.appview.feed_generator_service import skeleton_auth
 from exprsn_pds.plugins.appview.feed_routes import FEED_GENERATOR, FEED_OWN, FEED_READS
 from exprsn_pds.plugins.appview.graph_routes import GRAPH_OWN, GRAPH_READS
 from exprsn_pds.plugins.appview.indexer import Indexer
 from exprsn_pds.plugins.appview.notification_registry import register_notification_methods
+from exprsn_pds.plugins.appview.settings import PLUGIN_NAME
 from exprsn_pds.plugins.appview.stream_hub import hub_of
 
 CONSUMER: Final = "appview.index"
@@ -77,6 +78,7 @@ def pds_config_schema() -> dict[str, Any]:
             },
             "known_followers_max": {"type": "integer", "minimum": 0, "maximum": 100},
             "feed_timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
+            "trusted_verifiers": dids,
         },
     }
 

@@ -8,8 +8,9 @@ from typing import Any, Final
 from exprsn_pds import InvalidRequest, Pds, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import view_store
 from exprsn_pds.plugins.appview.actor_cache import actor_cache_of
-from exprsn_pds.plugins.appview.common import AppviewSettings, answer, viewer_of
+from exprsn_pds.plugins.appview.common import answer, viewer_of
 from exprsn_pds.plugins.appview.hydrate import ActorState, hydrate_actors
+from exprsn_pds.plugins.appview.settings import AppviewSettings
 from exprsn_pds.plugins.appview.views import Views
 
 DEACTIVATED: Final = "deactivated"

@@ -4,7 +4,6 @@ the labeler headers and the JSON answer."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from exprsn_pds import (
@@ -16,44 +15,16 @@ from exprsn_pds import (
     XrpcResponse,
     access_auth,
 )
-from exprsn_pds.plugins.appview.hydrate import KNOWN_FOLLOWERS_MAX
+from exprsn_pds.plugins.appview.settings import AppviewSettings
 
 if TYPE_CHECKING:
     from quart import Request
 
-PLUGIN_NAME: Final = "appview"
 ACCEPT_LABELERS: Final = "atproto-accept-labelers"
 CONTENT_LABELERS: Final = "atproto-content-labelers"
 REPO_REV: Final = "atproto-repo-rev"
 REDACT: Final = "redact"
 MAX_LABELERS: Final = 20
-FEED_TIMEOUT_S: Final = 10.0
-"""How long ``getFeed`` waits for another feed generator's skeleton (the official's)."""
-
-
-@dataclass(frozen=True)
-class AppviewSettings:
-    """``[plugins.appview]``, with defaults (see ``docs/configuration.md``)."""
-
-    public_reads: bool = False
-    labelers: tuple[str, ...] = ()
-    suggested_actors: tuple[str, ...] = ()
-    suggested_feeds: tuple[str, ...] = ()
-    known_followers_max: int = KNOWN_FOLLOWERS_MAX
-    feed_timeout_s: float = FEED_TIMEOUT_S
-
-    @classmethod
-    def of(cls, pds: Pds) -> AppviewSettings:
-        """The settings of ``pds``."""
-        section = pds.settings.plugin_config(PLUGIN_NAME)
-        return cls(
-            public_reads=bool(section.get("public_reads", False)),
-            labelers=tuple(section.get("labelers", ())),
-            suggested_actors=tuple(section.get("suggested_actors", ())),
-            suggested_feeds=tuple(section.get("suggested_feeds", ())),
-            known_followers_max=int(section.get("known_followers_max", KNOWN_FOLLOWERS_MAX)),
-            feed_timeout_s=float(section.get("feed_timeout_s", FEED_TIMEOUT_S)),
-        )
 
 
 async def viewer_auth(request: Request, pds: Pds) -> Credentials:

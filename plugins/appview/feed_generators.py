@@ -15,11 +15,12 @@ from typing import Any, Final
 
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import graph_store
-from exprsn_pds.plugins.appview.common import AppviewSettings, answer, viewer_of
+from exprsn_pds.plugins.appview.common import answer, viewer_of
 from exprsn_pds.plugins.appview.graph import subject_of
 from exprsn_pds.plugins.appview.graph_hydrate import hydrate_graph
 from exprsn_pds.plugins.appview.graph_store import Cursor
 from exprsn_pds.plugins.appview.graph_views import GraphViews
+from exprsn_pds.plugins.appview.settings import AppviewSettings
 
 FEED_SERVICE_ID: Final = "bsky_fg"
 FEED_SERVICE_TYPE: Final = "BskyFeedGenerator"

@@ -17,13 +17,14 @@ from typing import Any
 
 from exprsn_pds import FeedSkeleton, InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import feed_algorithm_store, feed_skeleton
-from exprsn_pds.plugins.appview.common import AppviewSettings, answer, viewer_of
+from exprsn_pds.plugins.appview.common import answer, viewer_of
 from exprsn_pds.plugins.appview.feed_generator_service import local_skeleton
 from exprsn_pds.plugins.appview.feed_generators import NOT_FOUND
 from exprsn_pds.plugins.appview.feed_methods import hidden_from_feed
 from exprsn_pds.plugins.appview.feed_remote import remote_skeleton
 from exprsn_pds.plugins.appview.feed_store import FeedItem
 from exprsn_pds.plugins.appview.post_methods import post_views
+from exprsn_pds.plugins.appview.settings import AppviewSettings
 from exprsn_pds.plugins.appview.threadgate import did_of
 
 

@@ -16,10 +16,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import graph_store, view_store
 from exprsn_pds.plugins.appview.actors import resolve_actors
-from exprsn_pds.plugins.appview.common import AppviewSettings, answer, viewer_of
+from exprsn_pds.plugins.appview.common import answer, viewer_of
 from exprsn_pds.plugins.appview.graph_hydrate import GraphState, hydrate_graph
 from exprsn_pds.plugins.appview.graph_store import Cursor, Page
 from exprsn_pds.plugins.appview.graph_views import REFERENCE_LIST, GraphViews
+from exprsn_pds.plugins.appview.settings import AppviewSettings
 
 LIST_PURPOSE: Final = "app.bsky.graph.defs#"
 DEFAULT_PURPOSES: Final = ("modlist", "curatelist")

@@ -5,7 +5,8 @@ once; the views (:mod:`.views`) read only the :class:`ActorState` it returns. Th
 the actors' handles and standing, profiles, counts, declarations (cached per actor, see
 :mod:`.actor_cache`), and, with a viewer, the
 viewer's follows, blocks (direct and by list), mutes (direct, scoped, and by list), activity
-subscriptions and known followers, plus the lists and starter packs those mention.
+subscriptions and known followers, plus the lists and starter packs those mention; and
+the verifications of the actors by the configured trusted verifiers.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from exprsn_pds import Pds
 from exprsn_pds.plugins.appview import view_store as store
 from exprsn_pds.plugins.appview.actor_cache import ActorBasics, actor_cache_of
 from exprsn_pds.plugins.appview.records import iso_time
+from exprsn_pds.plugins.appview.settings import KNOWN_FOLLOWERS_MAX, AppviewSettings
 
 ACTIVE: Final = "active"
 JOINED_WEEK: Final = dt.timedelta(days=7)
-KNOWN_FOLLOWERS_MAX: Final = 5
-"""Followers ``viewer.knownFollowers`` lists by default (the official AppView's)."""
 
 
 @dataclass
@@ -61,6 +61,9 @@ class ActorState:
     starter_packs: dict[str, dict[str, Any]] = field(default_factory=dict)
     starter_pack_records: dict[str, str] = field(default_factory=dict)
     starter_pack_joins: dict[str, tuple[int, int]] = field(default_factory=dict)
+    trusted_verifiers: frozenset[str] = frozenset()
+    verifications: dict[str, list[store.VerificationRow]] = field(default_factory=dict)
+    """``subject → verifications`` by the trusted verifiers."""
 
     def visible(self, did: str) -> bool:
         """Whether ``did`` is an indexed, active actor."""
@@ -95,9 +98,15 @@ async def hydrate_actors(
     """
     client = pds.database.client
     cache = actor_cache_of(pds)
-    state = ActorState(viewer=viewer, known_followers_max=known_followers_max)
+    trusted = AppviewSettings.of(pds).trusted_verifiers
+    state = ActorState(
+        viewer=viewer, known_followers_max=known_followers_max, trusted_verifiers=trusted
+    )
     wanted = set(dids)
     everyone = wanted | ({viewer} if viewer else set())
+    if trusted:
+        state.verifications = await store.verifications(client, wanted, trusted)
+        everyone |= {row.issuer for rows in state.verifications.values() for row in rows}
     basics = await cache.load(everyone)
     if detailed:
         packs = {
@@ -139,6 +148,8 @@ def _put_basics(state: ActorState, basics: dict[str, ActorBasics], wanted: set[s
     """The cached facts into ``state``: every actor row, the rest for ``wanted``."""
     for did, actor in basics.items():
         state.actors[did] = store.ActorRow(did, actor.handle, actor.status)
+        if actor.profile is not None and did in state.trusted_verifiers:
+            state.profiles[did] = actor.profile  # an issuer's name in a verification view
         if did not in wanted:
             continue
         if actor.profile is not None:

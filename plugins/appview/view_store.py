@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from exprsn_pds.plugins.appview.graph_store import SORT_AT
 from exprsn_pds.sql import MAX_PARAMETERS, Row, fetch, fetch_in, placeholders, rows_by_key
 
 MODLIST: Final = "app.bsky.graph.defs#modlist"
@@ -373,3 +374,36 @@ async def search_handles(
         [len(prefix), prefix, limit, offset],
     )
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class VerificationRow:
+    """A verification record: ``issuer`` verifies ``subject`` as ``handle`` / ``display_name``."""
+
+    uri: str
+    issuer: str
+    subject: str
+    handle: str
+    display_name: str
+    created_at: str
+
+
+async def verifications(
+    client: BaseDBAsyncClient, subjects: Collection[str], issuers: Collection[str]
+) -> dict[str, list[VerificationRow]]:
+    """``subject → verifications`` by ``issuers`` of ``subjects``, oldest first."""
+    if not issuers:
+        return {}
+    issuer_list = sorted(issuers)
+    rows = await fetch_in(
+        client,
+        "SELECT uri, did, subject_did, handle, display_name, created_at FROM appview_verification"
+        f" WHERE did IN ({placeholders(len(issuer_list))}) AND subject_did IN ({{holes}})"
+        f" ORDER BY {SORT_AT}, uri",
+        subjects,
+        issuer_list,
+    )
+    found: dict[str, list[VerificationRow]] = {}
+    for row in rows:
+        found.setdefault(str(row[2]), []).append(VerificationRow(*(str(value) for value in row)))
+    return found

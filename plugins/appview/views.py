@@ -53,7 +53,43 @@ class Views:
             if profile["avatar_cid"]:
                 view["avatar"] = self._image("avatar", did, profile["avatar_cid"])
             _put(view, "createdAt", profile["created_at"])
+        if (verification := self.verification(did)) is not None:
+            view["verification"] = verification
         return view
+
+    def verification(self, did: str) -> dict[str, Any] | None:
+        """``app.bsky.actor.defs#verificationState`` of ``did``: the trusted verifiers'
+        verifications (each valid while it names the actor's current handle and display
+        name), and whether the actor is one (``None``: neither, or no valid handle)."""
+        actor = self.state.actors.get(did)
+        if actor is None or not actor.handle or actor.handle == INVALID_HANDLE:
+            return None
+        name = (self.state.profiles.get(did) or {}).get("display_name")
+        verifications = []
+        for row in self.state.verifications.get(did, []):
+            issuer = self.state.actors.get(row.issuer)
+            shown: dict[str, Any] = {
+                "issuer": row.issuer,
+                "uri": row.uri,
+                "isValid": bool(row.display_name)
+                and row.display_name == name
+                and row.handle == actor.handle,
+                "createdAt": row.created_at,
+            }
+            issuer_name = (self.state.profiles.get(row.issuer) or {}).get("display_name")
+            _put(shown, "issuerDisplayName", issuer_name)
+            if issuer is not None and issuer.handle:
+                shown["issuerHandle"] = issuer.handle
+            verifications.append(shown)
+        trusted = did in self.state.trusted_verifiers
+        if not verifications and not trusted:
+            return None
+        valid = any(item["isValid"] for item in verifications)
+        return {
+            "verifications": verifications,
+            "verifiedStatus": ("valid" if valid else "invalid") if verifications else "none",
+            "trustedVerifierStatus": "valid" if trusted else "none",
+        }
 
     def profile(self, did: str) -> dict[str, Any] | None:
         """``app.bsky.actor.defs#profileView``."""
