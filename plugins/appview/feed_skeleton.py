@@ -41,7 +41,7 @@ async def timeline(
     client: BaseDBAsyncClient, viewer: str, cursor: Cursor | None, limit: int
 ) -> Skeleton:
     """The viewer's home timeline skeleton (fan-out on read, see ``docs/appview.md``)."""
-    followed = await feed_store.items_by(client, feed_store.FOLLOWED, viewer, cursor, limit + 1)
+    followed = await feed_store.followed_items(client, viewer, cursor, limit + 1)
     own = await feed_store.items_by(client, feed_store.SELF, viewer, cursor, limit + 1)
     own_limit = max(min(limit, OWN_ITEMS_MIN), limit - min(len(followed), limit))
     merged = sorted([*followed, *own[:own_limit]], key=_order, reverse=True)

@@ -5,6 +5,12 @@ originator, the reposted post the item's post). Items sort as the official AppVi
 ``feed_item`` rows: newest ``sortAt`` (``min(createdAt, indexedAt)`` of the post or of the
 repost) first, ties by the item's URI; a :class:`~.graph_store.Cursor` names the last one
 given (``<sortAt>::<item uri>``).
+
+The follows' items (:func:`followed_items`) are first looked for among the newest
+:data:`RECENT_WINDOW` posts and reposts of the whole index (walked on the ``sortAt``
+indexes of migration ``0009_read_indexes``), which holds a page for a viewer following a fair
+share of the active accounts (the heavy viewer's read no longer grows with what they
+follow); a viewer whose follows wrote too little of it is read by follows, as before.
 """
 
 from __future__ import annotations
@@ -13,12 +19,24 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 
 from exprsn_pds.plugins.appview.graph_store import SORT_AT, Cursor
-from exprsn_pds.sql import fetch, placeholders
+from exprsn_pds.sql import execute, fetch, placeholders
 
 FOLLOWED: Final = "IN (SELECT subject_did FROM appview_follow WHERE did = ?)"
 SELF: Final = "= ?"
+RECENT_WINDOW: Final = 5_000
+"""The newest posts (and, apart, reposts) of the index the follows' items are looked for
+among first."""
+INDEXES: Final = (
+    ("appview_post_sort_at", "appview_post", f"({SORT_AT}), uri, did"),
+    ("appview_repost_sort_at", "appview_repost", f"({SORT_AT}), uri, did, subject_uri"),
+    ("appview_follow_did_subject", "appview_follow", "did, subject_did"),
+)
+"""Migration ``0009_read_indexes``'s indexes of the feeds: ``sortAt``, then the item's URI
+(a feed's order), then the columns a recent window reads (covering it); and each
+account's follows (the ``FOLLOWED`` set, read from the index alone)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,72 @@ async def items_by(
     )
     rows = await fetch(client, text, [did, *post_values, did, *repost_values, limit])
     return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def create_indexes(apps: Any, editor: BaseSchemaEditor) -> None:
+    """Migration ``0009_read_indexes``: the :data:`INDEXES` (``sortAt`` as the expression
+    the reads sort by, so both databases walk them)."""
+    for name, table, columns in INDEXES:
+        await execute(editor.client, f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+
+
+async def drop_indexes(apps: Any, editor: BaseSchemaEditor) -> None:
+    """Migration ``0009_read_indexes`` reversed."""
+    for name, _, _ in INDEXES:
+        await execute(editor.client, f"DROP INDEX IF EXISTS {name}")
+
+
+def _window_after(cursor: Cursor | None, alias: str) -> tuple[str, list[Any]]:
+    """:func:`_after` as a range of the ``sortAt`` index (``sortAt <= key`` first)."""
+    if cursor is None:
+        return "", []
+    key = _sort_at(alias)
+    return (
+        f" WHERE {key} <= ? AND ({key} < ? OR {alias}.uri < ?)",
+        [cursor.key, cursor.key, cursor.tie],
+    )
+
+
+async def _recent(
+    client: BaseDBAsyncClient, reposts: bool, did: str, cursor: Cursor | None, limit: int
+) -> list[FeedItem] | None:
+    """Up to ``limit`` posts (or ``reposts``) by the follows of ``did`` after ``cursor``
+    among the :data:`RECENT_WINDOW` newest of the index; ``None`` when fewer than
+    ``limit`` are there (older ones might then belong to the page)."""
+    alias = "r" if reposts else "p"
+    after, values = _window_after(cursor, alias)
+    if reposts:
+        columns, table, item = (
+            "r.subject_uri, r.uri, r.did",
+            "appview_repost r",
+            "w.subject_uri, w.uri",
+        )
+    else:
+        columns, table, item = "p.uri, p.did", "appview_post p", "w.uri, NULL"
+    text = (
+        f"SELECT {item}, w.did, w.sort_key FROM"
+        f" (SELECT {columns}, {_sort_at(alias)} AS sort_key FROM {table}{after}"
+        f" ORDER BY sort_key DESC, {alias}.uri DESC LIMIT ?) w"
+        f" WHERE w.did {FOLLOWED} ORDER BY w.sort_key DESC, w.uri DESC LIMIT ?"
+    )
+    rows = await fetch(client, text, [*values, RECENT_WINDOW, did, limit])
+    if len(rows) < limit:
+        return None
+    return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def followed_items(
+    client: BaseDBAsyncClient, did: str, cursor: Cursor | None, limit: int
+) -> list[FeedItem]:
+    """Up to ``limit`` items after ``cursor`` whose originator ``did`` follows: each of
+    posts and reposts from the recent window when it holds ``limit`` of them (those are
+    then the newest), else read by follows (:func:`items_by`)."""
+    posts = await _recent(client, False, did, cursor, limit)
+    reposts = await _recent(client, True, did, cursor, limit)
+    if posts is None or reposts is None:
+        return await items_by(client, FOLLOWED, did, cursor, limit)
+    merged = sorted([*posts, *reposts], key=lambda item: (item.sort_key, item.uri), reverse=True)
+    return merged[:limit]
 
 
 async def list_posts(

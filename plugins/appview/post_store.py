@@ -21,6 +21,13 @@ from exprsn_pds.plugins.appview.thread_store import ThreadgateRow
 from exprsn_pds.plugins.appview.view_store import marked
 from exprsn_pds.sql import execute, fetch, fetch_in
 
+VIOLATING_REPLIES_INDEX: Final = (
+    "CREATE INDEX IF NOT EXISTS appview_thread_reply_violating"
+    " ON appview_thread_reply (parent_uri) WHERE violates_threadgate"
+)
+"""Migration ``0009_read_indexes``: the replies that broke their threadgate, by parent (a
+partial index, as small as they are few), for :func:`counts`, which every post view reads;
+without it that read scans every reply of the index."""
 POST_SORT_AT: Final = SORT_AT.replace("created_at", "p.created_at").replace(
     "indexed_at", "p.indexed_at"
 )
@@ -195,6 +202,16 @@ async def record_cids(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[
         uris,
     )
     return {str(row[0]): str(row[1]) for row in rows}
+
+
+async def create_counts_index(apps: Any, editor: BaseSchemaEditor) -> None:
+    """Migration ``0009_read_indexes``: :data:`VIOLATING_REPLIES_INDEX`."""
+    await execute(editor.client, VIOLATING_REPLIES_INDEX)
+
+
+async def drop_counts_index(apps: Any, editor: BaseSchemaEditor) -> None:
+    """Migration ``0009_read_indexes`` reversed."""
+    await execute(editor.client, "DROP INDEX IF EXISTS appview_thread_reply_violating")
 
 
 async def fill_media_types(apps: Any, editor: BaseSchemaEditor) -> None:
