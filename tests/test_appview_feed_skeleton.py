@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+import pytest
 from appview_replay import appview_settings
 from test_appview_index import Actor
 
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
+from exprsn_pds.plugins.appview import feed_store
 from exprsn_pds.plugins.appview.feed_skeleton import (
     actors_of,
     author_feed,
@@ -67,6 +69,41 @@ async def test_timeline_merges_follows_and_own_items_newest_first_with_a_stable_
     rest = await timeline(db, alice.did, Cursor.parse(first.cursor), 2)
     assert [i.uri for i in rest.items] == [own["uri"], b1["uri"]] and rest.cursor is None
     assert (await timeline(db, dan.did, None, 10)).items[0].originator == dan.did
+
+
+async def test_timeline_follows_from_the_recent_window_are_those_read_by_follows(
+    client_factory: Callable[..., Any],
+    settings_factory: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    db = get_pds(client.app).database.client
+    alice, bob, carol, dan = [
+        await Actor.create(client, n) for n in ("alice", "bob", "carol", "dan")
+    ]
+    for subject in (bob, carol):
+        await alice.write(FOLLOW, {"subject": subject.did, "createdAt": _at(0)})
+    posts = [await _post(bob, minute) for minute in (1, 2, 3, 4)]
+    for minute, post in zip((5, 7, 9, 11), posts, strict=True):
+        await carol.write(
+            REPOST, {"subject": {"uri": post["uri"], "cid": post["cid"]}, "createdAt": _at(minute)}
+        )
+    for minute in (6, 8, 10, 12):  # the newest of the index, not followed
+        await _post(dan, minute)
+    assert await feed_store._recent(db, False, alice.did, None, 3) is not None
+    for window in (2, 5, 9, 5_000):  # the window too short: read by follows
+        monkeypatch.setattr(feed_store, "RECENT_WINDOW", window)
+        for limit in (1, 2, 3, 5):
+            cursor: Cursor | None = None
+            while True:
+                expected = await feed_store.items_by(
+                    db, feed_store.FOLLOWED, alice.did, cursor, limit
+                )
+                found = await feed_store.followed_items(db, alice.did, cursor, limit)
+                assert found == expected, (window, limit, cursor)
+                if len(expected) < limit:
+                    break
+                cursor = Cursor.parse(expected[-1].cursor())
 
 
 async def test_timeline_rules_drop_muted_and_blocked_authors_and_originators(
