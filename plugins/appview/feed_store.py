@@ -8,7 +8,7 @@ given (``<sortAt>::<item uri>``).
 
 The follows' items (:func:`followed_items`) are first looked for among the newest
 :data:`RECENT_WINDOW` posts and reposts of the whole index (walked on the ``sortAt``
-indexes of migration ``0009_read_indexes``), which holds a page for a viewer following a fair
+indexes of migration ``0010_read_indexes``), which holds a page for a viewer following a fair
 share of the active accounts (the heavy viewer's read no longer grows with what they
 follow); a viewer whose follows wrote too little of it is read by follows, as before.
 """
@@ -34,7 +34,7 @@ INDEXES: Final = (
     ("appview_repost_sort_at", "appview_repost", f"({SORT_AT}), uri, did, subject_uri"),
     ("appview_follow_did_subject", "appview_follow", "did, subject_did"),
 )
-"""Migration ``0009_read_indexes``'s indexes of the feeds: ``sortAt``, then the item's URI
+"""Migration ``0010_read_indexes``'s indexes of the feeds: ``sortAt``, then the item's URI
 (a feed's order), then the columns a recent window reads (covering it); and each
 account's follows (the ``FOLLOWED`` set, read from the index alone)."""
 
@@ -101,14 +101,14 @@ async def items_by(
 
 
 async def create_indexes(apps: Any, editor: BaseSchemaEditor) -> None:
-    """Migration ``0009_read_indexes``: the :data:`INDEXES` (``sortAt`` as the expression
+    """Migration ``0010_read_indexes``: the :data:`INDEXES` (``sortAt`` as the expression
     the reads sort by, so both databases walk them)."""
     for name, table, columns in INDEXES:
         await execute(editor.client, f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
 
 
 async def drop_indexes(apps: Any, editor: BaseSchemaEditor) -> None:
-    """Migration ``0009_read_indexes`` reversed."""
+    """Migration ``0010_read_indexes`` reversed."""
     for name, _, _ in INDEXES:
         await execute(editor.client, f"DROP INDEX IF EXISTS {name}")
 

@@ -25,7 +25,7 @@ VIOLATING_REPLIES_INDEX: Final = (
     "CREATE INDEX IF NOT EXISTS appview_thread_reply_violating"
     " ON appview_thread_reply (parent_uri) WHERE violates_threadgate"
 )
-"""Migration ``0009_read_indexes``: the replies that broke their threadgate, by parent (a
+"""Migration ``0010_read_indexes``: the replies that broke their threadgate, by parent (a
 partial index, as small as they are few), for :func:`counts`, which every post view reads;
 without it that read scans every reply of the index."""
 POST_SORT_AT: Final = SORT_AT.replace("created_at", "p.created_at").replace(
@@ -205,12 +205,12 @@ async def record_cids(client: BaseDBAsyncClient, uris: Collection[str]) -> dict[
 
 
 async def create_counts_index(apps: Any, editor: BaseSchemaEditor) -> None:
-    """Migration ``0009_read_indexes``: :data:`VIOLATING_REPLIES_INDEX`."""
+    """Migration ``0010_read_indexes``: :data:`VIOLATING_REPLIES_INDEX`."""
     await execute(editor.client, VIOLATING_REPLIES_INDEX)
 
 
 async def drop_counts_index(apps: Any, editor: BaseSchemaEditor) -> None:
-    """Migration ``0009_read_indexes`` reversed."""
+    """Migration ``0010_read_indexes`` reversed."""
     await execute(editor.client, "DROP INDEX IF EXISTS appview_thread_reply_violating")
 
 

@@ -11,7 +11,7 @@ from exprsn_pds.plugins.appview.post_store import create_counts_index, drop_coun
 
 
 class Migration(migrations.Migration):
-    dependencies = [("appview", "0008_bookmarks")]
+    dependencies = [("appview", "0009_scoped_mutes")]
 
     initial = False
 
