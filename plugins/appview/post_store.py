@@ -28,6 +28,13 @@ VIOLATING_REPLIES_INDEX: Final = (
 """Migration ``0010_read_indexes``: the replies that broke their threadgate, by parent (a
 partial index, as small as they are few), for :func:`counts`, which every post view reads;
 without it that read scans every reply of the index."""
+RECORD_KEY_INDEX: Final = (
+    "CREATE INDEX IF NOT EXISTS appview_record_did_collection_rkey"
+    " ON appview_record (did, collection, rkey)"
+)
+"""Migration ``0011_record_key_index``: a record by repository, collection and key (the
+profile records the actor views read by DID, ``rkey = 'self'``); without it each DID's
+lookup walks every record of the account."""
 POST_SORT_AT: Final = SORT_AT.replace("created_at", "p.created_at").replace(
     "indexed_at", "p.indexed_at"
 )
@@ -212,6 +219,16 @@ async def create_counts_index(apps: Any, editor: BaseSchemaEditor) -> None:
 async def drop_counts_index(apps: Any, editor: BaseSchemaEditor) -> None:
     """Migration ``0010_read_indexes`` reversed."""
     await execute(editor.client, "DROP INDEX IF EXISTS appview_thread_reply_violating")
+
+
+async def create_record_key_index(apps: Any, editor: BaseSchemaEditor) -> None:
+    """Migration ``0011_record_key_index``: :data:`RECORD_KEY_INDEX`."""
+    await execute(editor.client, RECORD_KEY_INDEX)
+
+
+async def drop_record_key_index(apps: Any, editor: BaseSchemaEditor) -> None:
+    """Migration ``0011_record_key_index`` reversed."""
+    await execute(editor.client, "DROP INDEX IF EXISTS appview_record_did_collection_rkey")
 
 
 async def fill_media_types(apps: Any, editor: BaseSchemaEditor) -> None:
