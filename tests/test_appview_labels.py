@@ -90,3 +90,40 @@ async def test_the_configured_labelers_include_this_server(
         )
     )["uri"]
     assert await _labels(alice, uri, None) == ([(service, "spoiler")], service)
+
+
+class Verified:
+    """Labels profiles that call themselves official."""
+
+    @hookimpl
+    def pds_check_record(self, collection: str, record: dict[str, Any]) -> RecordLabels | None:
+        name = str(record.get("displayName", ""))
+        if collection == "app.bsky.actor.profile" and "official" in name.lower():
+            return RecordLabels(("impersonation-risk",))
+        return None
+
+
+async def test_server_labels_of_profiles_show_on_profile_views_that_accept_them(
+    client_factory: Callable[..., Any], settings_factory: Callable[..., Settings]
+) -> None:
+    client = await client_factory(
+        appview_settings(settings_factory), extra_plugins=[("verified", Verified())]
+    )
+    service = get_pds(client.app).settings.service_did
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    await bob.write("app.bsky.actor.profile", {"displayName": "Official Bob"}, rkey="self")
+
+    async def labels(accept: str | None) -> list[tuple[str, str]]:
+        headers = dict(alice.headers)
+        if accept is not None:
+            headers["atproto-accept-labelers"] = accept
+        response = await client.get(
+            "/xrpc/app.bsky.actor.getProfile", query_string={"actor": bob.did}, headers=headers
+        )
+        body = await response.get_json()
+        return [(label["src"], label["val"]) for label in body["labels"]]
+
+    assert await labels(service) == [(service, "impersonation-risk")]
+    assert await labels("did:plc:other") == []
+    await bob.write("app.bsky.actor.profile", {"displayName": "Bob"}, rkey="self")
+    assert await labels(service) == []

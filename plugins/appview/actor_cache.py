@@ -1,10 +1,10 @@
 """The actor cache: each actor's viewer-independent facts, by DID, in ``pds.cache``.
 
 An entry holds what every viewer sees alike (:class:`ActorBasics`: handle, standing,
-profile row, counts, labeler flag, declarations) for :data:`TTL_S` seconds; viewer state
-(follows, blocks, mutes, subscriptions) is never cached. Entries are keyed by a version
-per DID and a global generation, so a reader that loaded old rows just before a write
-stores them under a version nobody asks for any more:
+profile row and this server's labels of it, counts, labeler flag, declarations) for
+:data:`TTL_S` seconds; viewer state (follows, blocks, mutes, subscriptions) is never
+cached. Entries are keyed by a version per DID and a global generation, so a reader that
+loaded old rows just before a write stores them under a version nobody asks for any more:
 
 - the index's writes (``index_store``) :func:`touch` the DIDs whose facts they change;
 - :func:`invalidating` wraps a change of the index (one event, a rebuild) and, once its
@@ -28,15 +28,16 @@ from weakref import WeakKeyDictionary
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from exprsn_pds import Pds
+from exprsn_pds import Pds, labels_of_records
 from exprsn_pds.plugins.appview import view_store as store
+from exprsn_pds.plugins.appview.records import iso_time
 
 CACHE_NAME: Final = "appview.actor"
 TTL_S: Final = 300.0
 """How long an entry lives (the seed's profiles: at most 300 s)."""
 VERSION_TTL_S: Final = 86_400.0
 """How long a DID's version outlives its last change (longer than any entry)."""
-ENTRY_KEY: Final = "appview:actor:1:"
+ENTRY_KEY: Final = "appview:actor:2:"
 """Entries' key prefix; its number changes with :class:`ActorBasics`' encoding."""
 VERSION_KEY: Final = "appview:actor-version:"
 GENERATION_KEY: Final = "appview:actor-generation"
@@ -57,6 +58,8 @@ class ActorBasics:
     labeler: bool
     allow_subscriptions: str | None
     allow_chat: str | None
+    profile_labels: list[tuple[str, str, str]]
+    """This server's labels of the profile record: ``(cid, value, created at)``."""
 
     def encode(self) -> bytes:
         """The entry's bytes (JSON)."""
@@ -65,7 +68,9 @@ class ActorBasics:
     @classmethod
     def decode(cls, data: bytes) -> ActorBasics:
         """The basics :meth:`encode` wrote."""
-        return cls(**json.loads(data))
+        fields = json.loads(data)
+        fields["profile_labels"] = [tuple(label) for label in fields["profile_labels"]]
+        return cls(**fields)
 
 
 _touched: ContextVar[set[str] | None] = ContextVar("appview_touched_actors", default=None)
@@ -158,6 +163,7 @@ async def read_basics(client: BaseDBAsyncClient, dids: Collection[str]) -> dict[
     chat = _field_of(
         await store.declarations(client, store.CHAT_DECLARATION, present), "allowIncoming"
     )
+    labels = await labels_of_records(client, [profile["uri"] for profile in profiles.values()])
     return {
         did: ActorBasics(
             did=did,
@@ -168,6 +174,12 @@ async def read_basics(client: BaseDBAsyncClient, dids: Collection[str]) -> dict[
             labeler=did in labelers,
             allow_subscriptions=subscriptions.get(did),
             allow_chat=chat.get(did),
+            profile_labels=[
+                (label.cid, label.val, iso_time(label.created_at.isoformat()) or "")
+                for label in labels.get(profiles[did]["uri"], [])
+            ]
+            if did in profiles
+            else [],
         )
         for did, actor in actors.items()
     }

@@ -8,7 +8,7 @@ from typing import Any, Final
 from exprsn_pds import InvalidRequest, Pds, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import view_store
 from exprsn_pds.plugins.appview.actor_cache import actor_cache_of
-from exprsn_pds.plugins.appview.common import answer, viewer_of
+from exprsn_pds.plugins.appview.common import accepted_server_labeler, answer, viewer_of
 from exprsn_pds.plugins.appview.hydrate import ActorState, hydrate_actors
 from exprsn_pds.plugins.appview.settings import AppviewSettings
 from exprsn_pds.plugins.appview.views import Views
@@ -18,9 +18,12 @@ TAKENDOWN: Final = "takendown"
 
 
 def views_of(ctx: XrpcContext, state: ActorState) -> Views:
-    """The views of ``state``, with image URLs from ``pds.image_urls``."""
+    """The views of ``state``, with image URLs from ``pds.image_urls`` and this server's
+    labels for a caller that accepts them."""
     urls = ctx.pds.image_urls
-    return Views(state, lambda preset, did, cid: urls.url(preset, did, cid))
+    return Views(
+        state, lambda preset, did, cid: urls.url(preset, did, cid), accepted_server_labeler(ctx)
+    )
 
 
 async def resolve_actors(pds: Pds, identifiers: list[str]) -> dict[str, str]:

@@ -56,6 +56,13 @@ def accepted_labelers(ctx: XrpcContext) -> set[str]:
     return {item.split(";", 1)[0] for item in labelers_header(ctx).split(",") if item}
 
 
+def accepted_server_labeler(ctx: XrpcContext) -> str | None:
+    """This server's DID when the caller accepts it as a labeler (its labels are then
+    shown), else ``None``."""
+    service = ctx.pds.settings.service_did
+    return service if service in accepted_labelers(ctx) else None
+
+
 def labelers_header(ctx: XrpcContext) -> str:
     """``atproto-content-labelers``: the labelers the caller asked for
     (``atproto-accept-labelers``, ``;redact`` kept), else the configured ones."""

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import graph_store
-from exprsn_pds.plugins.appview.common import answer, viewer_of
+from exprsn_pds.plugins.appview.common import accepted_server_labeler, answer, viewer_of
 from exprsn_pds.plugins.appview.graph import subject_of
 from exprsn_pds.plugins.appview.graph_hydrate import hydrate_graph
 from exprsn_pds.plugins.appview.graph_store import Cursor
@@ -48,7 +48,9 @@ async def _generator_views(ctx: XrpcContext, uris: list[str]) -> list[dict[str, 
     unique = list(dict.fromkeys(uris))
     state = await hydrate_graph(ctx.pds, viewer_of(ctx), [], feeds=unique)
     urls = ctx.pds.image_urls
-    views = GraphViews(state, lambda preset, did, cid: urls.url(preset, did, cid))
+    views = GraphViews(
+        state, lambda preset, did, cid: urls.url(preset, did, cid), accepted_server_labeler(ctx)
+    )
     return [view for uri in unique if (view := views.generator(uri)) is not None]
 
 

@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import graph_store, view_store
 from exprsn_pds.plugins.appview.actors import resolve_actors
-from exprsn_pds.plugins.appview.common import answer, viewer_of
+from exprsn_pds.plugins.appview.common import accepted_server_labeler, answer, viewer_of
 from exprsn_pds.plugins.appview.graph_hydrate import GraphState, hydrate_graph
 from exprsn_pds.plugins.appview.graph_store import Cursor, Page
 from exprsn_pds.plugins.appview.graph_views import REFERENCE_LIST, GraphViews
@@ -30,7 +30,9 @@ STARTER_PACK_COLLECTION: Final = "app.bsky.graph.starterpack"
 
 def _views(ctx: XrpcContext, state: GraphState) -> GraphViews:
     urls = ctx.pds.image_urls
-    return GraphViews(state, lambda preset, did, cid: urls.url(preset, did, cid))
+    return GraphViews(
+        state, lambda preset, did, cid: urls.url(preset, did, cid), accepted_server_labeler(ctx)
+    )
 
 
 def _page_of(ctx: XrpcContext) -> tuple[Cursor | None, int]:

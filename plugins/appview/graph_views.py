@@ -18,8 +18,8 @@ REFERENCE_LIST: Final = "app.bsky.graph.defs#referencelist"
 class GraphViews(Views):
     """The actor views plus the graph's own."""
 
-    def __init__(self, state: GraphState, image_url: ImageUrl) -> None:
-        super().__init__(state.actors, image_url)
+    def __init__(self, state: GraphState, image_url: ImageUrl, labeler: str | None = None) -> None:
+        super().__init__(state.actors, image_url, labeler)
         self.graph = state
 
     def shown_profile(self, did: str) -> dict[str, Any] | None:

@@ -35,6 +35,8 @@ class ActorState:
     known_followers_max: int = KNOWN_FOLLOWERS_MAX
     actors: dict[str, store.ActorRow] = field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile_labels: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    """This server's labels of each actor's profile record: ``(cid, value, created at)``."""
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     labelers: set[str] = field(default_factory=set)
     allow_subscriptions: dict[str, str] = field(default_factory=dict)
@@ -154,6 +156,7 @@ def _put_basics(state: ActorState, basics: dict[str, ActorBasics], wanted: set[s
             continue
         if actor.profile is not None:
             state.profiles[did] = actor.profile
+            state.profile_labels[did] = actor.profile_labels
         state.counts[did] = actor.counts
         if actor.labeler:
             state.labelers.add(did)

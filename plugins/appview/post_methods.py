@@ -13,7 +13,7 @@ from urllib.parse import quote
 from exprsn_pds import InvalidRequest, XrpcContext, XrpcResponse
 from exprsn_pds.plugins.appview import graph_store
 from exprsn_pds.plugins.appview.actors import resolve_actors
-from exprsn_pds.plugins.appview.common import accepted_labelers, answer, viewer_of
+from exprsn_pds.plugins.appview.common import accepted_server_labeler, answer, viewer_of
 from exprsn_pds.plugins.appview.feed_store import FeedItem
 from exprsn_pds.plugins.appview.graph_store import Cursor, Page
 from exprsn_pds.plugins.appview.post_hydrate import hydrate_posts
@@ -36,7 +36,7 @@ async def post_views(
     """The post views of one request: ``uris`` hydrated for the caller (see
     :func:`~.post_hydrate.hydrate_posts`), image and video URLs from this server, and
     this server's labels (its service DID is the labeler) when the caller accepts them."""
-    labeler = ctx.pds.settings.service_did
+    labeler = accepted_server_labeler(ctx)
     state = await hydrate_posts(
         ctx.pds,
         viewer_of(ctx),
@@ -44,7 +44,7 @@ async def post_views(
         dids=dids,
         reposts=reposts,
         reply_context=reply_context,
-        server_labels=labeler in accepted_labelers(ctx),
+        server_labels=labeler is not None,
     )
     images = ctx.pds.image_urls
     video_base = ctx.pds.settings.public_url.rstrip("/") + VIDEO_PATH

@@ -55,12 +55,11 @@ class PostViews(GraphViews):
     """The actor and graph views plus the post views of one request."""
 
     def __init__(
-        self, state: PostState, image_url: ImageUrl, video_url: VideoUrl, labeler: str
+        self, state: PostState, image_url: ImageUrl, video_url: VideoUrl, labeler: str | None
     ) -> None:
-        super().__init__(state.graph, image_url)
+        super().__init__(state.graph, image_url, labeler)
         self.posts = state
         self._video = video_url
-        self._labeler = labeler
 
     def post(self, uri: str, depth: int = 0) -> dict[str, Any] | None:
         """``postView`` of an indexed post by an active author (``None`` otherwise); its
@@ -84,7 +83,7 @@ class PostViews(GraphViews):
             "quoteCount": counts.quotes if counts else 0,
             "indexedAt": row.sort_at,
             "labels": [
-                *self.server_labels(uri, row.cid),
+                *self.server_labels(uri, row.cid, self._post_labels(uri)),
                 *self.self_labels(uri, row.cid, row.record),
             ],
         }
@@ -112,20 +111,10 @@ class PostViews(GraphViews):
         ]
         return {"uri": gate.uri, "cid": gate.cid, "record": record, "lists": lists}
 
-    def server_labels(self, uri: str, cid: str) -> list[dict[str, Any]]:
-        """This server's labels of the version ``cid`` of ``uri``, as
-        ``com.atproto.label.defs#label`` values (unsigned; ``src``: the service DID)."""
+    def _post_labels(self, uri: str) -> list[tuple[str, str, str]]:
         return [
-            {
-                "ver": 1,
-                "src": self._labeler,
-                "uri": uri,
-                "cid": cid,
-                "val": label.val,
-                "cts": iso_time(label.created_at.isoformat()) or EPOCH,
-            }
+            (label.cid, label.val, iso_time(label.created_at.isoformat()) or EPOCH)
             for label in self.posts.labels.get(uri, [])
-            if label.cid == cid
         ]
 
     def self_labels(self, uri: str, cid: str, record: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ fields are filled where the official AppView fills them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from exprsn_pds.plugins.appview.hydrate import ActorState
@@ -23,11 +23,13 @@ ImageUrl = Callable[[str, str, str], str]
 
 
 class Views:
-    """Builds views from one request's hydration state."""
+    """Builds views from one request's hydration state; with ``labeler`` (this server's
+    DID, when the caller accepts it as a labeler), the labels this server attached."""
 
-    def __init__(self, state: ActorState, image_url: ImageUrl) -> None:
+    def __init__(self, state: ActorState, image_url: ImageUrl, labeler: str | None = None) -> None:
         self.state = state
         self._image = image_url
+        self._labeler = labeler
 
     def profile_basic(self, did: str) -> dict[str, Any] | None:
         """``app.bsky.actor.defs#profileViewBasic``, or ``None`` for an unknown actor."""
@@ -46,7 +48,7 @@ class Views:
         view["associated"] = associated
         if (viewer := self.viewer_state(did)) is not None:
             view["viewer"] = viewer
-        view["labels"] = self._self_labels(did)
+        view["labels"] = self._profile_labels(did)
         if profile is not None:
             _put(view, "displayName", profile["display_name"])
             _put(view, "pronouns", profile["pronouns"])
@@ -240,12 +242,31 @@ class Views:
             return following is not None and followed_by is not None
         return False
 
-    def _self_labels(self, did: str) -> list[dict[str, Any]]:
-        profile = self.state.profiles.get(did)
-        if profile is None or not profile["self_labels"]:
+    def server_labels(
+        self, uri: str, cid: str, labels: Iterable[tuple[str, str, str]]
+    ) -> list[dict[str, Any]]:
+        """This server's ``labels`` (``(cid, value, created at)``) of the version ``cid`` of
+        ``uri`` as ``com.atproto.label.defs#label`` values (unsigned, ``src`` the service
+        DID), when the caller accepts this server as a labeler."""
+        if self._labeler is None:
             return []
-        cts = profile["created_at"] or profile["indexed_at"]
         return [
+            {"ver": 1, "src": self._labeler, "uri": uri, "cid": cid, "val": val, "cts": cts}
+            for label_cid, val, cts in labels
+            if label_cid == cid
+        ]
+
+    def _profile_labels(self, did: str) -> list[dict[str, Any]]:
+        profile = self.state.profiles.get(did)
+        if profile is None:
+            return []
+        shown = self.server_labels(
+            profile["uri"], profile["cid"], self.state.profile_labels.get(did, [])
+        )
+        if not profile["self_labels"]:
+            return shown
+        cts = profile["created_at"] or profile["indexed_at"]
+        return shown + [
             {"src": did, "uri": profile["uri"], "cid": profile["cid"], "val": value, "cts": cts}
             for value in json.loads(profile["self_labels"])
         ]
