@@ -15,6 +15,7 @@ from test_appview_index import Actor
 from exprsn_pds import InvalidRequest
 from exprsn_pds.app import get_pds
 from exprsn_pds.config import Settings
+from exprsn_pds.plugins.appview import search_store
 from exprsn_pds.plugins.appview.actors import resolve_actors
 from exprsn_pds.plugins.appview.search_keys import index_keys
 from exprsn_pds.plugins.appview.search_query import PostSearch, parse_search
@@ -233,6 +234,28 @@ async def test_latest_and_top_page_with_a_stable_cursor(
         await search.page(q="news", cursor="garbage")
     with pytest.raises(InvalidRequest):
         await search.page(q="news", sort="top", cursor=f"{_at(1)}::{posts[0]}")
+
+
+async def test_a_dense_search_walks_the_sort_index_to_the_same_pages(
+    client_factory: Callable[..., Any],
+    settings_factory: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = await client_factory(appview_settings(settings_factory))
+    alice, bob = await Actor.create(client, "alice"), await Actor.create(client, "bob")
+    for n in range(7):  # ties of sortAt: the URI decides
+        await _post(alice if n % 2 else bob, f"news {n}", n % 3)
+    await _post(bob, "weather", 5)
+    search = Searcher(client)
+    pages = await _pages(search, "latest")
+    until = await search.uris(q="news", until=_at(2))
+    mine = await search.uris(q="news from:alice.test")
+    monkeypatch.setattr(search_store, "DENSE_MATCHES", 1)
+    db = search.pds.database.client
+    assert is_postgres(db) or await search_store._dense(db, 'text : ("news")')
+    assert await _pages(search, "latest") == pages and len(pages) == 7
+    assert await search.uris(q="news", until=_at(2)) == until and len(until) == 5
+    assert await search.uris(q="news from:alice.test") == mine and len(mine) == 3
 
 
 async def test_deleted_edited_and_inactive_authors_posts_leave_the_results(

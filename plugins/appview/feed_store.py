@@ -29,8 +29,10 @@ SELF: Final = "= ?"
 RECENT_WINDOW: Final = 5_000
 """The newest posts (and, apart, reposts) of the index the follows' items are looked for
 among first."""
+POST_SORT_INDEX: Final = "appview_post_sort_at"
+"""The posts by ``sortAt`` (of :data:`INDEXES`), which a dense search walks too."""
 INDEXES: Final = (
-    ("appview_post_sort_at", "appview_post", f"({SORT_AT}), uri, did"),
+    (POST_SORT_INDEX, "appview_post", f"({SORT_AT}), uri, did"),
     ("appview_repost_sort_at", "appview_repost", f"({SORT_AT}), uri, did, subject_uri"),
     ("appview_follow_did_subject", "appview_follow", "did, subject_did"),
 )
