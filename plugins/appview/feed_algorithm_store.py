@@ -42,8 +42,10 @@ async def recent_posts(
     key = _sort_at("p")
     after, values = "", []
     if cursor is not None:
-        after = f" AND ({key} < ? OR ({key} = ? AND p.uri < ?))"
-        values = [cursor.key, cursor.key, cursor.tie]
+        # The ``<=`` bound lets both databases start the walk of the ``sortAt`` index
+        # (``appview_post_sort_at``) at the cursor.
+        after = f" AND {key} <= ? AND ({key} < ? OR ({key} = ? AND p.uri < ?))"
+        values = [cursor.key, cursor.key, cursor.key, cursor.tie]
     text = (
         f"SELECT p.uri, {key} AS sort_key FROM appview_post p"
         " JOIN appview_actor a ON a.did = p.did"
