@@ -38,7 +38,8 @@ async def recent_posts(
     client: BaseDBAsyncClient, cursor: Cursor | None, limit: int
 ) -> list[tuple[str, str]]:
     """Up to ``limit`` ``(uri, sortAt)`` of the newest root posts of active accounts after
-    ``cursor``."""
+    ``cursor``. The actor check is an ``EXISTS``, so SQLite too walks the ``sortAt`` index
+    newest first and stops at ``limit`` (a join makes it sort every post)."""
     key = _sort_at("p")
     after, values = "", []
     if cursor is not None:
@@ -47,9 +48,9 @@ async def recent_posts(
         after = f" AND {key} <= ? AND ({key} < ? OR ({key} = ? AND p.uri < ?))"
         values = [cursor.key, cursor.key, cursor.key, cursor.tie]
     text = (
-        f"SELECT p.uri, {key} AS sort_key FROM appview_post p"
-        " JOIN appview_actor a ON a.did = p.did"
-        f" WHERE a.status = 'active' AND p.reply_parent_uri IS NULL{after}"
+        f"SELECT p.uri, {key} AS sort_key FROM appview_post p WHERE EXISTS (SELECT 1"
+        " FROM appview_actor a WHERE a.did = p.did AND a.status = 'active')"
+        f" AND p.reply_parent_uri IS NULL{after}"
         " ORDER BY sort_key DESC, p.uri DESC LIMIT ?"
     )
     rows = await fetch(client, text, [*values, limit])
