@@ -42,7 +42,8 @@ Run: .venv/bin/python bench/appview_bench.py [--scale 0.01] [--batch 200] [--rea
 [--redis redis://127.0.0.1:6379/0] (the reading server's cache on Redis, under a fresh
 key prefix that is left to expire: entries within 300 s, versions within a day)
 [--database postgres://user:password@127.0.0.1:5432/empty] [--data DIR] [--profile DIR]
-[--posts-only] (phase 5 alone, on a kept network)
+[--posts-only] (phase 5 alone, on a kept network) [--gc-freeze] (``gc.freeze()`` before the
+reads, as a server could once started: generation-2 collections then skip the start-up heap)
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ import contextlib
 import cProfile
 import dataclasses
 import datetime
+import gc
 import itertools
 import json
 import logging
@@ -398,6 +400,7 @@ class Options:
     data: Path | None
     profile: Path | None
     posts_only: bool
+    gc_freeze: bool
 
 
 @contextlib.contextmanager
@@ -609,6 +612,9 @@ async def main(options: Options) -> None:
             dids = network.dids
             chosen = [*dids[:VIEWERS], dids[-1]]
             tokens = {did: (await pds.sessions.create(did)).access_jwt for did in chosen}
+            if options.gc_freeze:  # the heap so far out of the collected generations
+                gc.collect()
+                gc.freeze()
             if not options.posts_only:
                 await actor_reads(pds, client, dids, tokens, options.reads, rng)
                 await timelines(pds, dids, options.reads, rng)
@@ -628,6 +634,7 @@ if __name__ == "__main__":
     parser.add_argument("--data", type=Path, default=None, help="data directory to keep/reuse")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile output directory")
     parser.add_argument("--posts-only", action="store_true", help="phase 5 alone")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before the reads")
     arguments = parser.parse_args()
     asyncio.run(
         main(
@@ -641,6 +648,7 @@ if __name__ == "__main__":
                 data=arguments.data,
                 profile=arguments.profile,
                 posts_only=arguments.posts_only,
+                gc_freeze=arguments.gc_freeze,
             )
         )
     )

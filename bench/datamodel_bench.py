@@ -27,15 +27,19 @@ POST_WITH_BLOB = {
     "embed": {
         "$type": "app.bsky.embed.images",
         "images": [
-            {"alt": "", "image": {"$type": "blob", "ref": LINK, "mimeType": "image/png",
-                                  "size": 1234}}
+            {
+                "alt": "",
+                "image": {"$type": "blob", "ref": LINK, "mimeType": "image/png", "size": 1234},
+            }
         ],
     },
 }
 MST_NODE = {
     "l": LINK,
-    "e": [{"p": i, "k": f"app.bsky.feed.post/3k{i:011d}".encode(), "v": LINK, "t": None}
-          for i in range(6)],
+    "e": [
+        {"p": i, "k": f"app.bsky.feed.post/3k{i:011d}".encode(), "v": LINK, "t": None}
+        for i in range(6)
+    ],
 }
 
 

@@ -120,8 +120,10 @@ async def bench_size(size: int, ops: int, atmst_python: str | None) -> None:
     built = await Mst.empty(store).apply([MstOp(MstAction.CREATE, key, value) for key in base])
     build_s = time.perf_counter() - started
     store.update(built.new_blocks)
-    print(f"{size:,} keys: built in {build_s:.2f} s ({size / build_s:,.0f} keys/s), "
-          f"{len(built.new_blocks):,} nodes")
+    print(
+        f"{size:,} keys: built in {build_s:.2f} s ({size / build_s:,.0f} keys/s), "
+        f"{len(built.new_blocks):,} nodes"
+    )
     print(f"  {'mode':<14}{'ops/s':>9}{'p50 µs':>9}{'p95 µs':>9}{'p99 µs':>9}{'blocks/op':>10}")
 
     tree = await Mst.load(store, built.root)
@@ -137,8 +139,9 @@ async def bench_size(size: int, ops: int, atmst_python: str | None) -> None:
         blocks = CountingReader(store)
         root = built.root
 
-        async def commit_style(key: str, blocks: CountingReader = blocks,
-                               cache: NodeCache | None = cache) -> None:
+        async def commit_style(
+            key: str, blocks: CountingReader = blocks, cache: NodeCache | None = cache
+        ) -> None:
             nonlocal root
             current = await Mst.load(blocks, root, cache=cache)
             await current.get(key)

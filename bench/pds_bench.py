@@ -310,9 +310,7 @@ async def bench(
         report("listRecords (pages of 100)", count, elapsed, latencies, cpu, "pages")
 
     async def get_repo(index: int) -> None:
-        async with http.get(
-            "/xrpc/com.atproto.sync.getRepo", params={"did": big_did}
-        ) as response:
+        async with http.get("/xrpc/com.atproto.sync.getRepo", params={"did": big_did}) as response:
             await response.read()
 
     if "repo" in phases:
