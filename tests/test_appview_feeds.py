@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -212,12 +213,17 @@ class Generator:
     def __init__(self, pds: Pds) -> None:
         self.pds = pds
         self.seen: list[dict[str, Any]] = []
+        self.languages: list[str | None] = []
+        self.anonymous = 0
         self.skeleton: dict[str, Any] = {"feed": []}
 
     async def handle(self, request: web.Request) -> web.Response:
         feed = request.query["feed"]
         rkey = feed.rsplit("/", 1)[-1]
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not token:
+            self.anonymous += 1
+            return web.json_response(self.skeleton)
         try:
             claims = await verify_service_jwt(
                 token, audience=REMOTE_DID, lxm=SKELETON, get_key=self._key
@@ -225,6 +231,7 @@ class Generator:
         except ServiceJwtError as error:
             return web.json_response({"error": error.error, "message": error.message}, status=401)
         self.seen.append({"iss": claims.iss, **request.query})
+        self.languages.append(request.headers.get("Accept-Language"))
         if rkey == "slow":
             await asyncio.sleep(3)
         if rkey == "broken":
@@ -247,9 +254,9 @@ class Generator:
         return await self.pds.identity.signing_key(iss, force_refresh=force_refresh)
 
 
-@pytest.fixture
-async def generator(client: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Generator]:
-    served = Generator(_pds(client))
+@asynccontextmanager
+async def _serve(served: Generator, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """``served`` on 127.0.0.1, named by :data:`REMOTE_DID`'s document."""
     app = web.Application()
     app.router.add_get(f"/xrpc/{SKELETON}", served.handle)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
@@ -277,8 +284,17 @@ async def generator(client: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
         return await original(self, did, force_refresh=force_refresh)
 
     monkeypatch.setattr(IdentityService, "resolve_did", resolve)
-    yield served
-    await runner.cleanup()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def generator(client: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Generator]:
+    served = Generator(_pds(client))
+    async with _serve(served, monkeypatch):
+        yield served
 
 
 async def test_get_feed_asks_another_generator_with_the_viewers_service_jwt(
@@ -306,9 +322,15 @@ async def test_get_feed_asks_another_generator_with_the_viewers_service_jwt(
         "cursor": "next-page",
         "reqId": "req-1",
     }
-    status, body = await bob.query("app.bsky.feed.getFeed", feed=feed, limit=3, cursor="c1")
+    response = await client.get(
+        "/xrpc/app.bsky.feed.getFeed",
+        query_string={"feed": feed, "limit": 3, "cursor": "c1"},
+        headers={**bob.headers, "Accept-Language": "de, en;q=0.5"},
+    )
+    status, body = response.status_code, await response.get_json()
     assert status == 200, body
     assert generator.seen == [{"iss": bob.did, "feed": feed, "limit": "3", "cursor": "c1"}]
+    assert generator.languages == ["de, en;q=0.5"]
     assert _uris(body) == [posts[2]["uri"], posts[0]["uri"]]
     assert body["cursor"] == "next-page"
     first, second = body["feed"]
@@ -473,3 +495,20 @@ async def test_pds_appview_publish_feeds(settings_factory: Callable[..., Setting
     ]
     result = await asyncio.to_thread(run, "--account", "nobody.test")
     assert result.returncode != 0 and "Could not find repo" in result.stdout + result.stderr
+
+
+async def test_an_anonymous_get_feed_asks_the_generator_without_a_token(
+    client_factory: Callable[..., Any],
+    settings_factory: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = await client_factory(appview_settings(settings_factory, public_reads=True))
+    served = Generator(_pds(client))
+    async with _serve(served, monkeypatch):
+        alice = await Actor.create(client, "alice")
+        feed = await _feed(alice, REMOTE_DID, "cats")
+        post = await _post(alice, "cat", 1)
+        served.skeleton = {"feed": [{"post": post["uri"]}]}
+        response = await client.get("/xrpc/app.bsky.feed.getFeed", query_string={"feed": feed})
+        assert response.status_code == 200
+        assert _uris(await response.get_json()) == [post["uri"]] and served.anonymous == 1

@@ -46,6 +46,7 @@ async def _skeleton(ctx: XrpcContext) -> tuple[FeedSkeleton, list[bool]]:
         viewer_of(ctx),
         {"limit": limit, "cursor": cursor},
         AppviewSettings.of(pds).feed_timeout_s,
+        ctx.request.headers.get("Accept-Language") if ctx.request is not None else None,
     )
 
 

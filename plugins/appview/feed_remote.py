@@ -3,8 +3,9 @@
 The generator's service DID is resolved (``pds.identity.resolve_did``) and its ``#bsky_fg``
 endpoint asked ``app.bsky.feed.getFeedSkeleton`` (``feed``, ``limit``, ``cursor``) with a
 service JWT of the viewer (``aud`` the service DID, ``lxm`` the method, signed with the
-viewer's repo key; none for an anonymous viewer), within ``feed_timeout_s`` for the whole
-exchange and at most :data:`MAX_SKELETON_BYTES`. Its failures are the official's answers:
+viewer's repo key; none for an anonymous viewer) and the client's ``Accept-Language``,
+within ``feed_timeout_s`` for the whole exchange and at most :data:`MAX_SKELETON_BYTES`.
+Its failures are the official's answers:
 
 - no document: 400 "could not resolve identity: <did>"; no ``#bsky_fg`` service: 400
   "invalid feed generator service details in did document: <did>";
@@ -59,11 +60,15 @@ async def remote_skeleton(
     viewer: str | None,
     params: dict[str, Any],
     timeout_s: float,
+    languages: str | None = None,
 ) -> tuple[FeedSkeleton, list[bool]]:
     """The skeleton ``service_did`` answers for ``feed`` (``params``: ``limit`` and
-    ``cursor``) and, per item, whether the generator marked it pinned."""
+    ``cursor``) and, per item, whether the generator marked it pinned; ``languages`` is
+    the client's ``Accept-Language``, passed on as the official does."""
     url = (await skeleton_endpoint(pds, service_did)).rstrip("/") + f"/xrpc/{SKELETON_NSID}"
     headers: dict[str, str] = {}
+    if languages:
+        headers["Accept-Language"] = languages
     if viewer is not None:
         key = await pds.repos.signing_key(viewer)
         token = mint_service_jwt(key=key, iss=viewer, aud=service_did, lxm=SKELETON_NSID)
