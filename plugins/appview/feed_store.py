@@ -22,7 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 
 from exprsn_pds.plugins.appview.graph_store import SORT_AT, Cursor
-from exprsn_pds.sql import execute, fetch, placeholders
+from exprsn_pds.sql import execute, fetch, is_postgres, placeholders
 
 FOLLOWED: Final = "IN (SELECT subject_did FROM appview_follow WHERE did = ?)"
 SELF: Final = "= ?"
@@ -31,9 +31,10 @@ RECENT_WINDOW: Final = 5_000
 among first."""
 POST_SORT_INDEX: Final = "appview_post_sort_at"
 """The posts by ``sortAt`` (of :data:`INDEXES`), which a dense search walks too."""
+REPOST_SORT_INDEX: Final = "appview_repost_sort_at"
 INDEXES: Final = (
     (POST_SORT_INDEX, "appview_post", f"({SORT_AT}), uri, did"),
-    ("appview_repost_sort_at", "appview_repost", f"({SORT_AT}), uri, did, subject_uri"),
+    (REPOST_SORT_INDEX, "appview_repost", f"({SORT_AT}), uri, did, subject_uri"),
     ("appview_follow_did_subject", "appview_follow", "did, subject_did"),
 )
 """Migration ``0010_read_indexes``'s indexes of the feeds: ``sortAt``, then the item's URI
@@ -126,12 +127,38 @@ def _window_after(cursor: Cursor | None, alias: str) -> tuple[str, list[Any]]:
     )
 
 
-async def _recent(
-    client: BaseDBAsyncClient, reposts: bool, did: str, cursor: Cursor | None, limit: int
-) -> list[FeedItem] | None:
-    """Up to ``limit`` posts (or ``reposts``) by the follows of ``did`` after ``cursor``
-    among the :data:`RECENT_WINDOW` newest of the index; ``None`` when fewer than
-    ``limit`` are there (older ones might then belong to the page)."""
+def _sqlite_recent(
+    reposts: bool, did: str, cursor: Cursor | None, limit: int
+) -> tuple[str, list[Any]]:
+    """SQLite's :func:`_recent`, its statement and values: the ``sortAt`` index walked
+    newest first down to the window's last key, stopping at the limit (the follow set a
+    probe per row); left to itself, the planner would sort every followed account's
+    items."""
+    repost = ("appview_repost", "r", REPOST_SORT_INDEX)
+    table, alias, index = repost if reposts else ("appview_post", "p", POST_SORT_INDEX)
+    item = "r.subject_uri, r.uri" if reposts else "p.uri, NULL"
+    key = _sort_at(alias)
+    after, values = _window_after(cursor, alias)
+    bound_after, bound_values = _window_after(cursor, "b")
+    last_key = (
+        f"SELECT {_sort_at('b')} FROM {table} b{bound_after}"
+        f" ORDER BY {_sort_at('b')} DESC, b.uri DESC LIMIT 1 OFFSET ? - 1"
+    )
+    where = after.replace(" WHERE ", " AND ", 1)
+    text = (
+        f"SELECT {item}, {alias}.did, {key} AS sort_key FROM {table} {alias} INDEXED BY {index}"
+        f" WHERE {key} >= coalesce(({last_key}), ''){where} AND {alias}.did {FOLLOWED}"
+        f" ORDER BY sort_key DESC, {alias}.uri DESC LIMIT ?"
+    )
+    return text, [*bound_values, RECENT_WINDOW, *values, did, limit]
+
+
+def _postgres_recent(
+    reposts: bool, did: str, cursor: Cursor | None, limit: int
+) -> tuple[str, list[Any]]:
+    """PostgreSQL's :func:`_recent`, its statement and values: the
+    window as a subquery, which its planner walks on the ``sortAt`` index and stops at the
+    limit."""
     alias = "r" if reposts else "p"
     after, values = _window_after(cursor, alias)
     if reposts:
@@ -148,7 +175,18 @@ async def _recent(
         f" ORDER BY sort_key DESC, {alias}.uri DESC LIMIT ?) w"
         f" WHERE w.did {FOLLOWED} ORDER BY w.sort_key DESC, w.uri DESC LIMIT ?"
     )
-    rows = await fetch(client, text, [*values, RECENT_WINDOW, did, limit])
+    return text, [*values, RECENT_WINDOW, did, limit]
+
+
+async def _recent(
+    client: BaseDBAsyncClient, reposts: bool, did: str, cursor: Cursor | None, limit: int
+) -> list[FeedItem] | None:
+    """Up to ``limit`` posts (or ``reposts``) by the follows of ``did`` after ``cursor``
+    among the :data:`RECENT_WINDOW` newest of the index; ``None`` when fewer than
+    ``limit`` are there (older ones might then belong to the page)."""
+    recent = _postgres_recent if is_postgres(client) else _sqlite_recent
+    text, values = recent(reposts, did, cursor, limit)
+    rows = await fetch(client, text, values)
     if len(rows) < limit:
         return None
     return [FeedItem(row[0], row[1], row[2], row[3]) for row in rows]
