@@ -1,10 +1,15 @@
-"""The server plugin: describeServer, health, banner, robots.txt."""
+"""The server plugin: describeServer, health, banner, robots.txt; a serving process's heap
+frozen after start-up."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from typing import Any
 
 from exprsn_pds import __version__
+from exprsn_pds.app import create_app
+from exprsn_pds.config import Settings
 
 UNREACHABLE_DATABASE_URL = "postgresql://postgres@127.0.0.1:1/nowhere"
 
@@ -63,3 +68,16 @@ async def test_robots_txt_allows_crawling(client_factory: Any) -> None:
     response = await client.get("/robots.txt")
     text = await response.get_data(as_text=True)
     assert "User-agent: *" in text and "Allow: /" in text
+
+
+async def test_a_serving_app_freezes_what_start_up_made_and_a_test_app_does_not(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    gc.unfreeze()
+    try:
+        async with create_app(settings_factory()).test_app():
+            assert gc.get_freeze_count() == 0
+        async with create_app(settings_factory(), freeze_heap=True).test_app():
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
