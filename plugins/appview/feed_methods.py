@@ -30,10 +30,6 @@ from exprsn_pds.plugins.appview.post_views import PostViews
 from exprsn_pds.plugins.appview.threadgate import did_of
 
 
-def _muted(views: PostViews, did: str) -> bool:
-    return did in views.state.muted or did in views.state.muted_by_list
-
-
 def _ancestor_blocked(views: PostViews, item: FeedItem) -> bool:
     """Whether the viewer and the author of the post's parent or grandparent block each
     other, either way."""
@@ -56,11 +52,9 @@ def hidden_from_feed(views: PostViews, item: FeedItem) -> bool:
     """The timeline's, list feed's and ``getFeed``'s rule (see the module docstring)."""
     state = views.state
     return (
-        state.viewer_block(item.author)
-        or _muted(views, item.author)
+        feed_skeleton.hides_actor(state, item.author)
         or (item.author in state.muted_quotes and _is_quote(views, item))
-        or state.viewer_block(item.originator)
-        or _muted(views, item.originator)
+        or feed_skeleton.hides_actor(state, item.originator)
         or (item.repost_uri is not None and item.originator in state.muted_reposts)
         or _ancestor_blocked(views, item)
     )
@@ -152,7 +146,7 @@ async def get_author_feed(ctx: XrpcContext) -> XrpcResponse:
         for item in items
         if not state.viewer_block(item.author)
         and not state.viewer_block(item.originator)
-        and (not _muted(views, item.author) or _muted(views, item.originator))
+        and (not state.viewer_mutes(item.author) or state.viewer_mutes(item.originator))
     ]
     if feed_filter == POSTS_AND_AUTHOR_THREADS:
         kept = _self_threads(views, kept)

@@ -102,7 +102,14 @@ def drop_blocks_and_mutes(items: list[FeedItem], actors: ActorState) -> list[Fee
     """``items`` without those whose author or originator the viewer mutes (directly or by
     list) or blocks or is blocked by (directly or by list), as the official timeline."""
 
-    def hidden(did: str) -> bool:
-        return did in actors.muted or did in actors.muted_by_list or actors.viewer_block(did)
+    return [
+        item
+        for item in items
+        if not hides_actor(actors, item.author) and not hides_actor(actors, item.originator)
+    ]
 
-    return [item for item in items if not hidden(item.author) and not hidden(item.originator)]
+
+def hides_actor(actors: ActorState, did: str) -> bool:
+    """Whether a feed leaves out ``did``'s items: the viewer mutes it (directly or by list)
+    or blocks it or is blocked by it (directly or by list)."""
+    return actors.viewer_mutes(did) or actors.viewer_block(did)

@@ -76,6 +76,10 @@ class ActorState:
         """Whether ``a`` and ``b`` block each other, either way (direct or by list)."""
         return (a, b) in self.block_pairs or (b, a) in self.block_pairs
 
+    def viewer_mutes(self, did: str) -> bool:
+        """Whether the viewer mutes ``did``, directly or by list (a scoped mute is not one)."""
+        return did in self.muted or did in self.muted_by_list
+
     def viewer_block(self, did: str) -> bool:
         """Whether the viewer and ``did`` block each other, either way."""
         return self.viewer is not None and self.blocked_either_way(self.viewer, did)

@@ -106,9 +106,6 @@ class ThreadBuilder:
             and (self.actors.blocked_either_way(post.did, parent_did))
         )
 
-    def _muted(self, did: str) -> bool:
-        return did in self.actors.muted or did in self.actors.muted_by_list
-
     def _no_unauthenticated(self, view: dict[str, Any]) -> bool:
         labels = view["author"].get("labels") or []
         return self.actors.viewer is None and any(
@@ -320,7 +317,7 @@ class ThreadBuilder:
         """Whether the reply goes to the other replies: (other, hidden by the threadgate,
         muted by the viewer)."""
         hidden = self.actors.viewer != post.did and post.uri in self.hidden_replies
-        muted = self._muted(post.did)
+        muted = self.actors.viewer_mutes(post.did)
         pin = post.text.strip() == PUSH_PIN
         return hidden or muted or pin, hidden, muted
 
